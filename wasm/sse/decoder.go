@@ -1,0 +1,364 @@
+// Package sse implements the text/event-stream wire format exactly as the
+// WHATWG HTML standard specifies it (§9.2 "Server-sent events", in particular
+// §9.2.5 "Parsing an event stream" and §9.2.6 "Interpreting an event stream"),
+// plus a newline-delimited JSON decoder with the same push-style interface.
+//
+// The decoders are incremental: feed them byte chunks as they arrive, split
+// anywhere, and they emit every complete event. Chunking never changes the
+// result.
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultMaxEventSize is the default cap on the size of one event (or one
+// NDJSON line): large enough for any real payload, small enough that a hostile
+// or broken server cannot make the client grow without bound.
+const DefaultMaxEventSize = 16 << 20
+
+// shrinkAbove is the buffer capacity above which a buffer is dropped after use
+// instead of being kept for the next event, so that one giant event does not
+// pin its memory for the life of the stream.
+const shrinkAbove = 64 << 10
+
+// Event is one dispatched event (HTML §9.2.6 "dispatch the event").
+type Event struct {
+	// Type is the event type; "message" when the stream named none.
+	Type string
+	// Data is the data buffer with its final LF removed.
+	Data string
+	// ID is the source's last event ID string at the moment of dispatch: it
+	// persists across events until the stream sets another.
+	ID string
+}
+
+// ErrTooLarge is returned (wrapped in a *LimitError) when an event or a line
+// exceeds the configured cap.
+var ErrTooLarge = errors.New("sse: event too large")
+
+// LimitError reports that an event or line exceeded the cap. The stream cannot
+// continue: the decoder stays in the error state until Reset.
+type LimitError struct {
+	Limit int // the cap in bytes
+	What  string
+}
+
+func (e *LimitError) Error() string {
+	return "sse: " + e.What + " exceeds the limit of " + strconv.Itoa(e.Limit) + " bytes"
+}
+
+func (e *LimitError) Unwrap() error { return ErrTooLarge }
+
+var (
+	fieldData  = []byte("data")
+	fieldEvent = []byte("event")
+	fieldID    = []byte("id")
+	fieldRetry = []byte("retry")
+	bom        = [3]byte{0xEF, 0xBB, 0xBF}
+)
+
+// Decoder is an incremental text/event-stream decoder. The zero value is
+// ready to use with DefaultMaxEventSize. A Decoder is not safe for concurrent
+// use.
+type Decoder struct {
+	// MaxEventSize caps the bytes buffered for one event: the data buffer,
+	// the event type and the current unterminated line. Zero means
+	// DefaultMaxEventSize; a negative value means no cap.
+	MaxEventSize int
+
+	bomDone bool // the stream's first bytes have been checked for a BOM
+	bomN    int  // how many BOM bytes have been matched so far
+
+	skipLF    bool   // the previous byte was CR: an LF now belongs to the same line end
+	inComment bool   // discarding the rest of a comment line that spans chunks
+	line      []byte // an unterminated line carried over from earlier chunks
+	data      []byte // the data buffer
+	eventType []byte // the event type buffer
+	idBuf     []byte // the last event ID buffer
+	idDirty   bool   // idBuf may differ from lastID
+	lastID    string // the last event ID string (committed at dispatch)
+	typeCache string // the last non-default type, reused to avoid allocating
+	retry     int64
+	retrySet  bool
+	err       error
+}
+
+// Reset prepares the decoder for a new stream (a reconnection): buffers are
+// emptied and any error is cleared, but the last event ID is kept. Like
+// Chromium, the new stream's last event ID buffer starts from the source's
+// last event ID string, so an event without an id field keeps it.
+func (d *Decoder) Reset() {
+	d.bomDone, d.bomN = false, 0
+	d.skipLF, d.inComment = false, false
+	d.line = resetBuf(d.line)
+	d.data = resetBuf(d.data)
+	d.eventType = d.eventType[:0]
+	d.idBuf = append(d.idBuf[:0], d.lastID...)
+	d.idDirty = false
+	d.retrySet = false
+	d.err = nil
+}
+
+// SetLastEventID sets the last event ID string, as when a source is created
+// for a stream that should resume from a known id.
+func (d *Decoder) SetLastEventID(id string) {
+	d.lastID = id
+	d.idBuf = append(d.idBuf[:0], id...)
+	d.idDirty = false
+}
+
+// LastEventID returns the last event ID string: what a reconnecting client
+// sends as Last-Event-ID.
+func (d *Decoder) LastEventID() string { return d.lastID }
+
+// Retry returns the reconnection time set by the most recent retry field since
+// the last call, and whether there was one.
+func (d *Decoder) Retry() (time.Duration, bool) {
+	if !d.retrySet {
+		return 0, false
+	}
+	d.retrySet = false
+	return time.Duration(d.retry) * time.Millisecond, true
+}
+
+// Err returns the error that stopped the decoder, if any.
+func (d *Decoder) Err() error { return d.err }
+
+func (d *Decoder) limit() int {
+	switch {
+	case d.MaxEventSize == 0:
+		return DefaultMaxEventSize
+	case d.MaxEventSize < 0:
+		return int(^uint(0) >> 1)
+	}
+	return d.MaxEventSize
+}
+
+// Decode feeds the next chunk of the stream. emit is called synchronously for
+// every event completed by this chunk; the Event's strings are the caller's to
+// keep. After an error (an event over the cap) every further call returns the
+// same error; the events completed before it have been emitted.
+func (d *Decoder) Decode(p []byte, emit func(Event)) error {
+	if d.err != nil {
+		return d.err
+	}
+	// §9.2.5: one leading U+FEFF BYTE ORDER MARK is ignored. It may arrive
+	// split across chunks.
+	for !d.bomDone && len(p) > 0 {
+		if p[0] == bom[d.bomN] {
+			d.bomN++
+			p = p[1:]
+			if d.bomN == len(bom) {
+				d.bomDone = true
+			}
+			continue
+		}
+		d.bomDone = true
+		if n := d.bomN; n > 0 {
+			d.bomN = 0
+			if err := d.lines(bom[:n], emit); err != nil {
+				return err
+			}
+		}
+	}
+	return d.lines(p, emit)
+}
+
+// End marks the end of the stream. §9.2.6: an incomplete event (one not yet
+// followed by a blank line) is discarded, never dispatched. The decoder is
+// then Reset for a possible next stream.
+func (d *Decoder) End() {
+	d.Reset()
+}
+
+func (d *Decoder) lines(p []byte, emit func(Event)) error {
+	for len(p) > 0 {
+		if d.skipLF {
+			d.skipLF = false
+			if p[0] == '\n' {
+				p = p[1:]
+				continue
+			}
+		}
+		i := lineEnd(p)
+		if d.inComment {
+			if i < 0 {
+				return nil
+			}
+			d.inComment = false
+			d.skipLF = p[i] == '\r'
+			p = p[i+1:]
+			continue
+		}
+		if i < 0 {
+			// An unterminated line: keep it for the next chunk, unless it is
+			// a comment, which can be skipped without buffering.
+			if len(d.line) == 0 && p[0] == ':' {
+				d.inComment = true
+				return nil
+			}
+			if len(d.line)+len(p)+len(d.data)+len(d.eventType) > d.limit() {
+				return d.fail()
+			}
+			d.line = append(d.line, p...)
+			return nil
+		}
+		line := p[:i]
+		if len(d.line) > 0 {
+			if len(d.line)+i+len(d.data)+len(d.eventType) > d.limit() {
+				return d.fail()
+			}
+			d.line = append(d.line, line...)
+			line = d.line
+		}
+		if p[i] == '\r' {
+			if i+1 < len(p) {
+				if p[i+1] == '\n' {
+					i++
+				}
+			} else {
+				d.skipLF = true
+			}
+		}
+		p = p[i+1:]
+		if err := d.processLine(line, emit); err != nil {
+			return err
+		}
+		d.line = d.line[:0]
+	}
+	if cap(d.line) > shrinkAbove {
+		d.line = nil
+	}
+	return nil
+}
+
+// lineEnd returns the index of the first CR or LF in p, or -1.
+func lineEnd(p []byte) int {
+	n := bytes.IndexByte(p, '\n')
+	if n < 0 {
+		return bytes.IndexByte(p, '\r')
+	}
+	if r := bytes.IndexByte(p[:n], '\r'); r >= 0 {
+		return r
+	}
+	return n
+}
+
+func (d *Decoder) fail() error {
+	d.err = &LimitError{Limit: d.limit(), What: "event"}
+	d.line, d.data = nil, nil
+	return d.err
+}
+
+// processLine interprets one line (§9.2.6).
+func (d *Decoder) processLine(line []byte, emit func(Event)) error {
+	if len(line) == 0 {
+		d.dispatch(emit)
+		return nil
+	}
+	if line[0] == ':' {
+		return nil // a comment
+	}
+	if len(line)+1+len(d.data)+len(d.eventType) > d.limit() {
+		return d.fail()
+	}
+	name, value := line, []byte(nil)
+	if c := bytes.IndexByte(line, ':'); c >= 0 {
+		name, value = line[:c], line[c+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	// Field names are compared on raw bytes: an ill-formed sequence would
+	// decode to U+FFFD, which matches no known name either.
+	switch {
+	case bytes.Equal(name, fieldData):
+		d.data = append(d.data, value...)
+		d.data = append(d.data, '\n')
+	case bytes.Equal(name, fieldEvent):
+		d.eventType = append(d.eventType[:0], value...)
+	case bytes.Equal(name, fieldID):
+		// An id containing U+0000 is ignored entirely.
+		if bytes.IndexByte(value, 0) < 0 {
+			d.idBuf = append(d.idBuf[:0], value...)
+			d.idDirty = true
+		}
+	case bytes.Equal(name, fieldRetry):
+		if n, ok := parseDigits(value); ok {
+			d.retry, d.retrySet = n, true
+		}
+	}
+	return nil
+}
+
+// parseDigits accepts only a non-empty run of ASCII digits. Values too large
+// to represent are ignored, as Chromium ignores them.
+func parseDigits(b []byte) (int64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > (1<<62)/10 {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// dispatch implements §9.2.6 "dispatch the event".
+func (d *Decoder) dispatch(emit func(Event)) {
+	// Step 1: the last event ID string is set from the buffer even when no
+	// event is dispatched.
+	idChanged := d.idDirty && string(d.idBuf) != d.lastID
+	d.idDirty = false
+	if len(d.data) == 0 {
+		if idChanged {
+			d.lastID = string(ToValidUTF8(d.idBuf))
+		}
+		d.eventType = d.eventType[:0]
+		return
+	}
+	typ := "message"
+	if len(d.eventType) > 0 {
+		if string(d.eventType) != d.typeCache {
+			d.typeCache = string(ToValidUTF8(d.eventType))
+		}
+		typ = d.typeCache
+		d.eventType = d.eventType[:0]
+	}
+	data := d.data[:len(d.data)-1] // drop the final LF
+	if !utf8.Valid(data) {
+		data = appendValid(make([]byte, 0, len(data)+8), data)
+	}
+	var ev Event
+	ev.Type = typ
+	if idChanged {
+		// Data and id share one allocation: one allocation per event.
+		n := len(data)
+		buf := append(data, ToValidUTF8(d.idBuf)...)
+		s := string(buf)
+		ev.Data, ev.ID = s[:n], s[n:]
+		d.lastID = ev.ID
+	} else {
+		ev.Data, ev.ID = string(data), d.lastID
+	}
+	d.data = resetBuf(d.data)
+	emit(ev)
+}
+
+func resetBuf(b []byte) []byte {
+	if cap(b) > shrinkAbove {
+		return nil
+	}
+	return b[:0]
+}

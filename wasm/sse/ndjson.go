@@ -1,0 +1,94 @@
+package sse
+
+import "bytes"
+
+// LineDecoder splits newline-delimited JSON (NDJSON, JSON Lines) into lines:
+// one JSON value per LF-terminated line, a CR before the LF tolerated, lines
+// of only white space skipped. It does not parse the JSON. The zero value is
+// ready to use with DefaultMaxEventSize as the line cap.
+type LineDecoder struct {
+	// MaxLineSize caps one line; zero means DefaultMaxEventSize, negative
+	// means no cap.
+	MaxLineSize int
+
+	line []byte
+	err  error
+}
+
+func (d *LineDecoder) limit() int {
+	switch {
+	case d.MaxLineSize == 0:
+		return DefaultMaxEventSize
+	case d.MaxLineSize < 0:
+		return int(^uint(0) >> 1)
+	}
+	return d.MaxLineSize
+}
+
+// Decode feeds the next chunk. emit receives each complete non-blank line
+// without its line end; the slice is valid only during the call.
+func (d *LineDecoder) Decode(p []byte, emit func(line []byte)) error {
+	if d.err != nil {
+		return d.err
+	}
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			if len(d.line)+len(p) > d.limit() {
+				return d.fail()
+			}
+			d.line = append(d.line, p...)
+			return nil
+		}
+		line := p[:i]
+		if len(d.line) > 0 {
+			if len(d.line)+i > d.limit() {
+				return d.fail()
+			}
+			d.line = append(d.line, line...)
+			line = d.line
+		} else if i > d.limit() {
+			return d.fail()
+		}
+		p = p[i+1:]
+		d.emit(line, emit)
+		d.line = d.line[:0]
+	}
+	if cap(d.line) > shrinkAbove {
+		d.line = nil
+	}
+	return nil
+}
+
+func (d *LineDecoder) emit(line []byte, emit func([]byte)) {
+	line = bytes.TrimRight(line, "\r")
+	if len(bytes.TrimLeft(line, " \t\r")) == 0 {
+		return
+	}
+	emit(line)
+}
+
+// End marks the end of the stream. A final line without a line end is a
+// complete value that was fully received, so it is emitted, not dropped.
+// The decoder is then ready for a new stream.
+func (d *LineDecoder) End(emit func(line []byte)) {
+	if d.err == nil && len(d.line) > 0 {
+		d.emit(d.line, emit)
+	}
+	d.Reset()
+}
+
+// Reset empties the decoder for a new stream and clears any error.
+func (d *LineDecoder) Reset() {
+	d.line = resetBuf(d.line)
+	d.err = nil
+}
+
+// Err returns the error that stopped the decoder, if any.
+func (d *LineDecoder) Err() error { return d.err }
+
+func (d *LineDecoder) fail() error {
+	d.err = &LimitError{Limit: d.limit(), What: "line"}
+	d.line = nil
+	return d.err
+}
