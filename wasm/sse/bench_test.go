@@ -38,7 +38,7 @@ func benchDecode(b *testing.B, eventSize int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/event")
 }
 
-func BenchmarkDecode32B(b *testing.B) { benchDecode(b, 32) }
+func BenchmarkDecode32B(b *testing.B)  { benchDecode(b, 32) }
 func BenchmarkDecode1KiB(b *testing.B) { benchDecode(b, 1024) }
 
 func BenchmarkDecodeWithIDs(b *testing.B) {

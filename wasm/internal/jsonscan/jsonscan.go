@@ -1,0 +1,329 @@
+// Package jsonscan reads the few things the engine needs from JSON text —
+// whether it is valid, the raw text of a member, a string or an integer —
+// without encoding/json, which would add about 70 KB (brotli) to the wasm
+// binary. It follows RFC 8259 and never allocates except to unescape strings.
+package jsonscan
+
+import (
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxDepth bounds nesting so that hostile input cannot exhaust the stack.
+const maxDepth = 512
+
+// Valid reports whether b is exactly one JSON value, with optional white space
+// around it.
+func Valid(b []byte) bool {
+	i, ok := value(b, skipSpace(b, 0), 0)
+	return ok && skipSpace(b, i) == len(b)
+}
+
+// Path returns the raw text of the value at the given member names, descending
+// through nested objects: Path(b, "result", "event"). b must be valid JSON.
+func Path(b []byte, keys ...string) ([]byte, bool) {
+	for _, k := range keys {
+		var ok bool
+		if b, ok = Member(b, k); !ok {
+			return nil, false
+		}
+	}
+	return b, true
+}
+
+// Member returns the raw text of the member named key in the object b (the
+// last one when the key repeats, as JavaScript's JSON.parse does). b must be
+// valid JSON; anything but an object has no members.
+func Member(b []byte, key string) ([]byte, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	var found []byte
+	ok := false
+	i = skipSpace(b, i+1)
+	for i < len(b) && b[i] == '"' {
+		end, good := str(b, i)
+		if !good {
+			return nil, false
+		}
+		name := b[i:end]
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		start := skipSpace(b, i+1)
+		vend, good := value(b, start, 0)
+		if !good {
+			return nil, false
+		}
+		if nameIs(name, key) {
+			found, ok = b[start:vend], true
+		}
+		i = skipSpace(b, vend)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return found, ok
+}
+
+// nameIs compares a raw JSON string token with key, unescaping only when the
+// token has escapes.
+func nameIs(tok []byte, key string) bool {
+	if len(tok) == len(key)+2 && string(tok[1:len(tok)-1]) == key {
+		return true
+	}
+	s, ok := String(tok)
+	return ok && s == key
+}
+
+// String decodes a raw JSON string token ("..." with escapes).
+func String(tok []byte) (string, bool) {
+	if len(tok) < 2 || tok[0] != '"' || tok[len(tok)-1] != '"' {
+		return "", false
+	}
+	body := tok[1 : len(tok)-1]
+	plain := true
+	for _, c := range body {
+		if c == '\\' || c < 0x20 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(body), true
+	}
+	out := make([]byte, 0, len(body))
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i >= len(body) {
+			return "", false
+		}
+		switch body[i] {
+		case '"', '\\', '/':
+			out = append(out, body[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(body, i+1)
+			if !ok {
+				return "", false
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				// A pair is two escapes; a lone surrogate becomes U+FFFD.
+				if i+6 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
+					if r2, ok := hex4(body, i+3); ok {
+						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+							r = dec
+							i += 6
+						} else {
+							r = utf8.RuneError
+						}
+					}
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
+}
+
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// Int decodes a raw JSON number that is an integer (a fraction of zero, as in
+// 401.0, is accepted).
+func Int(tok []byte) (int64, bool) {
+	if n, err := strconv.ParseInt(string(tok), 10, 64); err == nil {
+		return n, true
+	}
+	f, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil || f != float64(int64(f)) {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// value scans the value starting at b[i] and returns the index just past it.
+func value(b []byte, i, depth int) (int, bool) {
+	if i >= len(b) {
+		return i, false
+	}
+	switch c := b[i]; {
+	case c == '{':
+		return container(b, i, depth, '}', true)
+	case c == '[':
+		return container(b, i, depth, ']', false)
+	case c == '"':
+		return str(b, i)
+	case c == 't':
+		return literal(b, i, "true")
+	case c == 'f':
+		return literal(b, i, "false")
+	case c == 'n':
+		return literal(b, i, "null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return number(b, i)
+	}
+	return i, false
+}
+
+func container(b []byte, i, depth int, closer byte, object bool) (int, bool) {
+	if depth >= maxDepth {
+		return i, false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == closer {
+		return i + 1, true
+	}
+	for {
+		var ok bool
+		if object {
+			if i >= len(b) || b[i] != '"' {
+				return i, false
+			}
+			if i, ok = str(b, i); !ok {
+				return i, false
+			}
+			i = skipSpace(b, i)
+			if i >= len(b) || b[i] != ':' {
+				return i, false
+			}
+			i = skipSpace(b, i+1)
+		}
+		if i, ok = value(b, i, depth+1); !ok {
+			return i, false
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return i, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case closer:
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+// str scans a string token and returns the index past its closing quote.
+func str(b []byte, i int) (int, bool) {
+	for i++; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, true
+		case c == '\\':
+			i++
+			if i >= len(b) {
+				return i, false
+			}
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if _, ok := hex4(b, i+1); !ok {
+					return i, false
+				}
+				i += 4
+			default:
+				return i, false
+			}
+		case c < 0x20:
+			return i, false
+		}
+	}
+	return i, false
+}
+
+func literal(b []byte, i int, lit string) (int, bool) {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit), true
+	}
+	return i, false
+}
+
+func number(b []byte, i int) (int, bool) {
+	if b[i] == '-' {
+		i++
+	}
+	digits := func() bool {
+		start := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else if !digits() {
+		return i, false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return i, false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return i, false
+		}
+	}
+	return i, true
+}

@@ -1,0 +1,99 @@
+package jsonscan
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var validityCases = []string{
+	`{}`, `[]`, `0`, `-0`, `1.5e10`, `-1.0E-2`, `"a"`, `true`, `false`, `null`,
+	` {"a" : [1, 2, {"b": null}], "c": "\u00e9\n"} `,
+	`01`, `1.`, `.5`, `-`, `+1`, `1e`, `{"a"}`, `{"a":}`, `{,}`, `[1,]`, `[1 2]`,
+	`{"a":1,}`, `"\x"`, `"\u12"`, "\"a\tb\"", `tru`, `nul`, `{"a":1}}`, `[`, `"`, ``,
+	`{"a":1} {"b":2}`, `[[[[]]]]`, `"\ud83d\ude00"`,
+}
+
+func TestValidMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, c := range validityCases {
+		assert.Equal(t, json.Valid([]byte(c)), Valid([]byte(c)), "%q", c)
+	}
+	deep := strings.Repeat("[", 10000) + strings.Repeat("]", 10000)
+	assert.False(t, Valid([]byte(deep)), "nesting beyond the limit is rejected, not a stack overflow")
+}
+
+func TestPath(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`{"result":{"event":{"eventId":"e1","eventType":"temperature","data":{"t":{"value":21.5}}}},"x":[1,{"y":2}]}`)
+	ev, ok := Path(doc, "result", "event")
+	require.True(t, ok)
+	assert.Equal(t, `{"eventId":"e1","eventType":"temperature","data":{"t":{"value":21.5}}}`, string(ev))
+	typ, ok := Member(ev, "eventType")
+	require.True(t, ok)
+	s, ok := String(typ)
+	require.True(t, ok)
+	assert.Equal(t, "temperature", s)
+	_, ok = Path(doc, "result", "missing")
+	assert.False(t, ok)
+	_, ok = Member([]byte(`[1,2]`), "a")
+	assert.False(t, ok)
+	v, ok := Member([]byte(`{"a":1,"a":2}`), "a")
+	require.True(t, ok)
+	assert.Equal(t, "2", string(v), "the last duplicate wins, as in JSON.parse")
+	v, ok = Member([]byte(`{"\u0061":3}`), "a")
+	require.True(t, ok)
+	assert.Equal(t, "3", string(v))
+}
+
+func TestString(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		`"plain"`:         "plain",
+		`"a\"b\\c\/d"`:    `a"b\c/d`,
+		`"\n\t\r\b\f"`:    "\n\t\r\b\f",
+		`"\u00e9"`:        "é",
+		`"\ud83d\ude00"`:  "😀",
+		`"\ud83d"`:        "\uFFFD",
+		`"\ud83dx"`:       "\uFFFDx",
+		`"\ude00\ud83d"`:  "\uFFFD\uFFFD",
+		`"{\"data\":{}}"`: `{"data":{}}`,
+	}
+	for in, want := range cases {
+		got, ok := String([]byte(in))
+		require.True(t, ok, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{`"\q"`, `x`, `"`, `"\u12"`} {
+		_, ok := String([]byte(bad))
+		assert.False(t, ok, bad)
+	}
+}
+
+func TestInt(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{"401": 401, "-3": -3, "408.0": 408, "5e2": 500} {
+		got, ok := Int([]byte(in))
+		require.True(t, ok, in)
+		assert.Equal(t, want, got)
+	}
+	for _, bad := range []string{"1.5", `"1"`, "x"} {
+		_, ok := Int([]byte(bad))
+		assert.False(t, ok, bad)
+	}
+}
+
+func FuzzValid(f *testing.F) {
+	for _, c := range validityCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		require.Equal(t, json.Valid(b), Valid(b), "%q", b)
+		if Valid(b) {
+			Member(b, "a")
+		}
+	})
+}
