@@ -1,0 +1,67 @@
+//go:build !js
+
+package eventsource
+
+import (
+	"context"
+	"net/http"
+)
+
+// HTTPTransport is a Transport over net/http: the native Go client.
+type HTTPTransport struct {
+	// Client is the HTTP client; nil means a client with no overall timeout
+	// (a stream is long-lived; the watchdog detects dead connections).
+	Client *http.Client
+	// BufferSize is the read size; zero means 32 KiB.
+	BufferSize int
+}
+
+var defaultHTTPClient = &http.Client{}
+
+func defaultTransport() Transport { return &HTTPTransport{} }
+
+// RoundTrip implements Transport.
+func (t *HTTPTransport) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range r.Header {
+		req.Header.Set(k, v)
+	}
+	// The fetch transport sends cache mode "no-store"; say the same here.
+	if req.Header.Get("Cache-Control") == "" {
+		req.Header.Set("Cache-Control", "no-cache")
+	}
+	c := t.Client
+	if c == nil {
+		c = defaultHTTPClient
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	n := t.BufferSize
+	if n <= 0 {
+		n = 32 << 10
+	}
+	return &Response{
+		Status:      resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"),
+		RetryAfter:  resp.Header.Get("Retry-After"),
+		URL:         resp.Request.URL.String(),
+		Body:        &httpBody{resp: resp, buf: make([]byte, n)},
+	}, nil
+}
+
+type httpBody struct {
+	resp *http.Response
+	buf  []byte
+}
+
+func (b *httpBody) Next() ([]byte, error) {
+	n, err := b.resp.Body.Read(b.buf)
+	return b.buf[:n], err
+}
+
+func (b *httpBody) Close() error { return b.resp.Body.Close() }

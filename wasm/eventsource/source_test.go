@@ -1,0 +1,432 @@
+package eventsource
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestOpenEventsReconnectWithLastEventID(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	req := e.tr.next(t)
+	assert.Equal(t, "text/event-stream", req.Header["Accept"])
+	assert.NotContains(t, req.Header, "Last-Event-ID")
+	assert.Equal(t, Connecting, e.src.ReadyState())
+
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	assert.Equal(t, Open, e.src.ReadyState())
+	b.send("id: 1\ndata: a\n\nevent: x\ndata: b\n\n")
+	e.rec.expect(t, `events message:"a"#1 x:"b"#1`)
+	b.send("id: 2\ndata: partial")
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 3s #1")
+	assert.Equal(t, Connecting, e.src.ReadyState())
+
+	e.clk.Advance(3 * time.Second)
+	req = e.tr.next(t)
+	assert.Equal(t, "1", req.Header["Last-Event-ID"], "the incomplete event's id is not committed")
+	b = e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.send("data: c\n\n")
+	e.rec.expect(t, `events message:"c"#1`)
+	st := e.src.Stats()
+	assert.Equal(t, int64(3), st.Events)
+	assert.Equal(t, int64(1), st.Reconnects)
+}
+
+func TestServerRetrySetsReconnectionTime(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	e.tr.next(t)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.send("retry: 1500\n\n")
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 1.5s #1")
+	e.clk.Advance(1499 * time.Millisecond)
+	select {
+	case <-e.tr.reqs:
+		t.Fatal("reconnected early")
+	default:
+	}
+	e.clk.Advance(time.Millisecond)
+	e.tr.next(t)
+}
+
+func TestFailTheConnection(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		status int
+		ct     string
+		want   string
+	}{
+		{204, "", "error status CLOSED status=204"},
+		{500, "text/event-stream", "error status CLOSED status=500"},
+		{404, "text/html", "error status CLOSED status=404"},
+		{200, "text/plain", "error content-type CLOSED status=200"},
+		{200, "", "error content-type CLOSED status=200"},
+	}
+	for _, tc := range cases {
+		e := start(t, Config{})
+		e.tr.next(t)
+		e.tr.answer(tc.status, tc.ct)
+		e.rec.expect(t, tc.want)
+		waitDone(t, e.src)
+		assert.Equal(t, Closed, e.src.ReadyState())
+		e.rec.quiet(t)
+		assert.Empty(t, e.tr.reqs, "no reconnect after failing the connection")
+	}
+}
+
+func TestContentTypeParametersAndCase(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	e.tr.next(t)
+	e.tr.answer(200, "Text/Event-Stream; charset=utf-8")
+	e.rec.expect(t, "open sse")
+}
+
+func TestRetryableStatusWithRetryAfter(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{RetryStatuses: []int{503, 408}})
+	e.tr.next(t)
+	e.tr.resps <- fakeAnswer{resp: &Response{Status: 503, RetryAfter: "20", Body: newBody()}}
+	e.rec.expect(t, "error status CONNECTING status=503", "retrying 20s #1")
+	e.clk.Advance(20 * time.Second)
+	e.tr.next(t)
+	e.tr.answer(408, "")
+	e.rec.expect(t, "error status CONNECTING status=408", "retrying 0s #2")
+	e.tr.next(t)
+	e.tr.answer(500, "")
+	e.rec.expect(t, "error status CLOSED status=500")
+}
+
+func TestNetworkErrorReconnects(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	e.tr.next(t)
+	e.tr.fail(errors.New("connection refused"))
+	e.rec.expect(t, "error network CONNECTING", "retrying 3s #1")
+	e.clk.Advance(3 * time.Second)
+	e.tr.next(t)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.errs <- errors.New("connection reset")
+	e.rec.expect(t, "error network CONNECTING", "retrying 3s #2")
+}
+
+func TestBackoffGrowsCapsAndResets(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{ReconnectionTime: time.Second, Retry: Retry{Max: 10 * time.Second}})
+	for i, want := range []string{"1s", "2s", "4s", "8s", "10s", "10s"} {
+		e.tr.next(t)
+		e.tr.fail(errors.New("down"))
+		e.rec.expect(t, "error network CONNECTING", "retrying "+want+" #"+strconv.Itoa(i+1))
+		e.clk.Advance(10 * time.Second)
+	}
+	e.tr.next(t)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.send("data: x\n\n")
+	e.rec.expect(t, `events message:"x"#`)
+	assert.Equal(t, 0, e.src.Stats().Failures)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 1s #7")
+}
+
+
+func TestJitter(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{ReconnectionTime: 4 * time.Second,
+		Retry: Retry{Max: time.Minute, Jitter: 0.5, Random: func() float64 { return 0.5 }}})
+	e.tr.next(t)
+	e.tr.fail(errors.New("down"))
+	e.rec.expect(t, "error network CONNECTING", "retrying 3s #1")
+}
+
+func TestMaxAttempts(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{ReconnectionTime: time.Second, Retry: Retry{Max: time.Minute, MaxAttempts: 3}})
+	e.tr.next(t)
+	e.tr.fail(errors.New("down"))
+	e.rec.expect(t, "error network CONNECTING", "retrying 1s #1")
+	e.clk.Advance(time.Second)
+	e.tr.next(t)
+	e.tr.answer(200, "text/html")
+	e.rec.expect(t, "error content-type CLOSED status=200")
+	waitDone(t, e.src)
+
+	e = start(t, Config{ReconnectionTime: time.Second, Retry: Retry{Max: time.Minute, MaxAttempts: 2}})
+	e.tr.next(t)
+	e.tr.fail(errors.New("down"))
+	e.rec.expect(t, "error network CONNECTING", "retrying 1s #1")
+	e.clk.Advance(time.Second)
+	e.tr.next(t)
+	e.tr.fail(errors.New("down"))
+	e.rec.expect(t, "error max-attempts CLOSED")
+	waitDone(t, e.src)
+	assert.Contains(t, e.src.Stats().LastError, "2 consecutive failed attempts")
+}
+
+func TestImmediateReconnectAfterLongHealthyConnection(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Retry: Retry{Max: time.Minute, ImmediateAfter: time.Hour}})
+	e.tr.next(t)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	e.clk.Advance(time.Hour)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 0s #1")
+	e.tr.next(t)
+	b = e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.end() // a short connection: the usual delay
+	e.rec.expect(t, "error end CONNECTING", "retrying 3s #2")
+}
+
+func TestCloseDuringConnect(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	e.tr.next(t)
+	e.src.Close()
+	waitDone(t, e.src)
+	assert.Equal(t, Closed, e.src.ReadyState())
+	e.rec.quiet(t)
+}
+
+func TestCloseWhileOpen(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	e.tr.next(t)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	e.src.Close()
+	waitDone(t, e.src)
+	<-b.closed
+	b.send("data: late\n\n")
+	e.rec.quiet(t)
+	e.src.Close() // twice is fine
+}
+
+func TestCloseWhileWaitingToRetry(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	e.tr.next(t)
+	e.tr.fail(errors.New("down"))
+	e.rec.expect(t, "error network CONNECTING", "retrying 3s #1")
+	e.src.Close()
+	waitDone(t, e.src)
+	e.clk.Advance(time.Minute)
+	assert.Empty(t, e.tr.reqs)
+	e.rec.quiet(t)
+}
+
+func TestCloseFromInsideSink(t *testing.T) {
+	t.Parallel()
+	clk, tr := newFakeClock(), newFakeTransport()
+	var src *Source
+	got := make(chan []Event, 10)
+	src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr}, SinkFuncs{
+		OnEvents: func(evs []Event) {
+			got <- append([]Event(nil), evs...)
+			src.Close()
+		},
+		OnError: func(*Error, ReadyState) { t.Error("no error after close") },
+	})
+	require.NoError(t, err)
+	tr.next(t)
+	b := tr.answerSSE()
+	b.send("data: 1\n\n")
+	b.send("data: 2\n\n")
+	waitDone(t, src)
+	assert.Len(t, <-got, 1)
+	assert.Empty(t, got)
+}
+
+func TestHeaderFuncBeforeEveryAttempt(t *testing.T) {
+	t.Parallel()
+	n := 0
+	e := start(t, Config{
+		Header: map[string]string{"X-Static": "s", "Authorization": "old"},
+		HeaderFunc: func(context.Context) (map[string]string, error) {
+			n++
+			if n == 2 {
+				return nil, errors.New("token service down")
+			}
+			return map[string]string{"Authorization": "Bearer t" + strconv.Itoa(n)}, nil
+		},
+	})
+	r := e.tr.next(t)
+	assert.Equal(t, "Bearer t1", r.Header["Authorization"])
+	assert.Equal(t, "s", r.Header["X-Static"])
+	e.tr.answerSSE().end()
+	e.rec.expect(t, "open sse", "error end CONNECTING", "retrying 3s #1")
+	e.clk.Advance(3 * time.Second)
+	e.rec.expect(t, "error headers CONNECTING", "retrying 3s #2")
+	e.clk.Advance(3 * time.Second)
+	r = e.tr.next(t)
+	assert.Equal(t, "Bearer t3", r.Header["Authorization"])
+}
+
+func TestNDJSONEnvelopes(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Format: FormatNDJSON, RetryStatuses: nil})
+	r := e.tr.next(t)
+	assert.Contains(t, r.Header["Accept"], "application/x-ndjson")
+	b := e.tr.answer(200, "application/json")
+	e.rec.expect(t, "open ndjson")
+	b.send(`{"result":{"event":{"eventId":"e1","eventType":"temperature","data":{"temperature":{"value":21.5}}}}}` + "\n" +
+		`{"result":{"event":{"eventId":"p1","eventType":"ping","data":null}}}` + "\r\n\n" +
+		`{"plain":true}` + "\nnot json\n")
+	e.rec.expect(t, `events temperature:"{\"eventId\":\"e1\",\"eventType\":\"temperature\",\"data\":{\"temperature\":{\"value\":21.5}}}"#e1 ping message:"{\"plain\":true}"#p1`)
+	assert.Equal(t, int64(1), e.src.Stats().Dropped, "the malformed line is counted")
+	b.send(`{"error":{"code":408,"message":"closing stream","details":[]}}` + "\n" + `{"result":{"event":{"eventType":"late"}}}` + "\n")
+	e.rec.expect(t, "error server CONNECTING code=408", "retrying 0s #1")
+	r = e.tr.next(t)
+	assert.Equal(t, "p1", r.Header["Last-Event-ID"])
+	b = e.tr.answer(200, "application/x-ndjson")
+	e.rec.expect(t, "open ndjson")
+	b.send(`{"error":{"code":503,"message":"unavailable"}}`)
+	b.end() // the last line has no LF: still a whole value
+	e.rec.expect(t, "error server CONNECTING code=503", "retrying 3s #2")
+	e.clk.Advance(3 * time.Second)
+	e.tr.next(t)
+	b = e.tr.answer(200, "application/x-ndjson")
+	e.rec.expect(t, "open ndjson")
+	b.send(`{"error":{"code":401,"message":"unauthenticated"}}` + "\n")
+	e.rec.expect(t, "error server CLOSED code=401")
+	waitDone(t, e.src)
+}
+
+func TestNDJSONCustomPaths(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Format: FormatNDJSON, EventTypePath: []string{"meta", "kind"}, IDPath: []string{"seq"}})
+	e.tr.next(t)
+	b := e.tr.answer(200, "application/x-ndjson")
+	e.rec.expect(t, "open ndjson")
+	b.send(`{"meta":{"kind":"reading"},"seq":7}` + "\n")
+	e.rec.expect(t, `events reading:"{\"meta\":{\"kind\":\"reading\"},\"seq\":7}"#7`)
+}
+
+func TestAutoFormat(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Format: FormatAuto})
+	r := e.tr.next(t)
+	assert.Equal(t, "text/event-stream, application/x-ndjson;q=0.9, application/json;q=0.8", r.Header["Accept"])
+	b := e.tr.answer(200, "application/x-ndjson")
+	e.rec.expect(t, "open ndjson")
+	b.send("{\"a\":1}\n")
+	e.rec.expect(t, `events message:"{\"a\":1}"#`)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 3s #1")
+	e.clk.Advance(3 * time.Second)
+	e.tr.next(t)
+	b = e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.send("data: s\n\n")
+	e.rec.expect(t, `events message:"s"#`)
+}
+
+func TestWatchdog(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{URL: "http://x.test/s?a=1", Ping: Ping{Interval: 10 * time.Second}})
+	r := e.tr.next(t)
+	assert.Equal(t, "http://x.test/s?a=1&ping_interval=10s", r.URL)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	e.clk.Advance(8 * time.Second)
+	b.send("event: ping\ndata: x\n\n")
+	e.rec.expect(t, "events ping")
+	e.clk.Advance(11 * time.Second) // 19 s since open, 11 s since the ping: alive
+	b.send("data: m\n\n")
+	e.rec.expect(t, `events message:"m"#`)
+	e.clk.Advance(12 * time.Second)
+	e.rec.expect(t, "error watchdog CONNECTING", "retrying 3s #1")
+	assert.Equal(t, int64(1), e.src.Stats().Pings)
+}
+
+func TestWatchdogRequireEvent(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Ping: Ping{Interval: 5 * time.Second, Leeway: time.Second, RequireEvent: true, Dispatch: true, Param: "-"}})
+	r := e.tr.next(t)
+	assert.Equal(t, "http://example.test/s", r.URL)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	e.clk.Advance(3 * time.Second)
+	b.send("event: ping\ndata: 1\n\n")
+	e.rec.expect(t, `events ping:"1"#`)
+	e.clk.Advance(3 * time.Second)
+	b.send("data: not a ping\n\n")
+	e.rec.expect(t, `events message:"not a ping"#`)
+	e.clk.Advance(3 * time.Second) // 6 s since the ping
+	e.rec.expect(t, "error watchdog CONNECTING", "retrying 3s #1")
+}
+
+func TestDedupeAcrossReconnects(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Dedupe: 100})
+	e.tr.next(t)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.send("id: 1\ndata: a\n\nid: 2\ndata: b\n\n")
+	e.rec.expect(t, `events message:"a"#1 message:"b"#2`)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 3s #1")
+	e.clk.Advance(3 * time.Second)
+	e.tr.next(t)
+	b = e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.send("id: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: b-tail\n\nid: 3\ndata: c\n\n")
+	e.rec.expect(t, `events message:"c"#3`)
+	assert.Equal(t, int64(3), e.src.Stats().Dropped)
+}
+
+func TestTooLargeClosesAfterDeliveringEarlierEvents(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{MaxEventSize: 32})
+	e.tr.next(t)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.send("data: ok\n\ndata: " + string(make([]byte, 64)) + "\n\n")
+	e.rec.expect(t, `events message:"ok"#`, "error too-large CLOSED")
+	waitDone(t, e.src)
+}
+
+func TestConfigValidation(t *testing.T) {
+	t.Parallel()
+	bad := []Config{
+		{URL: ""},
+		{URL: "/relative"},
+		{URL: "ftp://x/"},
+		{URL: "http://x/", Format: "xml"},
+		{URL: "http://x/", Retry: Retry{Factor: 0.5}},
+		{URL: "http://x/", Retry: Retry{Jitter: 2}},
+		{URL: "http://x/", Retry: Retry{MaxAttempts: -1}},
+		{URL: "http://x/", Ping: Ping{Interval: -time.Second}},
+		{URL: "http://x/", ReconnectionTime: -1},
+	}
+	for _, c := range bad {
+		_, err := New(c, nil)
+		var e *Error
+		require.ErrorAs(t, err, &e, "%+v", c)
+		assert.Equal(t, KindConfig, e.Kind)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	assert.Equal(t, 120*time.Second, parseRetryAfter("120", now))
+	assert.Equal(t, 30*time.Second, parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("Wed, 31 Dec 2025 00:00:00 GMT", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("soon", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("-5", now))
+	assert.Equal(t, 24*time.Hour, parseRetryAfter("99999999999", now))
+}

@@ -1,0 +1,109 @@
+package eventsource
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Transport opens one request. It must return promptly once ctx is
+// cancelled, and the body it returns must stop too (Next returning an error).
+type Transport interface {
+	RoundTrip(ctx context.Context, req *Request) (*Response, error)
+}
+
+// Request is one attempt to open the stream.
+type Request struct {
+	URL             string
+	Header          map[string]string
+	WithCredentials bool
+}
+
+// Response is what a transport got back.
+type Response struct {
+	Status      int
+	ContentType string
+	RetryAfter  string // the Retry-After header, if any
+	URL         string // the final URL after redirects
+	Body        Body
+}
+
+// Body yields the response body chunk by chunk, as it arrives.
+type Body interface {
+	// Next returns the next chunk, valid until the following call; io.EOF
+	// at the clean end of the body.
+	Next() ([]byte, error)
+	// Close releases the body; it may be called at any time, more than once.
+	Close() error
+}
+
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date
+// (RFC 9110 §10.2.3). Zero when absent or malformed.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0
+		}
+		return time.Duration(min(n, int64(24*time.Hour/time.Second))) * time.Second
+	}
+	for _, layout := range []string{time.RFC1123, time.RFC850, time.ANSIC} {
+		if t, err := time.Parse(layout, v); err == nil {
+			if d := t.Sub(now); d > 0 {
+				return min(d, 24*time.Hour)
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+// mediaType returns the lower-cased essence of a Content-Type value.
+func mediaType(ct string) string {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(ct))
+}
+
+// formatFor decides how to read a response with content type ct, or returns
+// "" when the source must fail the connection (HTML §9.2.3: a 200 that is not
+// text/event-stream fails it for good).
+func formatFor(want Format, ct string) Format {
+	mt := mediaType(ct)
+	isSSE := mt == "text/event-stream"
+	isJSON := mt == "application/x-ndjson" || mt == "application/jsonl" || mt == "application/json" ||
+		mt == "application/json-seq" || mt == "application/stream+json"
+	switch want {
+	case FormatNDJSON:
+		if isJSON {
+			return FormatNDJSON
+		}
+	case FormatAuto:
+		if isSSE {
+			return FormatSSE
+		}
+		if isJSON {
+			return FormatNDJSON
+		}
+	default:
+		if isSSE {
+			return FormatSSE
+		}
+	}
+	return ""
+}
+
+func acceptFor(f Format) string {
+	switch f {
+	case FormatNDJSON:
+		return "application/x-ndjson, application/json;q=0.9"
+	case FormatAuto:
+		return "text/event-stream, application/x-ndjson;q=0.9, application/json;q=0.8"
+	}
+	return "text/event-stream"
+}
