@@ -141,7 +141,6 @@ func TestBackoffGrowsCapsAndResets(t *testing.T) {
 	e.rec.expect(t, "error end CONNECTING", "retrying 1s #7")
 }
 
-
 func TestJitter(t *testing.T) {
 	t.Parallel()
 	e := start(t, Config{ReconnectionTime: 4 * time.Second,
@@ -429,4 +428,18 @@ func TestParseRetryAfter(t *testing.T) {
 	assert.Equal(t, time.Duration(0), parseRetryAfter("soon", now))
 	assert.Equal(t, time.Duration(0), parseRetryAfter("-5", now))
 	assert.Equal(t, 24*time.Hour, parseRetryAfter("99999999999", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("Thu, 01 Foo 2026 00:00:30 GMT", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("Thu, 01 Jan 2026 25:00:30 GMT", now))
+	assert.Equal(t, 90*time.Minute, parseRetryAfter("Thu, 01 Jan 2026 01:30:00 GMT", now))
+}
+
+func TestAddQuery(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "http://h/p?ping_interval=10s", addQuery("http://h/p", "ping_interval", "10s"))
+	assert.Equal(t, "http://h/p?a=1&ping_interval=10s#f", addQuery("http://h/p?a=1#f", "ping_interval", "10s"))
+	assert.Equal(t, "http://h/p?x=1500ms", addQuery("http://h/p?", "x", "1500ms"))
+	assert.Equal(t, "http://h/?a%20b=%26", addQuery("http://h/", "a b", "&"))
+	assert.True(t, isHTTPURL("HTTPS://example.com"))
+	assert.False(t, isHTTPURL("http:///path"))
+	assert.False(t, isHTTPURL("http://a b/"))
 }

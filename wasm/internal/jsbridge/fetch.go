@@ -1,0 +1,181 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/sseshim/sseshim/wasm/eventsource"
+)
+
+// Fetch is an eventsource.Transport on the Fetch API, configured as HTML
+// §9.2.2 configures the browser's own request: cache mode "no-store", and
+// credentials "include" with withCredentials, otherwise "same-origin".
+type Fetch struct{}
+
+// RoundTrip implements eventsource.Transport.
+func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsource.Response, error) {
+	ac, err := jsAbortController.New()
+	if err != nil {
+		return nil, err
+	}
+	abort := func() { _, _ = ac.Call("abort") }
+	signal, err := ac.Get("signal")
+	if err != nil {
+		return nil, err
+	}
+	headers, err := jsHeaders.New()
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range r.Header {
+		if _, err := headers.Call("set", k, v); err != nil {
+			return nil, errors.New("sseshim: invalid header " + k + ": " + err.Error())
+		}
+	}
+	creds := "same-origin"
+	if r.WithCredentials {
+		creds = "include"
+	}
+	init, err := safejs.ValueOf(map[string]any{
+		"method":      "GET",
+		"cache":       "no-store",
+		"credentials": creds,
+		"redirect":    "follow",
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := init.Set("headers", headers); err != nil {
+		return nil, err
+	}
+	if err := init.Set("signal", signal); err != nil {
+		return nil, err
+	}
+	a, err := newAwaiter()
+	if err != nil {
+		return nil, err
+	}
+	p, err := jsFetch.Invoke(r.URL, init)
+	if err != nil {
+		a.release()
+		return nil, err
+	}
+	res, err := a.await(ctx, p, abort)
+	if err != nil {
+		a.release()
+		return nil, err
+	}
+	resp := &eventsource.Response{}
+	if resp.Status, err = getInt(res, "status"); err != nil {
+		a.release()
+		return nil, err
+	}
+	resp.URL, _ = getString(res, "url")
+	rh, _ := res.Get("headers")
+	resp.ContentType = headerValue(rh, "content-type")
+	resp.RetryAfter = headerValue(rh, "retry-after")
+	body, _ := res.Get("body")
+	if body.IsNull() || body.IsUndefined() {
+		a.release()
+		abort()
+		resp.Body = emptyBody{}
+		return resp, nil
+	}
+	reader, err := body.Call("getReader")
+	if err != nil {
+		a.release()
+		abort()
+		return nil, err
+	}
+	resp.Body = &fetchBody{ctx: ctx, reader: reader, abort: abort, a: a}
+	return resp, nil
+}
+
+func getInt(v safejs.Value, prop string) (int, error) {
+	p, err := v.Get(prop)
+	if err != nil {
+		return 0, err
+	}
+	return p.Int()
+}
+
+func headerValue(h safejs.Value, name string) string {
+	v, err := h.Call("get", name)
+	if err != nil || v.IsNull() {
+		return ""
+	}
+	s, _ := v.String()
+	return s
+}
+
+// fetchBody reads a response body through a ReadableStream reader: one
+// promise, and so one JavaScript-to-Go callback, per chunk.
+type fetchBody struct {
+	ctx    context.Context
+	reader safejs.Value
+	abort  func()
+	a      *awaiter
+	buf    []byte
+	err    error // sticky: once the body fails or ends, it stays so
+}
+
+func (b *fetchBody) Next() ([]byte, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	p, err := b.reader.Call("read")
+	if err != nil {
+		b.err = err
+		return nil, err
+	}
+	res, err := b.a.await(b.ctx, p, b.abort)
+	if err != nil {
+		b.err = err
+		return nil, err
+	}
+	done, _ := res.Get("done")
+	if d, _ := done.Bool(); d {
+		b.err = io.EOF
+		return nil, io.EOF
+	}
+	value, err := res.Get("value")
+	if err != nil {
+		b.err = err
+		return nil, err
+	}
+	n, err := value.Length()
+	if err != nil {
+		b.err = err
+		return nil, err
+	}
+	if cap(b.buf) < n {
+		b.buf = make([]byte, n)
+	}
+	b.buf = b.buf[:n]
+	if _, err := safejs.CopyBytesToGo(b.buf, value); err != nil {
+		b.err = err
+		return nil, err
+	}
+	return b.buf, nil
+}
+
+// Close aborts the request and releases the callbacks. No read is pending
+// when the engine closes a body: Next always waits for its promise.
+func (b *fetchBody) Close() error {
+	if b.err == nil {
+		b.err = io.ErrClosedPipe
+	}
+	b.abort()
+	b.a.release()
+	return nil
+}
+
+type emptyBody struct{}
+
+func (emptyBody) Next() ([]byte, error) { return nil, io.EOF }
+func (emptyBody) Close() error          { return nil }

@@ -1,0 +1,157 @@
+//go:build js && wasm
+
+// Package jsbridge connects the pure-Go engine to the browser: a Transport on
+// the Fetch API, a Sink that hands each chunk's events to JavaScript in one
+// call, and the reading of options from JavaScript objects. It is the only
+// package besides main that touches JavaScript, always through safejs, so a
+// JavaScript exception becomes a Go error rather than a panic.
+package jsbridge
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hack-pad/safejs"
+)
+
+// Globals resolved once: looking them up per use costs a property access
+// across the boundary each time.
+var (
+	jsFetch           safejs.Value
+	jsHeaders         safejs.Value
+	jsAbortController safejs.Value
+	jsObject          safejs.Value
+	jsUint8Array      safejs.Value
+)
+
+// Init resolves the JavaScript globals the bridge needs.
+func Init() error {
+	g := safejs.Global()
+	for _, x := range []struct {
+		name string
+		dst  *safejs.Value
+	}{
+		{"fetch", &jsFetch}, {"Headers", &jsHeaders}, {"AbortController", &jsAbortController},
+		{"Object", &jsObject}, {"Uint8Array", &jsUint8Array},
+	} {
+		v, err := g.Get(x.name)
+		if err != nil {
+			return err
+		}
+		if v.IsUndefined() {
+			return errors.New("sseshim: this browser has no " + x.name)
+		}
+		*x.dst = v
+	}
+	return nil
+}
+
+// jsError turns a rejection reason into a Go error that keeps its name
+// (AbortError, TypeError) and message.
+func jsError(v safejs.Value) error {
+	if v.Type() != safejs.TypeObject {
+		s, _ := v.String()
+		return errors.New(s)
+	}
+	name, _ := getString(v, "name")
+	msg, _ := getString(v, "message")
+	if name == "" {
+		return errors.New(msg)
+	}
+	return errors.New(name + ": " + msg)
+}
+
+func getString(v safejs.Value, prop string) (string, error) {
+	p, err := v.Get(prop)
+	if err != nil {
+		return "", err
+	}
+	if p.Type() != safejs.TypeString {
+		return "", nil
+	}
+	return p.String()
+}
+
+// settled is the outcome of a promise.
+type settled struct {
+	val safejs.Value
+	err error
+}
+
+// awaiter waits for promises without ever blocking inside a callback: the
+// callbacks only send to a channel with room for the one pending result. Its
+// two js.Funcs are reused for every promise and released by release; a body
+// reads thousands of chunks through one awaiter.
+type awaiter struct {
+	ch         chan settled
+	onResolve  safejs.Func
+	onReject   safejs.Func
+	registered bool
+}
+
+func newAwaiter() (*awaiter, error) {
+	a := &awaiter{ch: make(chan settled, 1)}
+	var err error
+	a.onResolve, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		v := safejs.Undefined()
+		if len(args) > 0 {
+			v = args[0]
+		}
+		a.ch <- settled{val: v}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.onReject, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		e := errors.New("promise rejected")
+		if len(args) > 0 {
+			e = jsError(args[0])
+		}
+		a.ch <- settled{err: e}
+		return nil
+	})
+	if err != nil {
+		a.onResolve.Release()
+		return nil, err
+	}
+	a.registered = true
+	return a, nil
+}
+
+// await waits for p. When ctx ends first it calls cancel (which must make p
+// settle, as aborting a fetch does) and still waits for p to settle, so that
+// the callbacks can be released safely afterwards.
+func (a *awaiter) await(ctx context.Context, p safejs.Value, cancel func()) (safejs.Value, error) {
+	if _, err := p.Call("then", a.onResolve, a.onReject); err != nil {
+		return safejs.Undefined(), err
+	}
+	select {
+	case r := <-a.ch:
+		return r.val, r.err
+	case <-ctx.Done():
+		cancel()
+		<-a.ch
+		if c := context.Cause(ctx); c != nil {
+			return safejs.Undefined(), c
+		}
+		return safejs.Undefined(), ctx.Err()
+	}
+}
+
+func (a *awaiter) release() {
+	if a.registered {
+		a.onResolve.Release()
+		a.onReject.Release()
+		a.registered = false
+	}
+}
+
+// isThenable reports whether v looks like a promise.
+func isThenable(v safejs.Value) bool {
+	if v.Type() != safejs.TypeObject {
+		return false
+	}
+	t, err := v.Get("then")
+	return err == nil && t.Type() == safejs.TypeFunction
+}

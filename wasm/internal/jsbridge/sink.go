@@ -1,0 +1,94 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/sseshim/sseshim/wasm/eventsource"
+)
+
+// Message kinds passed to the JavaScript deliver function.
+const (
+	kindOpen     = 1 // deliver(1, url, status, format)
+	kindEvents   = 2 // deliver(2, batch)
+	kindError    = 3 // deliver(3, readyState, kind, status, code, message)
+	kindRetrying = 4 // deliver(4, delayMs, attempt)
+)
+
+// Sink forwards what the engine does to one JavaScript deliver function. All
+// events parsed from one chunk cross the boundary in a single call as a single
+// string: per event four fields — "m" or "p" (message or ping), type, data,
+// lastEventId — each ended by CR. CR cannot occur inside any field: the
+// text/event-stream format has no way to carry it (it ends lines), and NDJSON
+// data has raw CRs (JSON white space) turned into spaces. JavaScript splits it
+// with one String.prototype.split: far cheaper than a call per event.
+type Sink struct {
+	deliver safejs.Value
+	buf     []byte
+}
+
+// NewSink returns a Sink calling deliver.
+func NewSink(deliver safejs.Value) *Sink { return &Sink{deliver: deliver} }
+
+func (s *Sink) call(args ...any) {
+	// An exception thrown by a listener must not kill the engine; the shim
+	// reports listener exceptions itself, so there is nothing to add here.
+	_, _ = s.deliver.Invoke(args...)
+}
+
+func (s *Sink) Opened(i eventsource.OpenInfo) {
+	s.call(kindOpen, i.URL, i.Status, string(i.Format))
+}
+
+func (s *Sink) Events(evs []eventsource.Event) {
+	b := s.buf[:0]
+	for i := range evs {
+		e := &evs[i]
+		if e.Ping {
+			b = append(b, 'p', '\r')
+		} else {
+			b = append(b, 'm', '\r')
+		}
+		b = append(b, e.Type...)
+		b = append(b, '\r')
+		start := len(b)
+		b = append(b, e.Data...)
+		if strings.IndexByte(e.Data, '\r') >= 0 {
+			for j := start; j < len(b); j++ {
+				if b[j] == '\r' {
+					b[j] = ' '
+				}
+			}
+		}
+		b = append(b, '\r')
+		b = append(b, e.LastEventID...)
+		b = append(b, '\r')
+	}
+	s.buf = b
+	// The string is copied into a JavaScript string during the call and
+	// never kept on the Go side, so it may alias the reused buffer.
+	s.call(kindEvents, unsafe.String(unsafe.SliceData(b), len(b)))
+	if cap(s.buf) > 1<<20 {
+		s.buf = nil // do not pin a buffer grown by one giant chunk
+	}
+}
+
+func (s *Sink) Failed(err *eventsource.Error, st eventsource.ReadyState) {
+	msg := err.Message
+	if err.Err != nil {
+		if msg != "" {
+			msg += ": "
+		}
+		msg += err.Err.Error()
+	}
+	s.call(kindError, int(st), string(err.Kind), err.Status, err.Code, msg)
+}
+
+func (s *Sink) Retrying(d time.Duration, attempt int) {
+	s.call(kindRetrying, float64(d.Milliseconds()), attempt)
+}

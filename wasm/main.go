@@ -1,0 +1,144 @@
+//go:build js && wasm
+
+// Command sseshim is the WebAssembly engine behind sseshim's EventSource. It
+// registers globalThis.__sseshimGo = {open, close, stats}, tells the loader
+// it is ready, and then serves calls forever.
+package main
+
+import (
+	"sync"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/sseshim/sseshim/wasm/eventsource"
+	"github.com/sseshim/sseshim/wasm/internal/jsbridge"
+)
+
+var (
+	mu      sync.Mutex // guards sources; never held while calling JavaScript
+	sources = map[int]*eventsource.Source{}
+	nextID  = 1
+)
+
+func main() {
+	if err := run(); err != nil {
+		println("sseshim:", err.Error())
+		return
+	}
+	select {}
+}
+
+func run() error {
+	if err := jsbridge.Init(); err != nil {
+		return err
+	}
+	open, err := safejs.FuncOf(jsOpen)
+	if err != nil {
+		return err
+	}
+	closeFn, err := safejs.FuncOf(jsClose)
+	if err != nil {
+		return err
+	}
+	stats, err := safejs.FuncOf(jsStats)
+	if err != nil {
+		return err
+	}
+	api, err := safejs.ValueOf(map[string]any{"open": open, "close": closeFn, "stats": stats})
+	if err != nil {
+		return err
+	}
+	g := safejs.Global()
+	if err := g.Set("__sseshimGo", api); err != nil {
+		return err
+	}
+	ready, err := g.Get("__sseshimReady")
+	if err == nil && ready.Type() == safejs.TypeFunction {
+		_, err = ready.Invoke()
+	}
+	return err
+}
+
+// jsOpen(url, options, deliver) starts a source and returns its handle, or a
+// string describing why it could not start. It never blocks: New only
+// validates and starts a goroutine.
+func jsOpen(_ safejs.Value, args []safejs.Value) any {
+	if len(args) < 3 {
+		return "open needs url, options and deliver"
+	}
+	url, err := args[0].String()
+	if err != nil {
+		return err.Error()
+	}
+	cfg, err := jsbridge.Config(url, args[1])
+	if err != nil {
+		return err.Error()
+	}
+	src, err := eventsource.New(cfg, jsbridge.NewSink(args[2]))
+	if err != nil {
+		return err.Error()
+	}
+	mu.Lock()
+	id := nextID
+	nextID++
+	sources[id] = src
+	mu.Unlock()
+	go func() {
+		<-src.Done()
+		mu.Lock()
+		delete(sources, id)
+		mu.Unlock()
+	}()
+	return id
+}
+
+func lookup(args []safejs.Value) *eventsource.Source {
+	if len(args) < 1 {
+		return nil
+	}
+	id, err := args[0].Int()
+	if err != nil {
+		return nil
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return sources[id]
+}
+
+// jsClose(handle) closes a source; it returns at once, and may be called from
+// inside a listener while the engine is delivering events.
+func jsClose(_ safejs.Value, args []safejs.Value) any {
+	if src := lookup(args); src != nil {
+		src.Close()
+	}
+	return nil
+}
+
+// jsStats(handle) returns the diagnostics as a plain object.
+func jsStats(_ safejs.Value, args []safejs.Value) any {
+	src := lookup(args)
+	if src == nil {
+		return nil
+	}
+	st := src.Stats()
+	var last float64
+	if !st.LastActivity.IsZero() {
+		last = float64(st.LastActivity.UnixMilli())
+	}
+	v, err := safejs.ValueOf(map[string]any{
+		"readyState":   int(st.State),
+		"events":       float64(st.Events),
+		"pings":        float64(st.Pings),
+		"bytes":        float64(st.Bytes),
+		"reconnects":   float64(st.Reconnects),
+		"failures":     st.Failures,
+		"dropped":      float64(st.Dropped),
+		"lastActivity": last,
+		"nextRetry":    float64(st.NextRetry.Milliseconds()),
+		"lastError":    st.LastError,
+	})
+	if err != nil {
+		return nil
+	}
+	return v
+}
