@@ -6,13 +6,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/wasm/sse/ssetest"
 )
 
 // FuzzDecode checks that decoding never panics and that the way the input is
 // split into chunks never changes the result.
 func FuzzDecode(f *testing.F) {
-	for _, tc := range decodeCases {
-		f.Add([]byte(tc.in), uint16(1), uint16(3))
+	for _, tc := range ssetest.Cases {
+		f.Add([]byte(tc.In), uint16(1), uint16(3))
 	}
 	f.Add([]byte("data: a\r"), uint16(8), uint16(0))
 	f.Fuzz(func(t *testing.T, in []byte, cut1, cut2 uint16) {

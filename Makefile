@@ -1,0 +1,84 @@
+# sseshim — `make run` builds and serves the demos; `make test` installs what
+# the tests need (when missing) and runs them all.
+
+GO       ?= go
+GOROOT   := $(shell $(GO) env GOROOT)
+DIST     := dist
+WASMSRC  := $(shell find wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
+SHIMSRC  := shim/core.js shim/script.js shim/esm.js shim/index.d.ts shim/package.json
+ADDR     ?= 127.0.0.1:8080
+
+.PHONY: all build run test test-go test-browser deps bench bench-quick fmt vet clean
+
+all: build
+
+build: $(DIST)/sseshim.wasm $(DIST)/sseshim.wasm.br $(DIST)/sseshim.wasm.gz $(DIST)/wasm_exec.js \
+       $(DIST)/sseshim.js $(DIST)/index.js $(DIST)/index.d.ts $(DIST)/package.json
+
+$(DIST)/sseshim.wasm: $(WASMSRC)
+	@mkdir -p $(DIST)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+
+# Precompressed copies for servers that honour Accept-Encoding. Node's zlib
+# has brotli, so no extra tool is needed.
+$(DIST)/sseshim.wasm.br: $(DIST)/sseshim.wasm
+	node -e "const z=require('zlib'),fs=require('fs');fs.writeFileSync('$@',z.brotliCompressSync(fs.readFileSync('$<'),{params:{[z.constants.BROTLI_PARAM_QUALITY]:11,[z.constants.BROTLI_PARAM_SIZE_HINT]:fs.statSync('$<').size}}))"
+
+$(DIST)/sseshim.wasm.gz: $(DIST)/sseshim.wasm
+	gzip -9 -n -c $< > $@
+
+$(DIST)/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
+	@mkdir -p $(DIST)
+	cp $< $@
+
+# The script-tag build: the core and the loader in one function scope.
+$(DIST)/sseshim.js: shim/core.js shim/script.js
+	@mkdir -p $(DIST)
+	{ printf '/* sseshim: EventSource on a Go WebAssembly engine. */\n(function () {\n"use strict";\n'; \
+	  cat shim/core.js shim/script.js; printf '})();\n'; } > $@
+
+# The ES module build: wasm_exec.js imported for its global Go class.
+$(DIST)/index.js: shim/core.js shim/esm.js
+	@mkdir -p $(DIST)
+	{ printf '/* sseshim: EventSource on a Go WebAssembly engine. */\nimport "./wasm_exec.js";\n'; \
+	  cat shim/core.js shim/esm.js; } > $@
+
+$(DIST)/index.d.ts: shim/index.d.ts
+	@mkdir -p $(DIST)
+	cp $< $@
+
+$(DIST)/package.json: shim/package.json
+	@mkdir -p $(DIST)
+	cp $< $@
+
+run: build
+	@if [ -f server/main.go ]; then $(GO) run ./server -addr $(ADDR); \
+	else echo "The dev server is not written yet; dist/ is built. Serve it with any static server."; fi
+
+# deps installs what the tests need when it is missing (Chromium).
+deps:
+	@bash tests/install-deps.sh
+
+test: deps build vet
+	node --check $(DIST)/sseshim.js
+	node --check shim/core.js
+	$(GO) test -race -count=1 ./...
+
+test-go:
+	$(GO) test -race -count=1 ./wasm/...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./wasm/...
+
+bench-quick: bench
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/...
+
+clean:
+	rm -rf $(DIST)
