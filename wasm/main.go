@@ -44,9 +44,16 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	api, err := safejs.ValueOf(map[string]any{"open": open, "close": closeFn, "stats": stats})
+	// safejs.ValueOf does not unwrap its own Func type inside a map, so the
+	// members are set one by one.
+	api, err := safejs.ValueOf(map[string]any{})
 	if err != nil {
 		return err
+	}
+	for name, fn := range map[string]safejs.Func{"open": open, "close": closeFn, "stats": stats} {
+		if err := api.Set(name, fn); err != nil {
+			return err
+		}
 	}
 	g := safejs.Global()
 	if err := g.Set("__sseshimGo", api); err != nil {

@@ -379,6 +379,9 @@ func (s *Source) attempt() outcome {
 	defer cancel(nil)
 	resp, err := s.transport.RoundTrip(ctx, &Request{URL: s.reqURL, Header: header, WithCredentials: s.cfg.WithCredentials})
 	if err != nil {
+		if errors.Is(err, ErrFutile) {
+			return outcome{err: &Error{Kind: KindNetwork, Err: err}, fatal: true}
+		}
 		return outcome{err: &Error{Kind: KindNetwork, Err: err}, count: true}
 	}
 	if resp.Body != nil {

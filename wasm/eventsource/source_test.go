@@ -3,6 +3,7 @@ package eventsource
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -442,4 +443,13 @@ func TestAddQuery(t *testing.T) {
 	assert.True(t, isHTTPURL("HTTPS://example.com"))
 	assert.False(t, isHTTPURL("http:///path"))
 	assert.False(t, isHTTPURL("http://a b/"))
+}
+
+func TestFutileNetworkErrorFails(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	e.tr.next(t)
+	e.tr.fail(fmt.Errorf("%w: CORS", ErrFutile))
+	e.rec.expect(t, "error network CLOSED")
+	waitDone(t, e.src)
 }

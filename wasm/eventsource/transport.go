@@ -2,6 +2,7 @@ package eventsource
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,12 @@ import (
 type Transport interface {
 	RoundTrip(ctx context.Context, req *Request) (*Response, error)
 }
+
+// ErrFutile, wrapped in an error from RoundTrip, says that reconnecting
+// cannot help (a cross-origin request the server does not allow): the source
+// fails the connection instead of reestablishing it, which HTML §9.2.3 permits
+// when the user agent "knows that to be futile", and which Chromium does.
+var ErrFutile = errors.New("reconnecting is futile")
 
 // Request is one attempt to open the stream.
 type Request struct {

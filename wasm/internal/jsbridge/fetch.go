@@ -5,6 +5,7 @@ package jsbridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/hack-pad/safejs"
@@ -33,7 +34,7 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 		return nil, err
 	}
 	for k, v := range r.Header {
-		if _, err := headers.Call("set", k, v); err != nil {
+		if _, err := headers.Call("set", k, byteString(v)); err != nil {
 			return nil, errors.New("sseshim: invalid header " + k + ": " + err.Error())
 		}
 	}
@@ -68,6 +69,9 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 	res, err := a.await(ctx, p, abort)
 	if err != nil {
 		a.release()
+		if ctx.Err() == nil && futile(ctx, r.URL) {
+			return nil, fmt.Errorf("%w: %w (the server does not allow this cross-origin request)", eventsource.ErrFutile, err)
+		}
 		return nil, err
 	}
 	resp := &eventsource.Response{}
@@ -175,7 +179,76 @@ func (b *fetchBody) Close() error {
 	return nil
 }
 
+// futile tells a failed cross-origin fetch that the server refused by CORS
+// from one that could not reach the server: both reject with the same
+// TypeError. A "no-cors" HEAD request reaches the server without asking for
+// access; if it gets any answer, the server is there and reconnecting cannot
+// help. The browser's own EventSource fails the connection in that case.
+func futile(ctx context.Context, url string) bool {
+	u, err := jsURL.New(url)
+	if err != nil {
+		return false
+	}
+	origin, _ := getString(u, "origin")
+	if origin == "" || origin == pageOrigin() {
+		return false
+	}
+	ac, err := jsAbortController.New()
+	if err != nil {
+		return false
+	}
+	signal, _ := ac.Get("signal")
+	init, err := safejs.ValueOf(map[string]any{"method": "HEAD", "mode": "no-cors", "cache": "no-store", "credentials": "omit"})
+	if err != nil || init.Set("signal", signal) != nil {
+		return false
+	}
+	a, err := newAwaiter()
+	if err != nil {
+		return false
+	}
+	defer a.release()
+	p, err := jsFetch.Invoke(url, init)
+	if err != nil {
+		return false
+	}
+	abort := func() { _, _ = ac.Call("abort") }
+	_, err = a.await(ctx, p, abort)
+	abort()
+	return err == nil
+}
+
+func pageOrigin() string {
+	loc, err := safejs.Global().Get("location")
+	if err != nil || loc.Type() != safejs.TypeObject {
+		return ""
+	}
+	o, _ := getString(loc, "origin")
+	return o
+}
+
 type emptyBody struct{}
 
 func (emptyBody) Next() ([]byte, error) { return nil, io.EOF }
 func (emptyBody) Close() error          { return nil }
+
+// byteString maps each byte of v to the character with that code, so that a
+// header value in UTF-8 (a Last-Event-ID such as "é") goes on the wire as
+// those same bytes — what the browser's own EventSource sends. The Fetch API
+// accepts only such ByteStrings and would otherwise throw.
+func byteString(v string) string {
+	ascii := true
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return v
+	}
+	r := make([]rune, len(v))
+	for i := 0; i < len(v); i++ {
+		r[i] = rune(v[i])
+	}
+	return string(r)
+}

@@ -22,6 +22,7 @@ var (
 	jsAbortController safejs.Value
 	jsObject          safejs.Value
 	jsUint8Array      safejs.Value
+	jsURL             safejs.Value
 )
 
 // Init resolves the JavaScript globals the bridge needs.
@@ -32,7 +33,7 @@ func Init() error {
 		dst  *safejs.Value
 	}{
 		{"fetch", &jsFetch}, {"Headers", &jsHeaders}, {"AbortController", &jsAbortController},
-		{"Object", &jsObject}, {"Uint8Array", &jsUint8Array},
+		{"Object", &jsObject}, {"Uint8Array", &jsUint8Array}, {"URL", &jsURL},
 	} {
 		v, err := g.Get(x.name)
 		if err != nil {
