@@ -377,6 +377,7 @@ function loadGoEngine(wasmURL, prefetched) {
       })
       : Promise.resolve(response).then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, go.importObject));
     instantiate.then((res) => {
+      g.__sseshimInstance = res.instance; // for diagnostics: its memory
       go.run(res.instance).then(() => reject(new Error('sseshim: the engine exited')));
     }, reject);
   });
