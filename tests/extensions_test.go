@@ -362,4 +362,3 @@ func TestStatsAndErrorDetails(t *testing.T) {
   es.onerror = (e) => { const st = es.stats; log.push(['error', e.kind, es.readyState, st.events, st.bytes > 4096, st.lastActivity > 0].join(' ')); finish(); };`)
 	assert.Equal(t, []string{"message small", "error too-large 2 1 true true"}, log)
 }
-
