@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/wasm/sse"
+)
+
+func TestMain(m *testing.M) {
+	// One line per request is for people running the server, not for tests.
+	log.SetOutput(io.Discard)
+	os.Exit(m.Run())
+}
+
+func testConfig(t *testing.T) config {
+	cfg := defaultConfig()
+	cfg.speed = 20
+	cfg.heartbeat = time.Hour
+	cfg.dist = t.TempDir()
+	return cfg
+}
+
+func startServer(t *testing.T, cfg config) (*server, *httptest.Server) {
+	t.Helper()
+	s, err := newServer(cfg)
+	require.NoError(t, err)
+	ts := httptest.NewServer(s.handler)
+	t.Cleanup(func() {
+		s.shutdownStreams()
+		ts.Close()
+		s.sim.stopAll()
+	})
+	return s, ts
+}
+
+type request struct {
+	path   string
+	header map[string]string
+}
+
+// get opens a request whose body the test reads; it is cancelled at cleanup.
+func get(t *testing.T, ts *httptest.Server, path string, header map[string]string) *http.Response {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+path, nil)
+	require.NoError(t, err)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := ts.Client().Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+type streamResult struct {
+	events  []sse.Event
+	retry   time.Duration
+	err     error // the decoder's or the body's error; io.EOF at a clean end
+	reads   int
+	elapsed time.Duration
+}
+
+// readSSE decodes the body with the project's own decoder until n events
+// arrive, the body ends, or the time limit passes.
+func readSSE(t *testing.T, resp *http.Response, n int, limit time.Duration) streamResult {
+	t.Helper()
+	var r streamResult
+	var d sse.Decoder
+	start := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 64<<10)
+		for len(r.events) < n {
+			k, err := resp.Body.Read(buf)
+			if k > 0 {
+				r.reads++
+				if derr := d.Decode(buf[:k], func(e sse.Event) { r.events = append(r.events, e) }); derr != nil {
+					r.err = derr
+					return
+				}
+				if rt, ok := d.Retry(); ok {
+					r.retry = rt
+				}
+			}
+			if err != nil {
+				r.err = err
+				return
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		resp.Body.Close()
+		<-done
+		r.err = context.DeadlineExceeded
+	}
+	r.elapsed = time.Since(start)
+	if len(r.events) > n {
+		r.events = r.events[:n] // one read may carry more than asked for
+	}
+	return r
+}
+
+// readLines reads NDJSON lines with the project's line decoder.
+func readLines(t *testing.T, resp *http.Response, n int, limit time.Duration) ([]string, error) {
+	t.Helper()
+	var lines []string
+	var d sse.LineDecoder
+	var rerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 64<<10)
+		for len(lines) < n {
+			k, err := resp.Body.Read(buf)
+			if k > 0 {
+				if derr := d.Decode(buf[:k], func(l []byte) { lines = append(lines, string(l)) }); derr != nil {
+					rerr = derr
+					return
+				}
+			}
+			if err != nil {
+				d.End(func(l []byte) { lines = append(lines, string(l)) })
+				rerr = err
+				return
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		resp.Body.Close()
+		<-done
+		rerr = context.DeadlineExceeded
+	}
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return lines, rerr
+}
+
+func jsonBody(t *testing.T, resp *http.Response) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
+	return m
+}
+
+func decodeJSON(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(s), &m), s)
+	return m
+}
+
+// rawLines reads raw lines (comments included) until enough(lines) says so,
+// the body ends, or the limit (a guard, not a wait) passes.
+func rawLines(resp *http.Response, limit time.Duration, enough func([]string) bool) []string {
+	var lines []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+			if enough(lines) {
+				return
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		resp.Body.Close()
+		<-done
+	}
+	return lines
+}
+
+func count(lines []string, prefix string) int {
+	n := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func writeDist(t *testing.T, dir string) {
+	for name, body := range map[string]string{
+		"sseshim.js": "/* js */", "sseshim.wasm": "\x00asm plain", "sseshim.wasm.br": "brotli bytes", "sseshim.wasm.gz": "gzip bytes",
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+}
+
+var _ = io.EOF
