@@ -91,7 +91,7 @@ func (s *simulator) dtProject(stop <-chan struct{}, project string) {
 			rssi := -50 - r.IntN(40)
 			data = map[string]any{"networkStatus": map[string]any{
 				"signalStrength": int(math.Max(0, math.Min(100, float64(rssi+100)*2))), "rssi": rssi, "updateTime": ts,
-				"cloudConnectors": []any{map[string]any{"id": "emulated-ccon", "signalStrength": 80, "rssi": rssi}},
+				"cloudConnectors":  []any{map[string]any{"id": "emulated-ccon", "signalStrength": 80, "rssi": rssi}},
 				"transmissionMode": "LOW_POWER_STANDARD_MODE",
 			}}
 		case r.IntN(15) == 0:

@@ -483,4 +483,3 @@ func (s *server) logRequests(h http.Handler) http.Handler {
 		h.ServeHTTP(lw, r)
 	})
 }
-
