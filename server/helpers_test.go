@@ -75,6 +75,25 @@ type streamResult struct {
 	elapsed time.Duration
 }
 
+// readBody runs read (which reads resp's body until it has enough) and gives
+// up after limit, a guard rather than a wait: it reports whether read ended
+// by itself.
+func readBody(resp *http.Response, limit time.Duration, read func()) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		read()
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		resp.Body.Close()
+		<-done
+		return false
+	}
+}
+
 // readSSE decodes the body with the project's own decoder until n events
 // arrive, the body ends, or the time limit passes.
 func readSSE(t *testing.T, resp *http.Response, n int, limit time.Duration) streamResult {
@@ -82,9 +101,7 @@ func readSSE(t *testing.T, resp *http.Response, n int, limit time.Duration) stre
 	var r streamResult
 	var d sse.Decoder
 	start := time.Now()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	finished := readBody(resp, limit, func() {
 		buf := make([]byte, 64<<10)
 		for len(r.events) < n {
 			k, err := resp.Body.Read(buf)
@@ -103,12 +120,8 @@ func readSSE(t *testing.T, resp *http.Response, n int, limit time.Duration) stre
 				return
 			}
 		}
-	}()
-	select {
-	case <-done:
-	case <-time.After(limit):
-		resp.Body.Close()
-		<-done
+	})
+	if !finished {
 		r.err = context.DeadlineExceeded
 	}
 	r.elapsed = time.Since(start)
@@ -124,30 +137,24 @@ func readLines(t *testing.T, resp *http.Response, n int, limit time.Duration) ([
 	var lines []string
 	var d sse.LineDecoder
 	var rerr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	emit := func(l []byte) { lines = append(lines, string(l)) }
+	finished := readBody(resp, limit, func() {
 		buf := make([]byte, 64<<10)
 		for len(lines) < n {
 			k, err := resp.Body.Read(buf)
 			if k > 0 {
-				if derr := d.Decode(buf[:k], func(l []byte) { lines = append(lines, string(l)) }); derr != nil {
-					rerr = derr
+				if rerr = d.Decode(buf[:k], emit); rerr != nil {
 					return
 				}
 			}
 			if err != nil {
-				d.End(func(l []byte) { lines = append(lines, string(l)) })
+				d.End(emit)
 				rerr = err
 				return
 			}
 		}
-	}()
-	select {
-	case <-done:
-	case <-time.After(limit):
-		resp.Body.Close()
-		<-done
+	})
+	if !finished {
 		rerr = context.DeadlineExceeded
 	}
 	if len(lines) > n {
@@ -174,9 +181,7 @@ func decodeJSON(t *testing.T, s string) map[string]any {
 // the body ends, or the limit (a guard, not a wait) passes.
 func rawLines(resp *http.Response, limit time.Duration, enough func([]string) bool) []string {
 	var lines []string
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	readBody(resp, limit, func() {
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
 			lines = append(lines, sc.Text())
@@ -184,13 +189,7 @@ func rawLines(resp *http.Response, limit time.Duration, enough func([]string) bo
 				return
 			}
 		}
-	}()
-	select {
-	case <-done:
-	case <-time.After(limit):
-		resp.Body.Close()
-		<-done
-	}
+	})
 	return lines
 }
 

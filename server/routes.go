@@ -169,13 +169,19 @@ func (s *server) subscribeAndServe(w http.ResponseWriter, r *http.Request, f fau
 
 var losantID = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
 
-func (s *server) losantDeviceStream(w http.ResponseWriter, r *http.Request) {
+// beginExperience is begin plus the Experience user check.
+func (s *server) beginExperience(w http.ResponseWriter, r *http.Request) (faults, bool) {
 	f, ok := begin(w, r)
-	if !ok {
-		return
-	}
-	if !s.experienceAuthorized(r) {
+	if ok && !s.experienceAuthorized(r) {
 		writeJSONError(w, http.StatusUnauthorized, "experience user token required")
+		return f, false
+	}
+	return f, ok
+}
+
+func (s *server) losantDeviceStream(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.beginExperience(w, r)
+	if !ok {
 		return
 	}
 	id := r.PathValue("deviceId")
@@ -196,12 +202,8 @@ func validTopic(t string) bool {
 }
 
 func (s *server) losantTopicStream(w http.ResponseWriter, r *http.Request) {
-	f, ok := begin(w, r)
+	f, ok := s.beginExperience(w, r)
 	if !ok {
-		return
-	}
-	if !s.experienceAuthorized(r) {
-		writeJSONError(w, http.StatusUnauthorized, "experience user token required")
 		return
 	}
 	topic := r.PathValue("topic")
