@@ -58,6 +58,7 @@ type Source struct {
 	prevID           string
 	prevDup          bool
 	stop             *outcome // set by an in-band error while decoding a chunk
+	typeCache        string   // the last NDJSON event type, reused
 	wd               *watchdog
 }
 
@@ -585,8 +586,10 @@ func (s *Source) emitLine(line []byte) {
 	}
 	typ := "message"
 	if t, ok := jsonscan.Path(ev, s.cfg.EventTypePath...); ok {
-		if str, ok := jsonscan.String(t); ok && str != "" {
-			typ = str
+		if len(t) > 2 && string(t[1:len(t)-1]) == s.typeCache {
+			typ = s.typeCache // the same type as before: no allocation
+		} else if str, ok := jsonscan.String(t); ok && str != "" {
+			typ, s.typeCache = str, str
 		}
 	}
 	if v, ok := jsonscan.Path(ev, s.cfg.IDPath...); ok {

@@ -5,6 +5,7 @@
 package jsonscan
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -74,6 +75,9 @@ func Member(b []byte, key string) ([]byte, bool) {
 func nameIs(tok []byte, key string) bool {
 	if len(tok) == len(key)+2 && string(tok[1:len(tok)-1]) == key {
 		return true
+	}
+	if bytes.IndexByte(tok, '\\') < 0 {
+		return false // no escapes: the bytes compare was the whole answer
 	}
 	s, ok := String(tok)
 	return ok && s == key

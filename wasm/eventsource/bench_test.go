@@ -1,0 +1,96 @@
+package eventsource
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+)
+
+// replayTransport serves one body of fixed chunks and then reports the stream
+// ended; every attempt gets the same body.
+type replayTransport struct {
+	chunks [][]byte
+	ct     string
+}
+
+type replayBody struct {
+	chunks [][]byte
+	i      int
+}
+
+func (t *replayTransport) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
+	return &Response{Status: 200, ContentType: t.ct, Body: &replayBody{chunks: t.chunks}}, nil
+}
+
+func (b *replayBody) Next() ([]byte, error) {
+	if b.i == len(b.chunks) {
+		return nil, io.EOF
+	}
+	b.i++
+	return b.chunks[b.i-1], nil
+}
+
+func (b *replayBody) Close() error { return nil }
+
+// benchEngine measures the whole engine — decode, batch, deliver — on a
+// stream of events of the given size cut into 16 KiB chunks, as fetch
+// delivers them.
+func benchEngine(b *testing.B, format Format, line func(i int) string) {
+	var sb strings.Builder
+	const events = 4096
+	for i := 0; i < events; i++ {
+		sb.WriteString(line(i))
+	}
+	stream := []byte(sb.String())
+	var chunks [][]byte
+	for p := stream; len(p) > 0; {
+		n := min(16<<10, len(p))
+		chunks = append(chunks, p[:n])
+		p = p[n:]
+	}
+	ct := "text/event-stream"
+	if format == FormatNDJSON {
+		ct = "application/x-ndjson"
+	}
+	b.SetBytes(int64(len(stream)))
+	b.ReportAllocs()
+	for b.Loop() {
+		got := 0
+		done := make(chan struct{})
+		var src *Source
+		src, err := New(Config{URL: "http://bench.test/", Format: format, Transport: &replayTransport{chunks: chunks, ct: ct}, Clock: newFakeClock()},
+			SinkFuncs{
+				OnEvents: func(evs []Event) { got += len(evs) },
+				OnError: func(*Error, ReadyState) {
+					src.Close()
+					close(done)
+				},
+			})
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-done
+		<-src.Done()
+		if got != events {
+			b.Fatalf("got %d events, want %d", got, events)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+}
+
+func BenchmarkEngineSSE32B(b *testing.B) {
+	data := strings.Repeat("x", 32)
+	benchEngine(b, FormatSSE, func(int) string { return "data: " + data + "\n\n" })
+}
+
+func BenchmarkEngineSSE1KiB(b *testing.B) {
+	data := strings.Repeat("x", 1024)
+	benchEngine(b, FormatSSE, func(int) string { return "data: " + data + "\n\n" })
+}
+
+func BenchmarkEngineNDJSONEnvelope(b *testing.B) {
+	benchEngine(b, FormatNDJSON, func(int) string {
+		return `{"result":{"event":{"eventId":"d1vtobtd83ut9sd2bj9g","targetName":"projects/p/devices/d","eventType":"temperature","data":{"temperature":{"value":21.5,"updateTime":"2021-04-21T08:15:43.512330Z"}},"timestamp":"2021-04-21T08:15:43.512330Z"}}}` + "\n"
+	})
+}
