@@ -8,7 +8,7 @@ WASMSRC  := $(shell find wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
 SHIMSRC  := shim/core.js shim/script.js shim/esm.js shim/index.d.ts shim/package.json
 ADDR     ?= 127.0.0.1:8080
 
-.PHONY: all build run test test-go test-browser deps bench bench-quick fmt vet clean
+.PHONY: all build run test test-go deps bench bench-quick profile fmt vet clean
 
 all: build
 
@@ -67,10 +67,19 @@ test: deps build vet
 test-go:
 	$(GO) test -race -count=1 ./wasm/...
 
-bench: build
+# Go micro-benchmarks, then the browser benchmark (≥ 5 interleaved rounds;
+# the Markdown table is printed and written with JSON to tests/out/).
+bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./wasm/...
+	SSESHIM_BENCH=full $(GO) test -count=1 -timeout 15m -run '^TestBrowserBenchmark$$' -v ./tests | grep -v '^\s*bench_test.go'
 
-bench-quick: bench
+bench-quick: deps build
+	$(GO) test -run '^$$' -bench . -benchtime 200ms -benchmem ./wasm/...
+	SSESHIM_BENCH=quick $(GO) test -count=1 -timeout 10m -run '^TestBrowserBenchmark$$' -v ./tests | grep -v '^\s*bench_test.go'
+
+# Where the renderer's time goes for one implementation (IMPL=sseshim).
+profile: deps build
+	SSESHIM_PROFILE=$(or $(IMPL),sseshim) $(GO) test -count=1 -run '^TestProfileBench$$' -v ./tests
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

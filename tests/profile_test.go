@@ -1,0 +1,90 @@
+//go:build !js
+
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/profiler"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// TestProfileBench profiles one benchmark run in Chromium's sampling
+// profiler and prints where the renderer's time went, by function. It runs
+// only when SSESHIM_PROFILE names an implementation (make profile).
+func TestProfileBench(t *testing.T) {
+	impl := os.Getenv("SSESHIM_PROFILE")
+	if impl == "" || browser == nil {
+		t.Skip("set SSESHIM_PROFILE=sseshim (or native, …) to profile")
+	}
+	kind, size := "fast", 32
+	if k := os.Getenv("SSESHIM_PROFILE_KIND"); k != "" {
+		kind = k
+	}
+	lib := benchLibs(t)
+	s := benchServer(t, lib)
+	tb := newTab(t)
+	tb.navigate(s.URL + "/bench/page.html")
+	eval[bool](tb, `sseshim.ready.then(() => true)`)
+	var prof *profiler.Profile
+	call := func(f func(ctx context.Context, tg *chromedp.Target) error) {
+		require.NoError(t, chromedp.Do(tb.ctx, chromedp.Func(f)))
+	}
+	call(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Disable, cdp.Empty{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, profiler.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, profiler.SetSamplingInterval, profiler.SetSamplingIntervalParams{Interval: 100}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, profiler.Start, cdp.Empty{})
+		return err
+	})
+	res := eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, 100000, %d, 60000)`, impl, kind, size))
+	call(func(ctx context.Context, tg *chromedp.Target) error {
+		r, err := cdp.Call(ctx, tg, profiler.Stop, cdp.Empty{})
+		prof = r.Profile
+		return err
+	})
+	t.Logf("run: %v", res)
+	self := map[string]int{}
+	byID := map[int64]*profiler.ProfileNode{}
+	for _, n := range prof.Nodes {
+		byID[n.ID] = n
+	}
+	total := 0
+	for _, id := range prof.Samples {
+		n := byID[id]
+		name := n.CallFrame.FunctionName
+		if name == "" {
+			name = "(anonymous)"
+		}
+		self[fmt.Sprintf("%s %s:%d", name, n.CallFrame.URL, n.CallFrame.LineNumber)]++
+		total++
+	}
+	type kv struct {
+		k string
+		v int
+	}
+	var list []kv
+	for k, v := range self {
+		list = append(list, kv{k, v})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].v > list[j].v })
+	for i, e := range list {
+		if i == 25 {
+			break
+		}
+		t.Logf("%5.1f%%  %s", 100*float64(e.v)/float64(total), e.k)
+	}
+}
