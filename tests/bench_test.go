@@ -542,8 +542,12 @@ func (r benchReport) markdown() string {
 		return cell(i, "1024B", func(run benchRun) float64 { return float64(run.Events) * 1024 / run.Ms / 1000 }, "MB/s", true)
 	})
 	row("Losant nested JSON: CPU µs/event", func(i string) string { return cell(i, "losant", perEvent, "µs", true) })
-	row("latency p50 (1 ms pacing)", func(i string) string { return cell(i, "paced", func(run benchRun) float64 { return run.P50 }, "ms", false) })
-	row("latency p99", func(i string) string { return cell(i, "paced", func(run benchRun) float64 { return run.P99 }, "ms", false) })
+	row("latency p50 (1 ms pacing)", func(i string) string {
+		return cell(i, "paced", func(run benchRun) float64 { return run.P50 }, "ms", false)
+	})
+	row("latency p99", func(i string) string {
+		return cell(i, "paced", func(run benchRun) float64 { return run.P99 }, "ms", false)
+	})
 	row("memory: JS heap growth", func(i string) string {
 		return cell(i, "memory", func(run benchRun) float64 { return run.HeapGrowth / 1e6 }, "MB", false)
 	})
