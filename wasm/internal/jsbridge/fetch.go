@@ -96,7 +96,7 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 		abort()
 		return nil, err
 	}
-	resp.Body = &fetchBody{ctx: ctx, reader: reader, abort: abort, a: a}
+	resp.Body = &fetchBody{ctx: ctx, reader: reader, abort: abort, a: a, pending: safejs.Undefined()}
 	return resp, nil
 }
 
@@ -126,44 +126,78 @@ type fetchBody struct {
 	a      *awaiter
 	buf    []byte
 	err    error // sticky: once the body fails or ends, it stays so
+
+	pending safejs.Value // the chunk being copied in pieces, or undefined
+	off, n  int
 }
 
 func (b *fetchBody) Next() ([]byte, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
+	if b.pending.IsUndefined() {
+		if err := b.read(); err != nil {
+			b.err = err
+			return nil, err
+		}
+	}
+	return b.piece()
+}
+
+// read waits for the next chunk from the reader.
+func (b *fetchBody) read() error {
 	p, err := b.reader.Call("read")
 	if err != nil {
-		b.err = err
-		return nil, err
+		return err
 	}
 	res, err := b.a.await(b.ctx, p, b.abort)
 	if err != nil {
-		b.err = err
-		return nil, err
+		return err
 	}
 	done, _ := res.Get("done")
 	if d, _ := done.Bool(); d {
-		b.err = io.EOF
-		return nil, io.EOF
+		return io.EOF
 	}
 	value, err := res.Get("value")
 	if err != nil {
-		b.err = err
-		return nil, err
+		return err
 	}
 	n, err := value.Length()
 	if err != nil {
+		return err
+	}
+	b.pending, b.off, b.n = value, 0, n
+	return nil
+}
+
+// maxPiece bounds what is copied into Go at once. Chunks are usually far
+// smaller, but a renderer that fell behind can be handed megabytes in one
+// chunk, and wasm memory, once grown, never shrinks.
+const maxPiece = 64 << 10
+
+// piece copies the next part of the pending chunk into Go.
+func (b *fetchBody) piece() ([]byte, error) {
+	k := min(b.n-b.off, maxPiece)
+	if cap(b.buf) < k {
+		b.buf = make([]byte, k)
+	}
+	b.buf = b.buf[:k]
+	src := b.pending
+	if b.off > 0 || k < b.n {
+		var err error
+		if src, err = b.pending.Call("subarray", b.off, b.off+k); err != nil {
+			b.err = err
+			return nil, err
+		}
+	}
+	if _, err := safejs.CopyBytesToGo(b.buf, src); err != nil {
 		b.err = err
 		return nil, err
 	}
-	if cap(b.buf) < n {
-		b.buf = make([]byte, n)
-	}
-	b.buf = b.buf[:n]
-	if _, err := safejs.CopyBytesToGo(b.buf, value); err != nil {
-		b.err = err
-		return nil, err
+	b.off += k
+	if b.off >= b.n {
+		releaseChunk(b.pending)
+		b.pending = safejs.Undefined()
 	}
 	return b.buf, nil
 }
@@ -251,4 +285,18 @@ func byteString(v string) string {
 		r[i] = rune(v[i])
 	}
 	return string(r)
+}
+
+// releaseChunk frees a chunk's memory now that Go has its copy. The chunk
+// stays referenced from Go until Go's collector finalizes the js.Value, which
+// on a fast stream can be megabytes of chunks later; detaching its buffer
+// (ArrayBuffer.prototype.transfer to a zero-length buffer) lets JavaScript's
+// collector reclaim the bytes at once.
+func releaseChunk(chunk safejs.Value) {
+	if !canTransfer {
+		return
+	}
+	if buf, err := chunk.Get("buffer"); err == nil {
+		_, _ = buf.Call("transfer", 0)
+	}
 }

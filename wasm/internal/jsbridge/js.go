@@ -44,7 +44,24 @@ func Init() error {
 		}
 		*x.dst = v
 	}
+	canTransfer = hasTransfer()
 	return nil
+}
+
+// canTransfer: ArrayBuffer.prototype.transfer exists (Chromium 114+).
+var canTransfer bool
+
+func hasTransfer() bool {
+	ab, err := safejs.Global().Get("ArrayBuffer")
+	if err != nil {
+		return false
+	}
+	proto, err := ab.Get("prototype")
+	if err != nil {
+		return false
+	}
+	t, err := proto.Get("transfer")
+	return err == nil && t.Type() == safejs.TypeFunction
 }
 
 // jsError turns a rejection reason into a Go error that keeps its name
