@@ -380,7 +380,8 @@ function loadGoEngine(wasmURL, prefetched) {
   if (g.__sseshimGo) return Promise.resolve(g.__sseshimGo);
   if (g.__sseshimLoading) return g.__sseshimLoading;
   g.__sseshimLoading = new Promise((resolve, reject) => {
-    g.__sseshimReady = () => resolve(g.__sseshimGo);
+    const mark = (name) => { if (g.performance && performance.mark) performance.mark(name); };
+    g.__sseshimReady = () => { mark('sseshim:ready'); resolve(g.__sseshimGo); };
     const go = new g.Go();
     const response = prefetched || fetch(wasmURL);
     const instantiate = WebAssembly.instantiateStreaming
@@ -391,6 +392,7 @@ function loadGoEngine(wasmURL, prefetched) {
       })
       : Promise.resolve(response).then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, go.importObject));
     instantiate.then((res) => {
+      mark('sseshim:instantiated');
       g.__sseshimInstance = res.instance; // for diagnostics: its memory
       go.run(res.instance).then(() => reject(new Error('sseshim: the engine exited')));
     }, reject);

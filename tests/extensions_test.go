@@ -207,6 +207,8 @@ func TestNDJSONEnvelopesInBrowser(t *testing.T) {
 			fmt.Fprintln(w, `{"result":{"event":{"eventId":"e1","targetName":"projects/p/devices/d1","eventType":"temperature","data":{"temperature":{"value":21.5}},"timestamp":"2024-01-01T00:00:00Z"}}}`)
 			fmt.Fprintln(w, `{"result":{"event":{"eventId":"p1","targetName":"projects/p","eventType":"ping","data":null}}}`)
 			fmt.Fprintln(w, `{"result":{"event":{"eventId":"e2","targetName":"projects/p/devices/d2","eventType":"touch","data":{"touch":{}}}}}`)
+			fmt.Fprintln(w, `{"result":{"event":{"eventId":"e\r3","eventType":"odd\rtype","data":{"note":"a\rb"}}}}`)
+			fmt.Fprint(w, "{\"result\":{\"event\":{\"eventId\":\"e4\",\r\"eventType\":\"touch\",\"data\":{}}}}\n")
 			fmt.Fprintln(w, `{"error":{"code":503,"message":"try again"}}`)
 			f.Flush()
 			return
@@ -219,13 +221,14 @@ func TestNDJSONEnvelopesInBrowser(t *testing.T) {
   es = new sseshim.EventSource('/v2/projects/p/devices:stream', {format: 'ndjson', json: true,
     headers: {Authorization: 'Basic ' + btoa('demo:demo')}, retry: {initial: 20, max: 100}});
   es.addEventListener('temperature', (e) => log.push('temperature ' + e.json.data.temperature.value + ' ' + e.lastEventId));
-  es.addEventListener('touch', (e) => log.push('touch ' + e.lastEventId));
+  es.addEventListener('touch', (e) => log.push('touch ' + e.lastEventId + ' ' + JSON.stringify(e.json.data)));
+  es.addEventListener('odd\uFFFDtype', (e) => log.push('odd ' + e.lastEventId + ' ' + e.json.data.note));
   es.addEventListener('ping', (e) => log.push('ping ' + (e instanceof MessageEvent)));
   es.onmessage = (e) => log.push('message ' + e.data);
   es.addEventListener('retrying', (e) => log.push('retrying ' + e.delay));
   es.onerror = (e) => { log.push(['error', e.kind, e.code, e.message, es.readyState].join(' ')); if (es.readyState === 2) finish(); };`)
 	assert.Equal(t, []string{
-		"temperature 21.5 e1", "ping false", "touch e2",
+		"temperature 21.5 e1", "ping false", "touch e2 {\"touch\":{}}", "odd e\uFFFD3 a\rb", "touch e4 {}",
 		"error server 503 try again 0", "retrying 20",
 		"error server 401 token expired 2",
 	}, log)

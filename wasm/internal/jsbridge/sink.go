@@ -54,20 +54,9 @@ func (s *Sink) Events(evs []eventsource.Event) {
 		} else {
 			b = append(b, 'm', '\r')
 		}
-		b = append(b, e.Type...)
-		b = append(b, '\r')
-		start := len(b)
-		b = append(b, e.Data...)
-		if strings.IndexByte(e.Data, '\r') >= 0 {
-			for j := start; j < len(b); j++ {
-				if b[j] == '\r' {
-					b[j] = ' '
-				}
-			}
-		}
-		b = append(b, '\r')
-		b = append(b, e.LastEventID...)
-		b = append(b, '\r')
+		b = appendField(b, e.Type, "\uFFFD")
+		b = appendField(b, e.Data, " ")
+		b = appendField(b, e.LastEventID, "\uFFFD")
 	}
 	s.buf = b
 	// The string is copied into a JavaScript string during the call and
@@ -75,6 +64,23 @@ func (s *Sink) Events(evs []eventsource.Event) {
 	s.call(kindEvents, unsafe.String(unsafe.SliceData(b), len(b)))
 	if cap(s.buf) > 1<<20 {
 		s.buf = nil // do not pin a buffer grown by one giant chunk
+	}
+}
+
+// appendField appends v and the CR that ends it. A CR inside v would break
+// the framing; text/event-stream cannot produce one, but NDJSON can: as JSON
+// white space in data (replaced by a space, which means the same) or as an
+// escaped \r decoded into an event type or id (replaced by U+FFFD).
+func appendField(b []byte, v, repl string) []byte {
+	for {
+		i := strings.IndexByte(v, '\r')
+		if i < 0 {
+			b = append(b, v...)
+			return append(b, '\r')
+		}
+		b = append(b, v[:i]...)
+		b = append(b, repl...)
+		v = v[i+1:]
 	}
 }
 
