@@ -9,19 +9,21 @@ function createSseshim(loadEngine) {
 
   let engine = null; // the Go side's {open, close, stats} once ready
   let loadFailure = null;
-  const waiting = new Set(); // sources constructed before the engine was ready
+  // Sources constructed before the engine was ready, with what to do when it
+  // is: start, or fail with the load error.
+  const waiting = new Map();
 
   const ready = Promise.resolve()
     .then(loadEngine)
     .then(
       (api) => {
         engine = api;
-        for (const s of waiting) s._start();
+        for (const w of waiting.values()) w.start();
         waiting.clear();
       },
       (err) => {
         loadFailure = err instanceof Error ? err : new Error(String(err));
-        for (const s of waiting) s._engineFailed(loadFailure);
+        for (const w of waiting.values()) w.fail(loadFailure);
         waiting.clear();
         throw loadFailure;
       },
@@ -192,6 +194,7 @@ function createSseshim(loadEngine) {
     #origin = '';
     #deliver;
     #lastStats = null;
+    #closedByPage = false;
 
     constructor(url, eventSourceInitDict) {
       super();
@@ -208,9 +211,9 @@ function createSseshim(loadEngine) {
       this.#opts = normalizeOptions(eventSourceInitDict);
       this.#withCredentials = this.#opts.withCredentials;
       this.#deliver = (kind, a, b, c, d, e) => this.#onEngine(kind, a, b, c, d, e);
-      if (engine) this._start();
-      else if (loadFailure) queueMicrotask(() => this._engineFailed(loadFailure));
-      else waiting.add(this);
+      if (engine) this.#start();
+      else if (loadFailure) this.#engineFailed(loadFailure);
+      else waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
     }
 
     get url() { return this.#url; }
@@ -227,6 +230,7 @@ function createSseshim(loadEngine) {
     }
 
     close() {
+      this.#closedByPage = true;
       if (this.#readyState === CLOSED) return;
       this.#readyState = CLOSED;
       waiting.delete(this);
@@ -236,20 +240,24 @@ function createSseshim(loadEngine) {
       }
     }
 
-    _start() {
+    #start() {
       if (this.#readyState === CLOSED) return;
       const h = engine.open(this.#url, this.#opts, this.#deliver);
       if (typeof h === 'number') this.#handle = h;
-      else this.#failNow('config', String(h));
+      else this.#failSoon('config', String(h));
     }
 
-    _engineFailed(err) {
-      if (this.#readyState !== CLOSED) this.#failNow('engine', 'sseshim: the engine did not load: ' + err.message);
+    #engineFailed(err) {
+      this.#failSoon('engine', 'sseshim: the engine did not load: ' + err.message);
     }
 
-    #failNow(kind, message) {
+    // #failSoon fails the connection in a task of its own, as the browser
+    // does, so that listeners added right after the constructor see it.
+    #failSoon(kind, message) {
       this.#readyState = CLOSED;
-      this.#fire(errorEvent(kind, 0, 0, message));
+      setTimeout(() => {
+        if (!this.#closedByPage) this.#fire(errorEvent(kind, 0, 0, message));
+      }, 0);
     }
 
     #fire(ev) {

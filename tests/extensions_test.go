@@ -349,6 +349,25 @@ func TestThousandReconnectsLeakNothing(t *testing.T) {
 	assert.Less(t, got["wasmGrowth"], float64(1<<20), "wasm memory growth")
 }
 
+// TestConfigErrorIsAnEvent: what the engine refuses fails the connection
+// with an error event in a later task, which listeners added after the
+// constructor still see, and which close() before it suppresses.
+func TestConfigErrorIsAnEvent(t *testing.T) {
+	s := newServer(t)
+	tb := openHarness(t, s)
+	log := collect(t, tb, `
+  es = new sseshim.EventSource('ftp://example.test/stream');
+  log.push('after constructor ' + es.readyState);
+  es.onerror = (e) => { log.push(['error', e.kind, es.readyState, /http or https/.test(e.message)].join(' ')); finish(); };`)
+	assert.Equal(t, []string{"after constructor 2", "error config 2 true"}, log)
+	log = collect(t, tb, `
+  es = new sseshim.EventSource('ftp://example.test/stream');
+  es.onerror = () => log.push('error after close');
+  es.close();
+  setTimeout(() => { log.push('quiet'); finish(); }, 100);`)
+	assert.Equal(t, []string{"quiet"}, log)
+}
+
 func TestStatsAndErrorDetails(t *testing.T) {
 	s := newServer(t)
 	s.mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
