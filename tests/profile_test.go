@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -16,13 +17,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestProfileBench profiles one benchmark run in Chromium's sampling
-// profiler and prints where the renderer's time went, by function. It runs
-// only when SSESHIM_PROFILE names an implementation (make profile).
+// TestProfileBench profiles a benchmark run in Chromium's sampling profiler
+// and prints where the renderer's time went, by function: make profile
+// (SSESHIM_PROFILE=impl) runs 100,000 events; make test a small run that
+// checks the profile sees sseshim's own code.
 func TestProfileBench(t *testing.T) {
-	impl := os.Getenv("SSESHIM_PROFILE")
-	if impl == "" || browser == nil {
-		t.Skip("set SSESHIM_PROFILE=sseshim (or native, …) to profile")
+	if browser == nil {
+		t.Skip("Chromium is not installed")
+	}
+	impl, n := os.Getenv("SSESHIM_PROFILE"), 100000
+	if impl == "" {
+		impl, n = "sseshim", 3000
 	}
 	kind, size := "fast", 32
 	if k := os.Getenv("SSESHIM_PROFILE_KIND"); k != "" {
@@ -50,7 +55,7 @@ func TestProfileBench(t *testing.T) {
 		_, err := cdp.Call(ctx, tg, profiler.Start, cdp.Empty{})
 		return err
 	})
-	res := eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, 100000, %d, 60000)`, impl, kind, size))
+	res := eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, %d, %d, 60000)`, impl, kind, n, size))
 	call(func(ctx context.Context, tg *chromedp.Target) error {
 		r, err := cdp.Call(ctx, tg, profiler.Stop, cdp.Empty{})
 		prof = r.Profile
@@ -86,5 +91,16 @@ func TestProfileBench(t *testing.T) {
 			break
 		}
 		t.Logf("%5.1f%%  %s", 100*float64(e.v)/float64(total), e.k)
+	}
+	require.Equal(t, float64(n), res["events"], "every event delivered while profiling")
+	require.Positive(t, total, "the profiler took samples")
+	if impl == "sseshim" {
+		seen := false
+		for _, e := range list {
+			if strings.Contains(e.k, "sseshim.js") || strings.Contains(e.k, "sseshim.wasm") {
+				seen = true
+			}
+		}
+		require.True(t, seen, "the profile attributes time to sseshim's own code")
 	}
 }
