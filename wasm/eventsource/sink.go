@@ -56,6 +56,18 @@ type Sink interface {
 	Retrying(delay time.Duration, attempt int)
 }
 
+// EventWriter is an optional extension of Sink for sinks that serialise
+// events as they are parsed, as sseshim's JavaScript bridge does. When the
+// sink implements it, the engine calls WriteEvent for each event of a chunk
+// and FlushEvents once at the chunk's end, instead of Events, and decodes
+// without allocating per event: ev.Data is borrowed, valid only during
+// WriteEvent, and not checked for UTF-8 — the writer must copy it and decode
+// it as the WHATWG UTF-8 decoder does (JavaScript's TextDecoder does).
+type EventWriter interface {
+	WriteEvent(ev Event)
+	FlushEvents()
+}
+
 // SinkFuncs adapts functions to a Sink; nil functions are skipped.
 type SinkFuncs struct {
 	OnOpen     func(OpenInfo)

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/sseshim/sseshim/wasm/internal/jsonscan"
 	"github.com/sseshim/sseshim/wasm/sse"
@@ -54,6 +55,8 @@ type Source struct {
 	format           Format
 	pingType         string
 	batch            []Event
+	writer           EventWriter // the sink, when it takes events one by one
+	written, pings   int         // events and pings written in the current chunk
 	seen             *idSet
 	prevID           string
 	prevDup          bool
@@ -94,6 +97,10 @@ func New(cfg Config, sink Sink) (*Source, error) {
 	}
 	if cfg.Dedupe > 0 {
 		s.seen = newIDSet(cfg.Dedupe)
+	}
+	if w, ok := sink.(EventWriter); ok {
+		s.writer = w
+		s.dec.Borrow = true
 	}
 	s.dec.MaxEventSize = cfg.MaxEventSize
 	s.lines.MaxLineSize = cfg.MaxEventSize
@@ -503,10 +510,11 @@ func (s *Source) consume(chunk []byte) *outcome {
 	return nil
 }
 
-// flush hands the batch to the sink, then reports an in-band stop, if any.
+// flush hands the chunk's events to the sink, then reports an in-band stop,
+// if any.
 func (s *Source) flush() *outcome {
-	if n := len(s.batch); n > 0 {
-		pings := 0
+	if n := s.written + len(s.batch); n > 0 {
+		pings := s.pings
 		for i := range s.batch {
 			if s.batch[i].Ping {
 				pings++
@@ -519,10 +527,15 @@ func (s *Source) flush() *outcome {
 		s.stats.Failures = 0
 		s.mu.Unlock()
 		if !s.closed.Load() {
-			s.sink.Events(s.batch)
+			if s.writer != nil {
+				s.writer.FlushEvents()
+			} else {
+				s.sink.Events(s.batch)
+			}
 		}
 		clear(s.batch)
 		s.batch = s.batch[:0]
+		s.written, s.pings = 0, 0
 	}
 	return s.stop
 }
@@ -539,7 +552,7 @@ func (s *Source) add(ev Event) {
 		}
 		if !s.cfg.Ping.Dispatch {
 			ev.Ping, ev.Data = true, ""
-			s.batch = append(s.batch, ev)
+			s.queue(ev)
 			return
 		}
 	}
@@ -558,7 +571,20 @@ func (s *Source) add(ev Event) {
 			return
 		}
 	}
-	s.batch = append(s.batch, ev)
+	s.queue(ev)
+}
+
+// queue adds an event to the chunk's batch, or writes it to an EventWriter.
+func (s *Source) queue(ev Event) {
+	if s.writer == nil {
+		s.batch = append(s.batch, ev)
+		return
+	}
+	s.writer.WriteEvent(ev)
+	if ev.Ping {
+		s.pings++
+	}
+	s.written++
 }
 
 // emitLine unwraps one NDJSON line: {"result":{"event":E}} delivers E typed by
@@ -601,7 +627,14 @@ func (s *Source) emitLine(line []byte) {
 			s.lastID = id
 		}
 	}
-	s.add(Event{Type: typ, Data: string(sse.ToValidUTF8(ev)), LastEventID: s.lastID})
+	var data string
+	if s.writer != nil {
+		// Borrowed, as the decoder's are: the writer copies and decodes it.
+		data = unsafe.String(unsafe.SliceData(ev), len(ev))
+	} else {
+		data = string(sse.ToValidUTF8(ev))
+	}
+	s.add(Event{Type: typ, Data: data, LastEventID: s.lastID})
 }
 
 func containsNUL(s string) bool {

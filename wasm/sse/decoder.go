@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // DefaultMaxEventSize is the default cap on the size of one event (or one
@@ -70,6 +71,13 @@ type Decoder struct {
 	// the event type and the current unterminated line. Zero means
 	// DefaultMaxEventSize; a negative value means no cap.
 	MaxEventSize int
+	// Borrow makes Event.Data point into the decoder's own buffer instead
+	// of a new string: no allocation per event. The string is valid only
+	// until emit returns, and its bytes are not checked for UTF-8: the
+	// caller must decode them as the WHATWG UTF-8 decoder does (JavaScript's
+	// TextDecoder does), which gives the same text. Type and ID are always
+	// proper strings.
+	Borrow bool
 
 	bomDone bool // the stream's first bytes have been checked for a BOM
 	bomN    int  // how many BOM bytes have been matched so far
@@ -237,8 +245,9 @@ func (d *Decoder) lines(p []byte, emit func(Event)) error {
 	return nil
 }
 
-// lineEnd returns the index of the first CR or LF in p, or -1.
-func lineEnd(p []byte) int {
+// lineEndIndexByte finds the first CR or LF with two IndexByte passes, which
+// are vectorised on most platforms and so beat a byte loop there.
+func lineEndIndexByte(p []byte) int {
 	n := bytes.IndexByte(p, '\n')
 	if n < 0 {
 		return bytes.IndexByte(p, '\r')
@@ -247,6 +256,18 @@ func lineEnd(p []byte) int {
 		return r
 	}
 	return n
+}
+
+// lineEndLoop finds the first CR or LF in one pass: faster where IndexByte
+// is a plain loop anyway (WebAssembly), since the line is read once, not
+// twice. Most bytes are above '\r', so one comparison settles them.
+func lineEndLoop(p []byte) int {
+	for i, c := range p {
+		if c <= '\r' && (c == '\n' || c == '\r') {
+			return i
+		}
+	}
+	return -1
 }
 
 func (d *Decoder) fail() error {
@@ -337,6 +358,14 @@ func (d *Decoder) dispatch(emit func(Event)) {
 		d.eventType = d.eventType[:0]
 	}
 	data := d.data[:len(d.data)-1] // drop the final LF
+	if d.Borrow {
+		if idChanged {
+			d.lastID = string(ToValidUTF8(d.idBuf))
+		}
+		emit(Event{Type: typ, Data: unsafe.String(unsafe.SliceData(data), len(data)), ID: d.lastID})
+		d.data = resetBuf(d.data)
+		return
+	}
 	if !utf8.Valid(data) {
 		data = appendValid(make([]byte, 0, len(data)+8), data)
 	}

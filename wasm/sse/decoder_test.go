@@ -184,3 +184,32 @@ func TestToValidUTF8(t *testing.T) {
 		assert.Equal(t, want, string(ToValidUTF8([]byte(in))), "%q", in)
 	}
 }
+
+func TestLineEndImplementationsAgree(t *testing.T) {
+	t.Parallel()
+	inputs := []string{"", "abc", "\n", "\r", "a\r\nb", "ab\nc\rd", "abc\r", strings.Repeat("x", 100) + "\n", "\x00\x0b\x0c\x0e\r"}
+	for _, in := range inputs {
+		assert.Equal(t, lineEndIndexByte([]byte(in)), lineEndLoop([]byte(in)), "%q", in)
+	}
+}
+
+// TestBorrowGivesTheSameEvents decodes every case with Borrow, turning the
+// borrowed data into text as a WHATWG decoder would, and expects exactly the
+// events of the copying decoder.
+func TestBorrowGivesTheSameEvents(t *testing.T) {
+	t.Parallel()
+	for _, tc := range ssetest.Cases {
+		for _, chunks := range splits(tc.In) {
+			want := decodeChunks(chunks, 0)
+			d := Decoder{Borrow: true}
+			var got []Event
+			for _, c := range chunks {
+				require.NoError(t, d.Decode(c, func(e Event) {
+					e.Data = string(ToValidUTF8([]byte(e.Data))) // copy now: the string is borrowed
+					got = append(got, e)
+				}))
+			}
+			require.Equal(t, want.events, got, "%s %q", tc.Name, chunks)
+		}
+	}
+}

@@ -45,23 +45,38 @@ func (s *Sink) Opened(i eventsource.OpenInfo) {
 	s.call(kindOpen, i.URL, i.Status, string(i.Format))
 }
 
+// Events implements eventsource.Sink; the engine uses WriteEvent and
+// FlushEvents instead, since Sink is also an eventsource.EventWriter.
 func (s *Sink) Events(evs []eventsource.Event) {
-	b := s.buf[:0]
 	for i := range evs {
-		e := &evs[i]
-		if e.Ping {
-			b = append(b, 'p', '\r')
-		} else {
-			b = append(b, 'm', '\r')
-		}
-		b = appendField(b, e.Type, "\uFFFD")
-		b = appendField(b, e.Data, " ")
-		b = appendField(b, e.LastEventID, "\uFFFD")
+		s.WriteEvent(evs[i])
 	}
-	s.buf = b
+	s.FlushEvents()
+}
+
+// WriteEvent appends one event to the chunk's batch. Its data is borrowed
+// from the decoder and may hold invalid UTF-8: it is copied here, and the
+// TextDecoder that turns the batch into a JavaScript string replaces invalid
+// sequences exactly as HTML §9.2.5 asks. The CRs between fields end any
+// sequence, so decoding the batch at once equals decoding each field.
+func (s *Sink) WriteEvent(e eventsource.Event) {
+	if e.Ping {
+		s.buf = append(s.buf, 'p', '\r')
+	} else {
+		s.buf = append(s.buf, 'm', '\r')
+	}
+	s.buf = appendField(s.buf, e.Type, "\uFFFD")
+	s.buf = appendField(s.buf, e.Data, " ")
+	s.buf = appendField(s.buf, e.LastEventID, "\uFFFD")
+}
+
+// FlushEvents hands the batch to JavaScript in one call.
+func (s *Sink) FlushEvents() {
+	b := s.buf
 	// The string is copied into a JavaScript string during the call and
 	// never kept on the Go side, so it may alias the reused buffer.
 	s.call(kindEvents, unsafe.String(unsafe.SliceData(b), len(b)))
+	s.buf = b[:0]
 	if cap(s.buf) > 1<<20 {
 		s.buf = nil // do not pin a buffer grown by one giant chunk
 	}

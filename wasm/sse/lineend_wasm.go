@@ -1,0 +1,5 @@
+//go:build wasm
+
+package sse
+
+func lineEnd(p []byte) int { return lineEndLoop(p) }
