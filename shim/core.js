@@ -33,6 +33,9 @@ function createSseshim(loadEngine) {
   // ---- options ------------------------------------------------------------
 
   const FORMATS = ['sse', 'ndjson', 'auto'];
+  // UTF-8 with replacement; a batch starts with a flag letter, so no BOM of
+  // the data is ever taken for the batch's own.
+  const utf8 = new TextDecoder();
 
   function fail(path, what) {
     throw new TypeError(`sseshim: option ${path} ${what}`);
@@ -277,8 +280,9 @@ function createSseshim(loadEngine) {
           }
           this.#fire(new Event('open'));
           break;
-        case 2: { // events: "flag\rtype\rdata\rid\r" per event
-          const f = a.split('\r');
+        case 2: { // events: bytes, length; "flag\rtype\rdata\rid\r" per event
+          // The WHATWG UTF-8 decoder replaces invalid sequences (HTML §9.2.5).
+          const f = utf8.decode(a.subarray(0, b)).split('\r');
           const origin = this.#origin;
           const json = this.#opts.json;
           for (let i = 0; i + 3 < f.length; i += 4) {

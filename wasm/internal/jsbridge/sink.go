@@ -5,7 +5,6 @@ package jsbridge
 import (
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/hack-pad/safejs"
 
@@ -15,21 +14,23 @@ import (
 // Message kinds passed to the JavaScript deliver function.
 const (
 	kindOpen     = 1 // deliver(1, url, status, format)
-	kindEvents   = 2 // deliver(2, batch)
+	kindEvents   = 2 // deliver(2, bytes, length): the batch as UTF-8 in a Uint8Array
 	kindError    = 3 // deliver(3, readyState, kind, status, code, message)
 	kindRetrying = 4 // deliver(4, delayMs, attempt)
 )
 
 // Sink forwards what the engine does to one JavaScript deliver function. All
-// events parsed from one chunk cross the boundary in a single call as a single
-// string: per event four fields — "m" or "p" (message or ping), type, data,
+// events parsed from one chunk cross the boundary in a single call as one
+// UTF-8 text: per event four fields — "m" or "p" (message or ping), type, data,
 // lastEventId — each ended by CR. CR cannot occur inside any field: the
 // text/event-stream format has no way to carry it (it ends lines), and NDJSON
 // data has raw CRs (JSON white space) turned into spaces. JavaScript splits it
 // with one String.prototype.split: far cheaper than a call per event.
 type Sink struct {
-	deliver safejs.Value
-	buf     []byte
+	deliver  safejs.Value
+	buf      []byte
+	array    safejs.Value // the reused Uint8Array the batch crosses in
+	arrayCap int
 }
 
 // NewSink returns a Sink calling deliver.
@@ -70,15 +71,31 @@ func (s *Sink) WriteEvent(e eventsource.Event) {
 	s.buf = appendField(s.buf, e.LastEventID, "\uFFFD")
 }
 
-// FlushEvents hands the batch to JavaScript in one call.
+// FlushEvents hands the batch to JavaScript in one call, as UTF-8 bytes in a
+// Uint8Array that the sink keeps and reuses. (Passing a Go string would make
+// a new JavaScript string per chunk that stays referenced from Go until Go's
+// collector finalizes it — and with no allocation per event, Go collects
+// rarely, so megabytes of batches would pile up in the JavaScript heap.)
 func (s *Sink) FlushEvents() {
 	b := s.buf
-	// The string is copied into a JavaScript string during the call and
-	// never kept on the Go side, so it may alias the reused buffer.
-	s.call(kindEvents, unsafe.String(unsafe.SliceData(b), len(b)))
+	if s.arrayCap < len(b) {
+		n := max(len(b), 64<<10)
+		arr, err := jsUint8Array.New(n)
+		if err != nil {
+			s.buf = b[:0]
+			return
+		}
+		s.array, s.arrayCap = arr, n
+	}
+	if _, err := safejs.CopyBytesToJS(s.array, b); err == nil {
+		s.call(kindEvents, s.array, len(b))
+	}
 	s.buf = b[:0]
 	if cap(s.buf) > 1<<20 {
 		s.buf = nil // do not pin a buffer grown by one giant chunk
+	}
+	if s.arrayCap > 1<<20 {
+		s.array, s.arrayCap = safejs.Undefined(), 0
 	}
 }
 
