@@ -63,6 +63,8 @@ test: deps build vet
 	node --check $(DIST)/sseshim.js
 	node --check shim/core.js
 	$(GO) test -race -count=1 ./...
+	@echo "the pure packages again, compiled to WebAssembly and run under Node:"
+	PATH="$(GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/sse/... ./wasm/internal/jsonscan/ ./wasm/eventsource/
 
 test-go:
 	$(GO) test -race -count=1 ./wasm/...
