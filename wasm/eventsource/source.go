@@ -11,6 +11,7 @@
 package eventsource
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -626,6 +627,12 @@ func (s *Source) emitLine(line []byte) {
 		if !containsNUL(id) {
 			s.lastID = id
 		}
+	}
+	if bytes.IndexByte(ev, '\r') >= 0 {
+		// A raw CR in valid JSON is white space between tokens (inside a
+		// string it would be invalid): a space means the same, and keeps
+		// data free of CRs, as text/event-stream data always is.
+		ev = bytes.ReplaceAll(ev, []byte{'\r'}, []byte{' '})
 	}
 	var data string
 	if s.writer != nil {
