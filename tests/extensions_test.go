@@ -384,3 +384,27 @@ func TestStatsAndErrorDetails(t *testing.T) {
   es.onerror = (e) => { const st = es.stats; log.push(['error', e.kind, es.readyState, st.events, st.bytes > 4096, st.lastActivity > 0].join(' ')); finish(); };`)
 	assert.Equal(t, []string{"message small", "error too-large 2 1 true true"}, log)
 }
+
+// TestScriptAttributesLocateTheEngine: with the script served from elsewhere,
+// data-wasm and data-wasm-exec say where the engine's files are.
+func TestScriptAttributesLocateTheEngine(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/elsewhere/sseshim.js", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, distDir+"/sseshim.js")
+	})
+	s.mux.HandleFunc("/x", func(w http.ResponseWriter, r *http.Request) {
+		f := sseStart(w)
+		fmt.Fprint(w, "data: located\n\n")
+		f.Flush()
+		<-r.Context().Done()
+	})
+	s.mux.HandleFunc("/located.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">
+<script src="/elsewhere/sseshim.js" data-wasm="/dist/sseshim.wasm" data-wasm-exec="/dist/wasm_exec.js"></script>
+<script>window.result = new Promise((resolve) => { const es = new sseshim.EventSource('/x'); es.onmessage = (e) => { es.close(); resolve(e.data); }; });</script>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/located.html")
+	assert.Equal(t, "located", eval[string](tb, `window.result`))
+}

@@ -86,10 +86,14 @@ console.log(state, EventSource.CLOSED);
 	run(t, app, "node_modules/.bin/tsc", "--noEmit", "--strict", "--target", "es2022", "--module", "nodenext",
 		"--moduleResolution", "nodenext", "--lib", "es2022,dom", "check.ts")
 
-	main := `import { EventSource, ready } from 'sseshim';
+	main := `import { EventSource, ready, install, CLOSED } from 'sseshim';
+const native = globalThis.EventSource;
+const kept = install() === EventSource && globalThis.EventSource === native; // auto: the browser has one
+install({ force: true });
+const forced = globalThis.EventSource === EventSource;
 window.result = new Promise((resolve) => {
   const es = new EventSource('/stream', { json: true });
-  es.addEventListener('reading', (e) => { es.close(); resolve({ value: e.json.value, ready: typeof ready.then }); });
+  es.addEventListener('reading', (e) => { es.close(); resolve({ value: e.json.value, ready: typeof ready.then, kept, forced, closed: es.readyState === CLOSED }); });
 });
 `
 	require.NoError(t, os.WriteFile(filepath.Join(app, "main.js"), []byte(main), 0o644))
@@ -116,4 +120,7 @@ window.result = new Promise((resolve) => {
 	got := eval[map[string]any](tb, `window.result`)
 	assert.Equal(t, float64(42), got["value"])
 	assert.Equal(t, "function", got["ready"])
+	assert.Equal(t, true, got["kept"], "install() keeps the browser's own EventSource")
+	assert.Equal(t, true, got["forced"], "install({force: true}) replaces it")
+	assert.Equal(t, true, got["closed"])
 }
