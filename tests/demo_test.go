@@ -125,7 +125,7 @@ func TestDemoPages(t *testing.T) {
 				assert.Equal(tb.t, "no gaps", eval[string](tb, text("#gaps")), "resumed with nothing lost or repeated")
 			}},
 		{name: "side-by-side", ready: []string{`document.querySelector('#log-native').textContent.split('\n').length > 4`,
-			`document.querySelector('#log-shim').textContent.split('\n').length > 4`}},
+			`document.querySelector('#log-shim').textContent.split('\n').length > 4`, `+` + text("#same") + ` >= 3`}},
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {
