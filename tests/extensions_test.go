@@ -15,6 +15,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// holdStream sends body once and keeps the stream open (no reconnect).
+func holdStream(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f := sseStart(w)
+		fmt.Fprint(w, body)
+		f.Flush()
+		<-r.Context().Done()
+	}
+}
+
 func sseStart(w http.ResponseWriter) http.Flusher {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -90,12 +100,7 @@ func TestAPISurface(t *testing.T) {
 // removes) against the browser's EventSource.
 func TestHandlerAttributesMatchNative(t *testing.T) {
 	s := newServer(t)
-	s.mux.HandleFunc("/x", func(w http.ResponseWriter, r *http.Request) {
-		f := sseStart(w)
-		fmt.Fprint(w, "data: 1\n\n")
-		f.Flush()
-		<-r.Context().Done()
-	})
+	s.mux.HandleFunc("/x", holdStream("data: 1\n\n"))
 	tb := openHarness(t, s)
 	run := func(impl string) []string {
 		return eval[[]string](tb, `new Promise((resolve) => {
@@ -119,12 +124,7 @@ func TestHandlerAttributesMatchNative(t *testing.T) {
 
 func TestConstructBeforeReadyAndPolyfillModes(t *testing.T) {
 	s := newServer(t)
-	s.mux.HandleFunc("/x", func(w http.ResponseWriter, r *http.Request) {
-		f := sseStart(w)
-		fmt.Fprint(w, "data: early bird\n\n")
-		f.Flush()
-		<-r.Context().Done()
-	})
+	s.mux.HandleFunc("/x", holdStream("data: early bird\n\n"))
 	page := func(mode string) string {
 		return `<!doctype html><meta charset="utf-8"><script>window.NativeES = window.EventSource;</script>
 <script src="/dist/sseshim.js" data-polyfill="` + mode + `"></script>
@@ -392,12 +392,7 @@ func TestScriptAttributesLocateTheEngine(t *testing.T) {
 	s.mux.HandleFunc("/elsewhere/sseshim.js", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, distDir+"/sseshim.js")
 	})
-	s.mux.HandleFunc("/x", func(w http.ResponseWriter, r *http.Request) {
-		f := sseStart(w)
-		fmt.Fprint(w, "data: located\n\n")
-		f.Flush()
-		<-r.Context().Done()
-	})
+	s.mux.HandleFunc("/x", holdStream("data: located\n\n"))
 	s.mux.HandleFunc("/located.html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">

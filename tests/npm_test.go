@@ -4,7 +4,6 @@ package tests
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -109,12 +108,7 @@ window.result = new Promise((resolve) => {
 
 	s := newServer(t)
 	s.mux.Handle("/app/", http.StripPrefix("/app/", http.FileServer(http.Dir(outDir))))
-	s.mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
-		f := sseStart(w)
-		fmt.Fprint(w, "event: reading\ndata: {\"value\": 42}\n\n")
-		f.Flush()
-		<-r.Context().Done()
-	})
+	s.mux.HandleFunc("/stream", holdStream("event: reading\ndata: {\"value\": 42}\n\n"))
 	tb := newTab(t)
 	tb.navigate(s.URL + "/app/index.html")
 	got := eval[map[string]any](tb, `window.result`)

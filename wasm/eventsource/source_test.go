@@ -15,6 +15,20 @@ import (
 	"github.com/sseshim/sseshim/wasm/sse"
 )
 
+// endAndReconnect ends the open body, expects the spec's reconnect after
+// delay, and answers the next request with a fresh SSE body.
+func (e *env) endAndReconnect(t *testing.T, b *fakeBody, delay time.Duration, attempt int) (*Request, *fakeBody) {
+	t.Helper()
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying "+delay.String()+" #"+strconv.Itoa(attempt))
+	require.Equal(t, Connecting, e.src.ReadyState())
+	e.clk.Advance(delay)
+	req := e.tr.next(t)
+	nb := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	return req, nb
+}
+
 func TestOpenEventsReconnectWithLastEventID(t *testing.T) {
 	t.Parallel()
 	e := start(t, Config{})
@@ -29,15 +43,8 @@ func TestOpenEventsReconnectWithLastEventID(t *testing.T) {
 	b.send("id: 1\ndata: a\n\nevent: x\ndata: b\n\n")
 	e.rec.expect(t, `events message:"a"#1 x:"b"#1`)
 	b.send("id: 2\ndata: partial")
-	b.end()
-	e.rec.expect(t, "error end CONNECTING", "retrying 3s #1")
-	assert.Equal(t, Connecting, e.src.ReadyState())
-
-	e.clk.Advance(3 * time.Second)
-	req = e.tr.next(t)
+	req, b = e.endAndReconnect(t, b, 3*time.Second, 1)
 	assert.Equal(t, "1", req.Header["Last-Event-ID"], "the incomplete event's id is not committed")
-	b = e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
 	b.send("data: c\n\n")
 	e.rec.expect(t, `events message:"c"#1`)
 	st := e.src.Stats()
@@ -327,12 +334,7 @@ func TestAutoFormat(t *testing.T) {
 	e.rec.expect(t, "open ndjson")
 	b.send("{\"a\":1}\n")
 	e.rec.expect(t, `events message:"{\"a\":1}"#`)
-	b.end()
-	e.rec.expect(t, "error end CONNECTING", "retrying 3s #1")
-	e.clk.Advance(3 * time.Second)
-	e.tr.next(t)
-	b = e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
+	_, b = e.endAndReconnect(t, b, 3*time.Second, 1)
 	b.send("data: s\n\n")
 	e.rec.expect(t, `events message:"s"#`)
 }
@@ -380,12 +382,7 @@ func TestDedupeAcrossReconnects(t *testing.T) {
 	e.rec.expect(t, "open sse")
 	b.send("id: 1\ndata: a\n\nid: 2\ndata: b\n\n")
 	e.rec.expect(t, `events message:"a"#1 message:"b"#2`)
-	b.end()
-	e.rec.expect(t, "error end CONNECTING", "retrying 3s #1")
-	e.clk.Advance(3 * time.Second)
-	e.tr.next(t)
-	b = e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
+	_, b = e.endAndReconnect(t, b, 3*time.Second, 1)
 	b.send("id: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: b-tail\n\nid: 3\ndata: c\n\n")
 	e.rec.expect(t, `events message:"c"#3`)
 	assert.Equal(t, int64(3), e.src.Stats().Dropped)
