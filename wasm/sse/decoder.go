@@ -11,6 +11,7 @@ package sse
 import (
 	"bytes"
 	"errors"
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -131,7 +132,10 @@ func (d *Decoder) Retry() (time.Duration, bool) {
 		return 0, false
 	}
 	d.retrySet = false
-	return time.Duration(d.retry) * time.Millisecond, true
+	// A value too large for a Duration means "practically never": clamp it
+	// rather than let the multiplication wrap to a negative delay.
+	const maxMS = int64(math.MaxInt64 / int64(time.Millisecond))
+	return time.Duration(min(d.retry, maxMS)) * time.Millisecond, true
 }
 
 // Err returns the error that stopped the decoder, if any.

@@ -213,3 +213,10 @@ func TestBorrowGivesTheSameEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestHugeRetryIsClampedNotWrapped(t *testing.T) {
+	t.Parallel()
+	r := decodeChunks([][]byte{[]byte("retry: 400000000000000000\n")}, 0)
+	require.True(t, r.retried)
+	assert.Greater(t, r.retry, 100*365*24*time.Hour, "a huge retry stays huge (and positive)")
+}
