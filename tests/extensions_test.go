@@ -403,3 +403,30 @@ func TestScriptAttributesLocateTheEngine(t *testing.T) {
 	tb.navigate(s.URL + "/located.html")
 	assert.Equal(t, "located", eval[string](tb, `window.result`))
 }
+
+// TestEngineLoadFailure: when the module cannot be loaded, sseshim.ready
+// rejects and every source, made before or after, fails with kind "engine".
+func TestEngineLoadFailure(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/broken.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">
+<script src="/dist/sseshim.js" data-wasm="/missing.wasm"></script>
+<script>
+window.result = (async () => {
+  const log = [];
+  const early = new sseshim.EventSource('/x');
+  const failed = (es, name) => new Promise((resolve) => { es.onerror = (e) => { log.push(name + ' ' + e.kind + ' ' + es.readyState); resolve(); }; });
+  const p1 = failed(early, 'early');
+  try { await sseshim.ready; log.push('ready?'); } catch (e) { log.push('ready rejected'); }
+  const late = new sseshim.EventSource('/x');
+  await Promise.all([p1, failed(late, 'late')]);
+  return log;
+})();
+</script>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/broken.html")
+	got := eval[[]string](tb, `window.result`)
+	assert.ElementsMatch(t, []string{"ready rejected", "early engine 2", "late engine 2"}, got)
+}
