@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,6 +33,9 @@ func TestProfileBench(t *testing.T) {
 	kind, size := "fast", 32
 	if k := os.Getenv("SSESHIM_PROFILE_KIND"); k != "" {
 		kind = k
+	}
+	if v, err := strconv.Atoi(os.Getenv("SSESHIM_PROFILE_SIZE")); err == nil && v >= 12 {
+		size = v
 	}
 	lib := benchLibs(t)
 	s := benchServer(t, lib)

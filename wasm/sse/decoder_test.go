@@ -185,14 +185,6 @@ func TestToValidUTF8(t *testing.T) {
 	}
 }
 
-func TestLineEndImplementationsAgree(t *testing.T) {
-	t.Parallel()
-	inputs := []string{"", "abc", "\n", "\r", "a\r\nb", "ab\nc\rd", "abc\r", strings.Repeat("x", 100) + "\n", "\x00\x0b\x0c\x0e\r"}
-	for _, in := range inputs {
-		assert.Equal(t, lineEndIndexByte([]byte(in)), lineEndLoop([]byte(in)), "%q", in)
-	}
-}
-
 // TestBorrowGivesTheSameEvents decodes every case with Borrow, turning the
 // borrowed data into text as a WHATWG decoder would, and expects exactly the
 // events of the copying decoder.

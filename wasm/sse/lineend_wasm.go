@@ -1,5 +1,0 @@
-//go:build wasm
-
-package sse
-
-func lineEnd(p []byte) int { return lineEndLoop(p) }
