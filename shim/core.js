@@ -149,25 +149,43 @@ function createSseshim(loadEngine) {
     return unwrap(v, 0);
   }
 
-  function unwrap(v, depth) {
-    if (depth > 8) return v;
-    if (typeof v === 'string') {
-      const t = v.trimStart();
-      if (t[0] === '{' || t[0] === '[') {
-        try {
-          return unwrap(JSON.parse(v), depth + 1);
-        } catch {
-          return v;
-        }
-      }
-      return v;
+  // looksLikeJSON: the first character after white space opens an object or
+  // an array (a string holding "123" stays a string).
+  function looksLikeJSON(s) {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x7b || c === 0x5b) return true; // { [
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
     }
-    if (v !== null && typeof v === 'object') {
-      for (const k of Object.keys(v)) v[k] = unwrap(v[k], depth + 1);
+    return false;
+  }
+
+  function unwrap(v, depth) {
+    if (typeof v === 'string') {
+      if (depth > 8 || !looksLikeJSON(v)) return v;
+      try {
+        return unwrap(JSON.parse(v), depth + 1);
+      } catch {
+        return v;
+      }
+    }
+    if (depth > 8 || v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (typeof x === 'string' || (x !== null && typeof x === 'object')) v[i] = unwrap(x, depth + 1);
+      }
+    } else {
+      for (const k in v) {
+        const x = v[k];
+        if (typeof x === 'string' || (x !== null && typeof x === 'object')) v[k] = unwrap(x, depth + 1);
+      }
     }
     return v;
   }
 
+  // The json property: parsed on first use, then kept. (A shared getter that
+  // redefines itself as a value measured slower: two defineProperty calls.)
   function defineJSON(ev, data) {
     let parsed;
     let done = false;
