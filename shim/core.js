@@ -116,8 +116,11 @@ function createSseshim(loadEngine) {
         initial: ms, max: ms, factor: (v, p) => num(v, p, { min: 1 }), jitter: (v, p) => num(v, p, { max: 1 }),
         maxAttempts: count, immediateAfter: ms,
       });
-      // Asking for a retry policy means backoff; a cap of a minute unless set.
+      // Asking for a retry policy means backoff, capped at a minute unless
+      // set, and an immediate reconnect after a clean end of a connection
+      // that lasted ten minutes (a service's scheduled disconnect).
       if (out.retry.max === undefined) out.retry.max = 60000;
+      if (out.retry.immediateAfter === undefined) out.retry.immediateAfter = 600000;
     }
     if (init.retryStatuses !== undefined) {
       if (!Array.isArray(init.retryStatuses)) fail('retryStatuses', 'must be an array of HTTP statuses');

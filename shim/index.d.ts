@@ -31,7 +31,7 @@ export interface RetryOptions {
   jitter?: number;
   /** Close with an error after this many consecutive failed attempts. */
   maxAttempts?: number;
-  /** A connection open at least this long that ends cleanly reconnects at once. */
+  /** A connection open at least this long that ends cleanly reconnects at once (default 600000). */
   immediateAfter?: number;
 }
 
