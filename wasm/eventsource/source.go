@@ -61,8 +61,9 @@ type Source struct {
 	seen             *idSet
 	prevID           string
 	prevDup          bool
-	stop             *outcome // set by an in-band error while decoding a chunk
-	typeCache        string   // the last NDJSON event type, reused
+	stop             *outcome  // set by an in-band error while decoding a chunk
+	typeCache        string    // the last NDJSON event type, reused
+	eventKeys        [2]string // the type and id members, for one-level paths
 	wd               *watchdog
 }
 
@@ -106,6 +107,9 @@ func New(cfg Config, sink Sink) (*Source, error) {
 	s.dec.MaxEventSize = cfg.MaxEventSize
 	s.lines.MaxLineSize = cfg.MaxEventSize
 	s.reqURL = requestURL(&cfg)
+	if len(cfg.EventTypePath) == 1 && len(cfg.IDPath) == 1 {
+		s.eventKeys = [2]string{cfg.EventTypePath[0], cfg.IDPath[0]}
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.run()
 	return s, nil
@@ -595,31 +599,34 @@ func (s *Source) emitLine(line []byte) {
 	if s.stop != nil {
 		return // the stream reported an error: nothing after it counts
 	}
-	if !jsonscan.Valid(line) {
+	// One pass validates the line and finds its envelope members.
+	var top [2][]byte
+	if !jsonscan.Scan(line, envelopeKeys, top[:]) {
 		s.mu.Lock()
 		s.stats.Dropped++
 		s.mu.Unlock()
 		return
 	}
-	if e, ok := jsonscan.Member(line, "error"); ok {
-		if _, hasResult := jsonscan.Member(line, "result"); !hasResult {
-			s.stop = s.inbandError(e)
-			return
-		}
+	if top[0] != nil && top[1] == nil {
+		s.stop = s.inbandError(top[0])
+		return
 	}
 	ev := line
-	if inner, ok := jsonscan.Path(line, "result", "event"); ok {
-		ev = inner
+	if top[1] != nil {
+		if inner, ok := jsonscan.Member(top[1], "event"); ok {
+			ev = inner
+		}
 	}
+	t, v := s.typeAndID(ev)
 	typ := "message"
-	if t, ok := jsonscan.Path(ev, s.cfg.EventTypePath...); ok {
+	if t != nil {
 		if len(t) > 2 && string(t[1:len(t)-1]) == s.typeCache {
 			typ = s.typeCache // the same type as before: no allocation
 		} else if str, ok := jsonscan.String(t); ok && str != "" {
 			typ, s.typeCache = str, str
 		}
 	}
-	if v, ok := jsonscan.Path(ev, s.cfg.IDPath...); ok {
+	if v != nil {
 		id, isStr := jsonscan.String(v)
 		if !isStr && v[0] != '{' && v[0] != '[' {
 			id = string(v) // a number or literal, as written
@@ -642,6 +649,23 @@ func (s *Source) emitLine(line []byte) {
 		data = string(sse.ToValidUTF8(ev))
 	}
 	s.add(Event{Type: typ, Data: data, LastEventID: s.lastID})
+}
+
+// envelopeKeys are the members of an NDJSON envelope: {"error"} or {"result"}.
+var envelopeKeys = []string{"error", "result"}
+
+// typeAndID finds an NDJSON event's type and id: in one pass over the event
+// when both paths are one member deep (the default), else path by path.
+func (s *Source) typeAndID(ev []byte) (typ, id []byte) {
+	tp, ip := s.cfg.EventTypePath, s.cfg.IDPath
+	if len(tp) == 1 && len(ip) == 1 {
+		var out [2][]byte
+		jsonscan.Scan(ev, s.eventKeys[:], out[:])
+		return out[0], out[1]
+	}
+	typ, _ = jsonscan.Path(ev, tp...)
+	id, _ = jsonscan.Path(ev, ip...)
+	return typ, id
 }
 
 func containsNUL(s string) bool {

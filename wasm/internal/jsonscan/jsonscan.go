@@ -21,6 +21,71 @@ func Valid(b []byte) bool {
 	return ok && skipSpace(b, i) == len(b)
 }
 
+// Scan reports whether b is exactly one JSON value, like Valid, and in the
+// same pass, when b is an object, sets out[i] to the raw text of its member
+// keys[i] (nil when absent; the last one when a key repeats). One pass instead
+// of a validation and then a search per key.
+func Scan(b []byte, keys []string, out [][]byte) bool {
+	clear(out)
+	i := skipSpace(b, 0)
+	var end int
+	var ok bool
+	if i < len(b) && b[i] == '{' && len(keys) > 0 {
+		end, ok = object(b, i, keys, out)
+	} else {
+		end, ok = value(b, i, 0)
+	}
+	if !ok || skipSpace(b, end) != len(b) {
+		clear(out)
+		return false
+	}
+	return true
+}
+
+// object scans the object at b[i], collecting the members named in keys.
+func object(b []byte, i int, keys []string, out [][]byte) (int, bool) {
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return i, false
+		}
+		end, ok := str(b, i)
+		if !ok {
+			return i, false
+		}
+		name := b[i:end]
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return i, false
+		}
+		start := skipSpace(b, i+1)
+		vend, ok := value(b, start, 1)
+		if !ok {
+			return vend, false
+		}
+		for k, key := range keys {
+			if nameIs(name, key) {
+				out[k] = b[start:vend]
+			}
+		}
+		i = skipSpace(b, vend)
+		if i >= len(b) {
+			return i, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
 // Path returns the raw text of the value at the given member names, descending
 // through nested objects: Path(b, "result", "event"). b must be valid JSON.
 func Path(b []byte, keys ...string) ([]byte, bool) {

@@ -49,6 +49,23 @@ func TestPath(t *testing.T) {
 	assert.Equal(t, "3", string(v))
 }
 
+func TestScan(t *testing.T) {
+	t.Parallel()
+	out := make([][]byte, 3)
+	require.True(t, Scan([]byte(` {"error":{"code":408},"x":1,"result":{"event":{}},"x":[2]} `), []string{"error", "result", "x"}, out))
+	assert.Equal(t, `{"code":408}`, string(out[0]))
+	assert.Equal(t, `{"event":{}}`, string(out[1]))
+	assert.Equal(t, `[2]`, string(out[2]), "the last duplicate wins")
+	require.True(t, Scan([]byte(`[1,2]`), []string{"a"}, out[:1]))
+	assert.Nil(t, out[0])
+	assert.False(t, Scan([]byte(`{"a":1} x`), []string{"a"}, out[:1]))
+	assert.Nil(t, out[0], "nothing is reported from an invalid document")
+	assert.False(t, Scan([]byte(`{"a":1,}`), []string{"a"}, out[:1]))
+	for _, c := range validityCases {
+		assert.Equal(t, Valid([]byte(c)), Scan([]byte(c), []string{"a"}, out[:1]), "%q", c)
+	}
+}
+
 func TestString(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
@@ -91,9 +108,16 @@ func FuzzValid(f *testing.F) {
 		f.Add([]byte(c))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		require.Equal(t, json.Valid(b), Valid(b), "%q", b)
-		if Valid(b) {
-			Member(b, "a")
+		valid := Valid(b)
+		require.Equal(t, json.Valid(b), valid, "%q", b)
+		out := make([][]byte, 2)
+		require.Equal(t, valid, Scan(b, []string{"a", "b"}, out), "%q", b)
+		if valid {
+			for i, k := range []string{"a", "b"} {
+				m, ok := Member(b, k)
+				require.Equal(t, ok, out[i] != nil, "%q %s", b, k)
+				require.Equal(t, string(m), string(out[i]), "%q %s", b, k)
+			}
 		}
 	})
 }
