@@ -324,3 +324,31 @@ wait:
 	r := readSSE(t, resp, 100, 10*time.Second)
 	assert.ErrorIs(t, r.err, io.EOF, "a killed stream ends")
 }
+
+// TestWriteDeadlineDropsAStuckClient: a client that stops reading is cut off
+// by the per-write deadline (set through the logging wrapper, which must let
+// http.ResponseController reach the connection), and its slot is freed.
+func TestWriteDeadlineDropsAStuckClient(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.writeTimeout = 100 * time.Millisecond
+	s, ts := startServer(t, cfg)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	// An oversized event (16 MiB) is far more than the socket buffers hold:
+	// the write blocks while the client reads nothing.
+	_, err = conn.Write([]byte("GET /live-users?inject=oversized HTTP/1.1\r\nHost: x\r\n\r\n"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.streams) == 1
+	}, 10*time.Second, 10*time.Millisecond, "the stream opened")
+	require.Eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.streams) == 0
+	}, 20*time.Second, 20*time.Millisecond, "the stuck stream was dropped")
+	assert.Empty(t, s.slots, "its slot is free")
+}
