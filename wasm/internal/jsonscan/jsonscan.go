@@ -30,8 +30,8 @@ func Scan(b []byte, keys []string, out [][]byte) bool {
 	i := skipSpace(b, 0)
 	var end int
 	var ok bool
-	if i < len(b) && b[i] == '{' && len(keys) > 0 {
-		end, ok = object(b, i, keys, out)
+	if i < len(b) && b[i] == '{' {
+		end, ok = object(b, i, 0, keys, out)
 	} else {
 		end, ok = value(b, i, 0)
 	}
@@ -42,8 +42,12 @@ func Scan(b []byte, keys []string, out [][]byte) bool {
 	return true
 }
 
-// object scans the object at b[i], collecting the members named in keys.
-func object(b []byte, i int, keys []string, out [][]byte) (int, bool) {
+// object scans the object at b[i] and returns the index just past it,
+// setting out[k] to the raw value of each member named keys[k].
+func object(b []byte, i, depth int, keys []string, out [][]byte) (int, bool) {
+	if depth >= maxDepth {
+		return i, false
+	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1, true
@@ -62,7 +66,7 @@ func object(b []byte, i int, keys []string, out [][]byte) (int, bool) {
 			return i, false
 		}
 		start := skipSpace(b, i+1)
-		vend, ok := value(b, start, 1)
+		vend, ok := value(b, start, depth+1)
 		if !ok {
 			return vend, false
 		}
@@ -106,33 +110,11 @@ func Member(b []byte, key string) ([]byte, bool) {
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
-	var found []byte
-	ok := false
-	i = skipSpace(b, i+1)
-	for i < len(b) && b[i] == '"' {
-		end, good := str(b, i)
-		if !good {
-			return nil, false
-		}
-		name := b[i:end]
-		i = skipSpace(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return nil, false
-		}
-		start := skipSpace(b, i+1)
-		vend, good := value(b, start, 0)
-		if !good {
-			return nil, false
-		}
-		if nameIs(name, key) {
-			found, ok = b[start:vend], true
-		}
-		i = skipSpace(b, vend)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
+	var out [1][]byte
+	if _, ok := object(b, i, 0, []string{key}, out[:]); !ok {
+		return nil, false
 	}
-	return found, ok
+	return out[0], out[0] != nil
 }
 
 // nameIs compares a raw JSON string token with key, unescaping only when the
@@ -270,9 +252,9 @@ func value(b []byte, i, depth int) (int, bool) {
 	}
 	switch c := b[i]; {
 	case c == '{':
-		return container(b, i, depth, '}', true)
+		return object(b, i, depth, nil, nil)
 	case c == '[':
-		return container(b, i, depth, ']', false)
+		return array(b, i, depth)
 	case c == '"':
 		return str(b, i)
 	case c == 't':
@@ -287,29 +269,17 @@ func value(b []byte, i, depth int) (int, bool) {
 	return i, false
 }
 
-func container(b []byte, i, depth int, closer byte, object bool) (int, bool) {
+// array scans the array at b[i] and returns the index just past it.
+func array(b []byte, i, depth int) (int, bool) {
 	if depth >= maxDepth {
 		return i, false
 	}
 	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == closer {
+	if i < len(b) && b[i] == ']' {
 		return i + 1, true
 	}
 	for {
 		var ok bool
-		if object {
-			if i >= len(b) || b[i] != '"' {
-				return i, false
-			}
-			if i, ok = str(b, i); !ok {
-				return i, false
-			}
-			i = skipSpace(b, i)
-			if i >= len(b) || b[i] != ':' {
-				return i, false
-			}
-			i = skipSpace(b, i+1)
-		}
 		if i, ok = value(b, i, depth+1); !ok {
 			return i, false
 		}
@@ -320,7 +290,7 @@ func container(b []byte, i, depth int, closer byte, object bool) (int, bool) {
 		switch b[i] {
 		case ',':
 			i = skipSpace(b, i+1)
-		case closer:
+		case ']':
 			return i + 1, true
 		default:
 			return i, false
