@@ -46,11 +46,6 @@ func startServer(t *testing.T, cfg config) (*server, *httptest.Server) {
 	return s, ts
 }
 
-type request struct {
-	path   string
-	header map[string]string
-}
-
 // get opens a request whose body the test reads; it is cancelled at cleanup.
 func get(t *testing.T, ts *httptest.Server, path string, header map[string]string) *http.Response {
 	t.Helper()
@@ -68,11 +63,10 @@ func get(t *testing.T, ts *httptest.Server, path string, header map[string]strin
 }
 
 type streamResult struct {
-	events  []sse.Event
-	retry   time.Duration
-	err     error // the decoder's or the body's error; io.EOF at a clean end
-	reads   int
-	elapsed time.Duration
+	events []sse.Event
+	retry  time.Duration
+	err    error // the decoder's or the body's error; io.EOF at a clean end
+	reads  int
 }
 
 // readBody runs read (which reads resp's body until it has enough) and gives
@@ -100,7 +94,6 @@ func readSSE(t *testing.T, resp *http.Response, n int, limit time.Duration) stre
 	t.Helper()
 	var r streamResult
 	var d sse.Decoder
-	start := time.Now()
 	finished := readBody(resp, limit, func() {
 		buf := make([]byte, 64<<10)
 		for len(r.events) < n {
@@ -124,7 +117,6 @@ func readSSE(t *testing.T, resp *http.Response, n int, limit time.Duration) stre
 	if !finished {
 		r.err = context.DeadlineExceeded
 	}
-	r.elapsed = time.Since(start)
 	if len(r.events) > n {
 		r.events = r.events[:n] // one read may carry more than asked for
 	}
@@ -210,5 +202,3 @@ func writeDist(t *testing.T, dir string) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
 	}
 }
-
-var _ = io.EOF
