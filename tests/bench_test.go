@@ -23,6 +23,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/wasm/sse"
 )
 
 // The browser benchmark: the browser's own EventSource, sseshim, and npm's
@@ -128,68 +130,74 @@ func benchServer(t *testing.T, lib string) *server {
 		w.Header().Set("Cache-Control", "no-store")
 		fmt.Fprintf(w, startupPage, startupScripts[r.URL.Query().Get("impl")], startupCtor[r.URL.Query().Get("impl")])
 	})
-	stream := func(w http.ResponseWriter, r *http.Request, write func(w *bytes.Buffer, flush func())) {
+	// stream answers with the events events(send) sends — encoded by the
+	// project's own encoder, buffered up to 32 KiB (or flushed at once when
+	// paced) — then "done", and stays open so that nothing reconnects.
+	stream := func(w http.ResponseWriter, r *http.Request, paced bool, events func(send func(sse.Message) bool)) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.WriteHeader(200)
 		f := w.(http.Flusher)
-		var buf bytes.Buffer
-		flush := func() {
-			_, _ = w.Write(buf.Bytes())
-			buf.Reset()
-			f.Flush()
+		var buf []byte
+		send := func(m sse.Message) bool {
+			buf, _ = sse.AppendMessage(buf, m)
+			if paced || len(buf) > 32<<10 {
+				_, _ = w.Write(buf)
+				buf = buf[:0]
+				f.Flush()
+			}
+			return r.Context().Err() == nil
 		}
-		write(&buf, flush)
-		buf.WriteString("event: done\ndata: .\n\n")
-		flush()
-		<-r.Context().Done() // stay open: no reconnect, no replay
+		events(send)
+		paced = true
+		send(sse.Message{Type: "done", Data: "."})
+		<-r.Context().Done()
+	}
+	count := func(r *http.Request) int {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		return n
 	}
 	s.mux.HandleFunc("/bench/fast", func(w http.ResponseWriter, r *http.Request) {
-		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		n := count(r)
 		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
-		stream(w, r, func(buf *bytes.Buffer, flush func()) {
+		stream(w, r, false, func(send func(sse.Message) bool) {
 			var p []byte
-			for i := 0; i < n && r.Context().Err() == nil; i++ {
-				buf.WriteString("data: ")
+			for i := 0; i < n; i++ {
 				p = benchPayload(p[:0], i, size)
-				buf.Write(p)
-				buf.WriteString("\n\n")
-				if buf.Len() > 32<<10 {
-					flush()
+				if !send(sse.Message{Data: string(p)}) {
+					return
 				}
 			}
 		})
 	})
 	s.mux.HandleFunc("/bench/losant", func(w http.ResponseWriter, r *http.Request) {
-		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
-		stream(w, r, func(buf *bytes.Buffer, flush func()) {
-			for i := 0; i < n && r.Context().Err() == nil; i++ {
+		n := count(r)
+		stream(w, r, false, func(send func(sse.Message) bool) {
+			for i := 0; i < n; i++ {
 				state, _ := json.Marshal(map[string]any{"time": "2026-01-01T00:00:00.000Z", "data": map[string]any{"seq": i, "temperature": 167.5, "voltage": 230.1}})
 				msg, _ := json.Marshal(map[string]any{"topic": "losant/d/state", "message": string(state), "time": "2026-01-01T00:00:00.000Z"})
-				buf.WriteString("event: mqttMessage\ndata: ")
-				buf.Write(msg)
-				buf.WriteString("\n\n")
-				if buf.Len() > 32<<10 {
-					flush()
+				if !send(sse.Message{Type: "mqttMessage", Data: string(msg)}) {
+					return
 				}
 			}
 		})
 	})
 	s.mux.HandleFunc("/bench/paced", func(w http.ResponseWriter, r *http.Request) {
-		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
-		stream(w, r, func(buf *bytes.Buffer, flush func()) {
+		n := count(r)
+		stream(w, r, true, func(send func(sse.Message) bool) {
 			tick := time.NewTicker(time.Millisecond)
 			defer tick.Stop()
-			for i := 0; i < n && r.Context().Err() == nil; i++ {
+			for i := 0; i < n; i++ {
 				<-tick.C
-				fmt.Fprintf(buf, "data: %d\n\n", time.Now().UnixMicro())
-				flush()
+				if !send(sse.Message{Data: strconv.FormatInt(time.Now().UnixMicro(), 10)}) {
+					return
+				}
 			}
 		})
 	})
 	s.mux.HandleFunc("/bench/first", func(w http.ResponseWriter, r *http.Request) {
-		stream(w, r, func(buf *bytes.Buffer, flush func()) { buf.WriteString("data: first\n\n") })
+		stream(w, r, true, func(send func(sse.Message) bool) { send(sse.Message{Data: "first"}) })
 	})
 	return s
 }
