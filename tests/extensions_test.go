@@ -430,3 +430,20 @@ window.result = (async () => {
 	got := eval[[]string](tb, `window.result`)
 	assert.ElementsMatch(t, []string{"ready rejected", "early engine 2", "late engine 2"}, got)
 }
+
+// TestNDJSONCustomPathsInBrowser: eventTypePath and idPath cross into the
+// engine.
+func TestNDJSONCustomPathsInBrowser(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/lines", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		fmt.Fprintln(w, `{"meta":{"kind":"reading"},"seq":7,"v":1}`)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	tb := openHarness(t, s)
+	log := collect(t, tb, `
+  es = new sseshim.EventSource('/lines', {format: 'auto', eventTypePath: ['meta', 'kind'], idPath: ['seq']});
+  es.addEventListener('reading', (e) => { log.push(e.lastEventId + ' ' + JSON.parse(e.data).v); finish(); });`)
+	assert.Equal(t, []string{"7 1"}, log)
+}

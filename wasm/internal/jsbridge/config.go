@@ -27,9 +27,9 @@ func Config(url string, o safejs.Value) (eventsource.Config, error) {
 	c.Dedupe = r.int("dedupe")
 	c.MaxEventSize = r.int("maxEventSize")
 	c.ReconnectionTime = r.ms("reconnectionTime")
-	c.RetryStatuses = r.ints("retryStatuses")
-	c.EventTypePath = r.strs("eventTypePath")
-	c.IDPath = r.strs("idPath")
+	c.RetryStatuses = arrayOf(&r, "retryStatuses", toInt)
+	c.EventTypePath = arrayOf(&r, "eventTypePath", toString)
+	c.IDPath = arrayOf(&r, "idPath", toString)
 	if h := r.get("headers"); h.Type() == safejs.TypeObject {
 		m, err := stringMap(h)
 		if err != nil {
@@ -109,44 +109,36 @@ func (r *reader) ms(name string) time.Duration {
 	return time.Duration(r.float(name) * float64(time.Millisecond))
 }
 
-func (r *reader) array(name string) (safejs.Value, int) {
+// arrayOf converts the array member name element by element (the shim has
+// checked the element types); nil when absent.
+func arrayOf[T any](r *reader, name string, conv func(safejs.Value) T) []T {
 	v := r.get(name)
 	if v.Type() != safejs.TypeObject {
-		return v, 0
+		return nil
 	}
 	n, err := v.Length()
 	if err != nil {
-		return v, 0
+		return nil
 	}
-	return v, n
-}
-
-func (r *reader) ints(name string) []int {
-	v, n := r.array(name)
-	var out []int
+	var out []T
 	for i := 0; i < n; i++ {
 		x, err := v.Index(i)
 		if err != nil {
 			break
 		}
-		f, _ := x.Float()
-		out = append(out, int(f))
+		out = append(out, conv(x))
 	}
 	return out
 }
 
-func (r *reader) strs(name string) []string {
-	v, n := r.array(name)
-	var out []string
-	for i := 0; i < n; i++ {
-		x, err := v.Index(i)
-		if err != nil {
-			break
-		}
-		s, _ := x.String()
-		out = append(out, s)
-	}
-	return out
+func toInt(v safejs.Value) int {
+	f, _ := v.Float()
+	return int(f)
+}
+
+func toString(v safejs.Value) string {
+	s, _ := v.String()
+	return s
 }
 
 // stringMap copies an object's own enumerable string members.
