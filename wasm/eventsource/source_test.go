@@ -15,6 +15,16 @@ import (
 	"github.com/sseshim/sseshim/wasm/sse"
 )
 
+// openSSE takes the next request, answers it with an SSE body, and waits
+// for the source to open.
+func (e *env) openSSE(t *testing.T) *fakeBody {
+	t.Helper()
+	e.tr.next(t)
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	return b
+}
+
 // endAndReconnect ends the open body, expects the spec's reconnect after
 // delay, and answers the next request with a fresh SSE body.
 func (e *env) endAndReconnect(t *testing.T, b *fakeBody, delay time.Duration, attempt int) (*Request, *fakeBody) {
@@ -55,9 +65,7 @@ func TestOpenEventsReconnectWithLastEventID(t *testing.T) {
 func TestServerRetrySetsReconnectionTime(t *testing.T) {
 	t.Parallel()
 	e := start(t, Config{})
-	e.tr.next(t)
-	b := e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
+	b := e.openSSE(t)
 	b.send("retry: 1500\n\n")
 	b.end()
 	e.rec.expect(t, "error end CONNECTING", "retrying 1.5s #1")
@@ -126,9 +134,7 @@ func TestNetworkErrorReconnects(t *testing.T) {
 	e.tr.fail(errors.New("connection refused"))
 	e.rec.expect(t, "error network CONNECTING", "retrying 3s #1")
 	e.clk.Advance(3 * time.Second)
-	e.tr.next(t)
-	b := e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
+	b := e.openSSE(t)
 	b.errs <- errors.New("connection reset")
 	e.rec.expect(t, "error network CONNECTING", "retrying 3s #2")
 }
@@ -142,9 +148,7 @@ func TestBackoffGrowsCapsAndResets(t *testing.T) {
 		e.rec.expect(t, "error network CONNECTING", "retrying "+want+" #"+strconv.Itoa(i+1))
 		e.clk.Advance(10 * time.Second)
 	}
-	e.tr.next(t)
-	b := e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
+	b := e.openSSE(t)
 	b.send("data: x\n\n")
 	e.rec.expect(t, `events message:"x"#`)
 	assert.Equal(t, 0, e.src.Stats().Failures)
@@ -188,9 +192,7 @@ func TestMaxAttempts(t *testing.T) {
 func TestImmediateReconnectAfterLongHealthyConnection(t *testing.T) {
 	t.Parallel()
 	e := start(t, Config{Retry: Retry{Max: time.Minute, ImmediateAfter: time.Hour}})
-	e.tr.next(t)
-	b := e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
+	b := e.openSSE(t)
 	e.clk.Advance(time.Hour)
 	b.end()
 	e.rec.expect(t, "error end CONNECTING", "retrying 0s #1")
@@ -214,9 +216,7 @@ func TestCloseDuringConnect(t *testing.T) {
 func TestCloseWhileOpen(t *testing.T) {
 	t.Parallel()
 	e := start(t, Config{})
-	e.tr.next(t)
-	b := e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
+	b := e.openSSE(t)
 	e.src.Close()
 	waitDone(t, e.src)
 	<-b.closed
@@ -377,9 +377,7 @@ func TestWatchdogRequireEvent(t *testing.T) {
 func TestDedupeAcrossReconnects(t *testing.T) {
 	t.Parallel()
 	e := start(t, Config{Dedupe: 100})
-	e.tr.next(t)
-	b := e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
+	b := e.openSSE(t)
 	b.send("id: 1\ndata: a\n\nid: 2\ndata: b\n\n")
 	e.rec.expect(t, `events message:"a"#1 message:"b"#2`)
 	_, b = e.endAndReconnect(t, b, 3*time.Second, 1)
@@ -391,9 +389,7 @@ func TestDedupeAcrossReconnects(t *testing.T) {
 func TestTooLargeClosesAfterDeliveringEarlierEvents(t *testing.T) {
 	t.Parallel()
 	e := start(t, Config{MaxEventSize: 32})
-	e.tr.next(t)
-	b := e.tr.answerSSE()
-	e.rec.expect(t, "open sse")
+	b := e.openSSE(t)
 	b.send("data: ok\n\ndata: " + string(make([]byte, 64)) + "\n\n")
 	e.rec.expect(t, `events message:"ok"#`, "error too-large CLOSED")
 	waitDone(t, e.src)
