@@ -57,7 +57,7 @@ type Source struct {
 	pingType         string
 	batch            []Event
 	writer           EventWriter // the sink, when it takes events one by one
-	written, pings   int         // events and pings written in the current chunk
+	queued, pings    int         // events (pings included) and pings queued from the current chunk
 	seen             *idSet
 	prevID           string
 	prevDup          bool
@@ -518,17 +518,11 @@ func (s *Source) consume(chunk []byte) *outcome {
 // flush hands the chunk's events to the sink, then reports an in-band stop,
 // if any.
 func (s *Source) flush() *outcome {
-	if n := s.written + len(s.batch); n > 0 {
-		pings := s.pings
-		for i := range s.batch {
-			if s.batch[i].Ping {
-				pings++
-			}
-		}
+	if n := s.queued; n > 0 {
 		s.failures = 0 // data arrived: the connection is healthy
 		s.mu.Lock()
-		s.stats.Events += int64(n - pings)
-		s.stats.Pings += int64(pings)
+		s.stats.Events += int64(n - s.pings)
+		s.stats.Pings += int64(s.pings)
 		s.stats.Failures = 0
 		s.mu.Unlock()
 		if !s.closed.Load() {
@@ -540,7 +534,7 @@ func (s *Source) flush() *outcome {
 		}
 		clear(s.batch)
 		s.batch = s.batch[:0]
-		s.written, s.pings = 0, 0
+		s.queued, s.pings = 0, 0
 	}
 	return s.stop
 }
@@ -581,15 +575,15 @@ func (s *Source) add(ev Event) {
 
 // queue adds an event to the chunk's batch, or writes it to an EventWriter.
 func (s *Source) queue(ev Event) {
-	if s.writer == nil {
-		s.batch = append(s.batch, ev)
-		return
-	}
-	s.writer.WriteEvent(ev)
+	s.queued++
 	if ev.Ping {
 		s.pings++
 	}
-	s.written++
+	if s.writer != nil {
+		s.writer.WriteEvent(ev)
+	} else {
+		s.batch = append(s.batch, ev)
+	}
 }
 
 // emitLine unwraps one NDJSON line: {"result":{"event":E}} delivers E typed by
