@@ -98,7 +98,7 @@ func (h *hub) unsubscribe(name string, sub *subscriber) {
 // publish sends a frame to every subscriber of the topic. With withID the
 // frame gets the topic's next id and is kept in the bounded history, so that
 // reconnecting clients can resume.
-func (h *hub) publish(name string, f frame, withID bool) frame {
+func (h *hub) publish(name string, f frame, withID bool) {
 	h.mu.Lock()
 	t := h.topic(name)
 	had := len(t.subs)
@@ -127,7 +127,6 @@ func (h *hub) publish(name string, f frame, withID bool) frame {
 	if emptied && h.onLast != nil {
 		h.onLast(name)
 	}
-	return f
 }
 
 // subscribers counts a topic's subscribers.
