@@ -5,7 +5,7 @@ GO       ?= go
 GOROOT   := $(shell $(GO) env GOROOT)
 DIST     := dist
 WASMSRC  := $(shell find wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
-SHIMSRC  := shim/core.js shim/script.js shim/esm.js shim/index.d.ts shim/package.json
+SHIMSRC  := shim/core.js shim/loader.js shim/script.js shim/esm.js shim/index.d.ts shim/package.json
 ADDR     ?= 127.0.0.1:8080
 
 .PHONY: all build run test test-go deps bench bench-quick profile fmt vet clean
@@ -32,16 +32,16 @@ $(DIST)/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
 	cp $< $@
 
 # The script-tag build: the core and the loader in one function scope.
-$(DIST)/sseshim.js: shim/core.js shim/script.js
+$(DIST)/sseshim.js: shim/core.js shim/loader.js shim/script.js
 	@mkdir -p $(DIST)
 	{ printf '/* sseshim: EventSource on a Go WebAssembly engine. */\n(function () {\n"use strict";\n'; \
-	  cat shim/core.js shim/script.js; printf '})();\n'; } > $@
+	  cat shim/core.js shim/loader.js shim/script.js; printf '})();\n'; } > $@
 
 # The ES module build: wasm_exec.js imported for its global Go class.
-$(DIST)/index.js: shim/core.js shim/esm.js
+$(DIST)/index.js: shim/core.js shim/loader.js shim/esm.js
 	@mkdir -p $(DIST)
 	{ printf '/* sseshim: EventSource on a Go WebAssembly engine. */\nimport "./wasm_exec.js";\n'; \
-	  cat shim/core.js shim/esm.js; } > $@
+	  cat shim/core.js shim/loader.js shim/esm.js; } > $@
 
 $(DIST)/index.d.ts: shim/index.d.ts
 	@mkdir -p $(DIST)
@@ -61,7 +61,7 @@ deps:
 
 test: deps build vet
 	node --check $(DIST)/sseshim.js
-	node --check shim/core.js
+	node --check shim/core.js && node --check shim/loader.js
 	$(GO) test -race -count=1 ./...
 	@echo "the pure packages again, compiled to WebAssembly and run under Node:"
 	PATH="$(GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/sse/... ./wasm/internal/jsonscan/ ./wasm/eventsource/
