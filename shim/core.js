@@ -1,4 +1,5 @@
-// sseshim core: an EventSource (WHATWG HTML §9.2) whose connection runs in
+// sseshim core: an EventSource (WHATWG HTML "Server-sent events",
+// #server-sent-events) whose connection runs in
 // the Go engine compiled to WebAssembly. This file is shared by the script-tag
 // build (sseshim.js) and the ES module build (index.js); the build wraps it.
 
@@ -41,18 +42,14 @@ function createSseshim(loadEngine) {
     throw new TypeError(`sseshim: option ${path} ${what}`);
   }
 
-  function checkKeys(obj, allowed, path) {
-    for (const k of Object.keys(obj)) {
-      if (!allowed.includes(k)) fail(path + k, `is unknown (known: ${allowed.join(', ')})`);
-    }
-  }
-
   function num(v, path, { min = 0, max = Infinity, int = false } = {}) {
     if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > max || (int && !Number.isInteger(v))) {
       fail(path, `must be ${int ? 'an integer' : 'a number'} from ${min}${max === Infinity ? '' : ' to ' + max}`);
     }
     return v;
   }
+  const ms = (v, p) => num(v, p);
+  const count = (v, p) => num(v, p, { int: true });
 
   function bool(v, path) {
     if (typeof v !== 'boolean') fail(path, 'must be a boolean');
@@ -69,72 +66,103 @@ function createSseshim(loadEngine) {
     return v.slice();
   }
 
-  function group(v, path, fields) {
-    if (typeof v !== 'object' || v === null) fail(path, 'must be an object');
-    checkKeys(v, Object.keys(fields), path + '.');
+  function headers(h, path) {
+    if (typeof h === 'function') return h;
+    if (typeof h !== 'object' || h === null) fail(path, 'must be an object or a function returning one');
+    const out = {};
+    const entries = typeof Headers !== 'undefined' && h instanceof Headers ? [...h.entries()] : Object.entries(h);
+    for (const [k, v] of entries) out[k] = str(v, `${path}.${k}`);
+    return out;
+  }
+
+  // A group is an option whose members are options: checked member by
+  // member, unknown members refused.
+  function group(fields) {
+    const check = (v, path) => {
+      if (typeof v !== 'object' || v === null) fail(path, 'must be an object');
+      return checkFields(v, fields, path + '.');
+    };
+    check.fields = fields;
+    return check;
+  }
+
+  function checkFields(obj, fields, prefix) {
+    for (const k of Object.keys(obj)) {
+      if (!Object.hasOwn(fields, k)) fail(prefix + k, `is unknown (known: ${Object.keys(fields).join(', ')})`);
+    }
     const out = {};
     for (const [k, check] of Object.entries(fields)) {
-      if (v[k] !== undefined) out[k] = check(v[k], `${path}.${k}`);
+      if (obj[k] !== undefined) out[k] = check(obj[k], prefix + k);
     }
     return out;
   }
 
-  const ms = (v, p) => num(v, p);
-  const count = (v, p) => num(v, p, { int: true });
-
-  // normalizeOptions checks the second constructor argument and returns the
-  // plain object the engine reads, plus the options only the shim uses.
-  function normalizeOptions(init) {
-    const out = { withCredentials: false };
-    if (init === undefined || init === null) return out;
-    if (typeof init !== 'object') fail('', 'object must be an object');
-    checkKeys(init, ['withCredentials', 'headers', 'format', 'json', 'ping', 'retry', 'retryStatuses',
-      'dedupe', 'lastEventId', 'maxEventSize', 'eventTypePath', 'idPath'], '');
+  // OPTIONS is the shim's half of the options protocol: every option of the
+  // second constructor argument and how it is checked. What passes is sent
+  // to the engine as the user set it, and only what the user set: the
+  // defaults live in the engine (eventsource.Config), and the bridge's table
+  // of the same names (wasm/internal/jsbridge/config.go) reads it. A browser
+  // test proves that the two tables name the same options. SHIM_ONLY options
+  // are used here and never sent.
+  const OPTIONS = {
     // The spec's one member: a dictionary boolean, so any value converts.
-    out.withCredentials = Boolean(init.withCredentials);
-    const h = init.headers;
-    if (h !== undefined) {
-      if (typeof h === 'function') out.headers = h;
-      else if (typeof h === 'object' && h !== null) {
-        out.headers = {};
-        const entries = typeof Headers !== 'undefined' && h instanceof Headers ? [...h.entries()] : Object.entries(h);
-        for (const [k, v] of entries) out.headers[k] = str(v, `headers.${k}`);
-      } else fail('headers', 'must be an object or a function returning one');
+    withCredentials: (v) => Boolean(v),
+    headers,
+    format: (v, p) => (FORMATS.includes(v) ? v : fail(p, `must be one of ${FORMATS.join(', ')}`)),
+    json: bool,
+    ping: group({ interval: ms, leeway: ms, param: str, eventType: str, requireEvent: bool, dispatch: bool }),
+    retry: group({
+      initial: ms, max: ms, factor: (v, p) => num(v, p, { min: 1 }), jitter: (v, p) => num(v, p, { max: 1 }),
+      maxAttempts: count, immediateAfter: ms,
+    }),
+    retryStatuses: (v, p) => {
+      if (!Array.isArray(v)) fail(p, 'must be an array of HTTP statuses');
+      return v.map((s, i) => num(s, `${p}[${i}]`, { min: 100, max: 599, int: true }));
+    },
+    dedupe: (v, p) => (typeof v === 'boolean' ? (v ? 1000 : 0) : count(v, p)),
+    lastEventId: str,
+    lastEventIdParam: (v, p) => (v === false ? false : str(v, p)),
+    maxEventSize: (v, p) => num(v, p, { min: 1, int: true }),
+    eventTypePath: strArray,
+    idPath: strArray,
+  };
+  const SHIM_ONLY = ['json'];
+
+  // normalizeOptions checks the second constructor argument and splits it
+  // into what the engine reads and what only the shim uses.
+  function normalizeOptions(init) {
+    if (init === undefined || init === null) return { engine: {}, json: false };
+    if (typeof init !== 'object') fail('', 'object must be an object');
+    // A number for ping is its interval.
+    if (typeof init.ping === 'number') init = { ...init, ping: { interval: init.ping } };
+    const engine = checkFields(init, OPTIONS, '');
+    if (engine.ping && !(engine.ping.interval > 0)) fail('ping.interval', 'must be a positive number of milliseconds');
+    if (engine.withCredentials === false) delete engine.withCredentials; // the default: nothing to send
+    const json = engine.json === true;
+    for (const k of SHIM_ONLY) delete engine[k];
+    return { engine, json };
+  }
+
+  // validURL parses url as the EventSource constructor does
+  // (#dom-eventsource): failure throws a SyntaxError. new URL() alone is not
+  // enough: Chromium percent-encodes what the URL Standard refuses in a host
+  // ("http://this is invalid/" becomes "this%20is%20invalid"), and a valid
+  // host of a special scheme never keeps a "%" or a forbidden domain code
+  // point (#forbidden-domain-code-point).
+  const SPECIAL = ['http:', 'https:', 'ws:', 'wss:', 'ftp:'];
+  const FORBIDDEN_HOST = /[\x00-\x20#%/:<>?@[\\\]^|\x7f]/;
+  function validURL(url, base) {
+    let parsed;
+    try {
+      parsed = new URL(url, base);
+    } catch {
+      parsed = null;
     }
-    if (init.format !== undefined && !FORMATS.includes(init.format)) fail('format', `must be one of ${FORMATS.join(', ')}`);
-    if (init.format !== undefined) out.format = init.format;
-    if (init.json !== undefined) out.json = bool(init.json, 'json');
-    if (init.ping !== undefined) {
-      const p = typeof init.ping === 'number' ? { interval: init.ping } : init.ping;
-      out.ping = group(p, 'ping', {
-        interval: ms, leeway: ms, param: str, eventType: str, requireEvent: bool, dispatch: bool,
-      });
-      if (!(out.ping.interval > 0)) fail('ping.interval', 'must be a positive number of milliseconds');
+    const host = parsed && parsed.hostname;
+    if (!parsed || (SPECIAL.includes(parsed.protocol) && !host.startsWith('[') && FORBIDDEN_HOST.test(host))) {
+      throw new DOMException(`Failed to construct 'EventSource': The URL '${url}' is invalid.`, 'SyntaxError');
     }
-    if (init.retry !== undefined) {
-      out.retry = group(init.retry, 'retry', {
-        initial: ms, max: ms, factor: (v, p) => num(v, p, { min: 1 }), jitter: (v, p) => num(v, p, { max: 1 }),
-        maxAttempts: count, immediateAfter: ms,
-      });
-      // Asking for a retry policy means backoff, capped at a minute unless
-      // set, and an immediate reconnect after a clean end of a connection
-      // that lasted ten minutes (a service's scheduled disconnect).
-      if (out.retry.max === undefined) out.retry.max = 60000;
-      if (out.retry.immediateAfter === undefined) out.retry.immediateAfter = 600000;
-    }
-    if (init.retryStatuses !== undefined) {
-      if (!Array.isArray(init.retryStatuses)) fail('retryStatuses', 'must be an array of HTTP statuses');
-      out.retryStatuses = init.retryStatuses.map((s, i) => num(s, `retryStatuses[${i}]`, { min: 100, max: 599, int: true }));
-    }
-    if (init.dedupe !== undefined) {
-      if (typeof init.dedupe === 'boolean') out.dedupe = init.dedupe ? 1000 : 0;
-      else out.dedupe = count(init.dedupe, 'dedupe');
-    }
-    if (init.lastEventId !== undefined) out.lastEventId = str(init.lastEventId, 'lastEventId');
-    if (init.maxEventSize !== undefined) out.maxEventSize = num(init.maxEventSize, 'maxEventSize', { min: 1, int: true });
-    if (init.eventTypePath !== undefined) out.eventTypePath = strArray(init.eventTypePath, 'eventTypePath');
-    if (init.idPath !== undefined) out.idPath = strArray(init.idPath, 'idPath');
-    return out;
+    return parsed.href;
   }
 
   // ---- JSON ---------------------------------------------------------------
@@ -205,6 +233,57 @@ function createSseshim(loadEngine) {
     });
   }
 
+  // ---- events -------------------------------------------------------------
+
+  // SseshimErrorEvent is the error event, with why it fired: kind (network,
+  // end, status, content-type, watchdog, server, too-large, headers,
+  // max-attempts, config, engine), and status, code and message when known.
+  class SseshimErrorEvent extends Event {
+    #kind;
+    #status;
+    #code;
+    #message;
+    constructor(type, init = {}) {
+      super(type, init);
+      this.#kind = init.kind;
+      this.#status = init.status || undefined;
+      this.#code = init.code || undefined;
+      this.#message = init.message || '';
+    }
+    get kind() { return this.#kind; }
+    get status() { return this.#status; }
+    get code() { return this.#code; }
+    get message() { return this.#message; }
+  }
+
+  // RetryingEvent fires after an error that will reconnect: the delay in
+  // milliseconds and the number of the attempt it waits for.
+  class RetryingEvent extends Event {
+    #delay;
+    #attempt;
+    constructor(type, init = {}) {
+      super(type, init);
+      this.#delay = init.delay ?? 0;
+      this.#attempt = init.attempt ?? 0;
+    }
+    get delay() { return this.#delay; }
+    get attempt() { return this.#attempt; }
+  }
+
+  // newMessageEvent makes a real MessageEvent. The legacy positional
+  // initMessageEvent skips the conversion of an init dictionary, which is
+  // most of the constructor's cost (see the README's benchmarks). Where it
+  // is missing (workers have no document), the constructor does the same.
+  const legacyInit = typeof document !== 'undefined' && typeof MessageEvent.prototype.initMessageEvent === 'function';
+  function newMessageEvent(type, data, origin, lastEventId) {
+    if (legacyInit) {
+      const ev = document.createEvent('MessageEvent');
+      ev.initMessageEvent(type, false, false, data, origin, lastEventId); // source and ports: their defaults
+      return ev;
+    }
+    return new MessageEvent(type, { data, origin, lastEventId });
+  }
+
   // ---- the class ----------------------------------------------------------
 
   const baseURL = () => (typeof document !== 'undefined' ? document.baseURI : globalThis.location && location.href);
@@ -213,10 +292,11 @@ function createSseshim(loadEngine) {
     #url;
     #withCredentials;
     #readyState = CONNECTING;
-    #opts;
+    #engineOptions;
+    #json;
     #handle = 0;
     #origin = '';
-    #deliver;
+    #callbacks;
     #lastStats = null;
     #closedByPage = false;
 
@@ -225,16 +305,18 @@ function createSseshim(loadEngine) {
       if (arguments.length < 1) {
         throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
       }
-      let parsed;
-      try {
-        parsed = new URL(String(url), baseURL());
-      } catch {
-        throw new DOMException(`Failed to construct 'EventSource': The URL '${url}' is invalid.`, 'SyntaxError');
-      }
-      this.#url = parsed.href;
-      this.#opts = normalizeOptions(eventSourceInitDict);
-      this.#withCredentials = this.#opts.withCredentials;
-      this.#deliver = (kind, a, b, c, d, e) => this.#onEngine(kind, a, b, c, d, e);
+      this.#url = validURL(String(url), baseURL());
+      const opts = normalizeOptions(eventSourceInitDict);
+      this.#engineOptions = opts.engine;
+      this.#json = opts.json;
+      this.#withCredentials = opts.engine.withCredentials === true;
+      // The engine's half of the bridge protocol is wasm/internal/jsbridge/sink.go.
+      this.#callbacks = {
+        open: (url) => this.#onOpen(url),
+        events: (bytes, length) => this.#onEvents(bytes, length),
+        error: (readyState, kind, status, code, message) => this.#onError(readyState, kind, status, code, message),
+        retrying: (delay, attempt) => this.#onRetrying(delay, attempt),
+      };
       if (engine) this.#start();
       else if (loadFailure) this.#engineFailed(loadFailure);
       else waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
@@ -266,7 +348,7 @@ function createSseshim(loadEngine) {
 
     #start() {
       if (this.#readyState === CLOSED) return;
-      const h = engine.open(this.#url, this.#opts, this.#deliver);
+      const h = engine.open(this.#url, this.#engineOptions, this.#callbacks);
       if (typeof h === 'number') this.#handle = h;
       else this.#failSoon('config', String(h));
     }
@@ -280,82 +362,53 @@ function createSseshim(loadEngine) {
     #failSoon(kind, message) {
       this.#readyState = CLOSED;
       setTimeout(() => {
-        if (!this.#closedByPage) this.#fire(errorEvent(kind, 0, 0, message));
+        if (!this.#closedByPage) this.dispatchEvent(new SseshimErrorEvent('error', { kind, message }));
       }, 0);
     }
 
-    #fire(ev) {
-      this.dispatchEvent(ev);
+    // Calls from the engine. After close() nothing more is dispatched.
+
+    #onOpen(url) {
+      if (this.#readyState === CLOSED) return;
+      this.#readyState = OPEN;
+      try {
+        this.#origin = new URL(url || this.#url).origin;
+      } catch {
+        this.#origin = new URL(this.#url).origin;
+      }
+      this.dispatchEvent(new Event('open'));
     }
 
-    // #onEngine receives every call from the Go side (see jsbridge/sink.go).
-    #onEngine(kind, a, b, c, d, e) {
-      if (this.#readyState === CLOSED) return; // closed by the page: nothing more
-      switch (kind) {
-        case 1: // open: url, status, format
-          this.#readyState = OPEN;
-          try {
-            this.#origin = new URL(a || this.#url).origin;
-          } catch {
-            this.#origin = new URL(this.#url).origin;
-          }
-          this.#fire(new Event('open'));
-          break;
-        case 2: { // events: bytes, length; "flag\rtype\rdata\rid\r" per event
-          // The WHATWG UTF-8 decoder replaces invalid sequences (HTML §9.2.5).
-          const f = utf8.decode(a.subarray(0, b)).split('\r');
-          const origin = this.#origin;
-          const json = this.#opts.json;
-          for (let i = 0; i + 3 < f.length; i += 4) {
-            if (this.#readyState === CLOSED) break; // close() from a listener
-            if (f[i] === 'p') {
-              this.#fire(new Event('ping'));
-              continue;
-            }
-            const ev = newMessageEvent(f[i + 1], f[i + 2], origin, f[i + 3]);
-            if (json) defineJSON(ev, f[i + 2]);
-            this.#fire(ev);
-          }
-          break;
+    // #onEvents: "flag\rtype\rdata\rid\r" per event, flag "m" or "p".
+    #onEvents(bytes, length) {
+      if (this.#readyState === CLOSED) return;
+      // The WHATWG UTF-8 decoder replaces invalid sequences
+      // (#parsing-an-event-stream).
+      const f = utf8.decode(bytes.subarray(0, length)).split('\r');
+      const origin = this.#origin;
+      const json = this.#json;
+      for (let i = 0; i + 3 < f.length; i += 4) {
+        if (this.#readyState === CLOSED) break; // close() from a listener
+        if (f[i] === 'p') {
+          this.dispatchEvent(new Event('ping'));
+          continue;
         }
-        case 3: { // error: readyState, kind, status, code, message
-          this.#readyState = a;
-          this.#fire(errorEvent(b, c, d, e));
-          break;
-        }
-        case 4: { // retrying: delay ms, attempt
-          const ev = new Event('retrying');
-          Object.defineProperties(ev, { delay: { value: a, enumerable: true }, attempt: { value: b, enumerable: true } });
-          this.#fire(ev);
-          break;
-        }
+        const ev = newMessageEvent(f[i + 1], f[i + 2], origin, f[i + 3]);
+        if (json) defineJSON(ev, f[i + 2]);
+        this.dispatchEvent(ev);
       }
     }
-  }
 
-  // newMessageEvent makes a real MessageEvent. The legacy positional
-  // initMessageEvent skips the conversion of an init dictionary, which is
-  // most of the constructor's cost: about 2.3 µs instead of 3.5 µs an event
-  // in Chromium 156. Where it is missing, the constructor does the same.
-  const legacyInit = typeof document !== 'undefined' && typeof MessageEvent.prototype.initMessageEvent === 'function';
-  function newMessageEvent(type, data, origin, lastEventId) {
-    if (legacyInit) {
-      const ev = document.createEvent('MessageEvent');
-      ev.initMessageEvent(type, false, false, data, origin, lastEventId); // source and ports: their defaults
-      return ev;
+    #onError(readyState, kind, status, code, message) {
+      if (this.#readyState === CLOSED) return;
+      this.#readyState = readyState;
+      this.dispatchEvent(new SseshimErrorEvent('error', { kind, status, code, message }));
     }
-    return new MessageEvent(type, { data, origin, lastEventId });
-  }
 
-  function errorEvent(kind, status, code, message) {
-    const ev = new Event('error');
-    Object.defineProperties(ev, {
-      kind: { value: kind, enumerable: true },
-      status: { value: status || undefined, enumerable: true },
-      code: { value: code || undefined, enumerable: true },
-      message: { value: message || '', enumerable: true },
-    });
-    return ev;
+    #onRetrying(delay, attempt) {
+      if (this.#readyState === CLOSED) return;
+      this.dispatchEvent(new RetryingEvent('retrying', { delay, attempt }));
+    }
   }
 
   for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSED', CLOSED]]) {
@@ -363,7 +416,7 @@ function createSseshim(loadEngine) {
     Object.defineProperty(EventSource.prototype, name, { value, enumerable: true });
   }
 
-  // Event handler attributes (HTML §8.1.8.1): the listener is added when the
+  // Event handler attributes (#event-handler-attributes): the listener is added when the
   // attribute is first set to a function, keeps its place when the function
   // changes, and is removed when it is set to null.
   for (const type of ['open', 'message', 'error']) {
@@ -402,5 +455,5 @@ function createSseshim(loadEngine) {
 
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
 
-  return { EventSource, ready, CONNECTING, OPEN, CLOSED };
+  return { EventSource, SseshimErrorEvent, RetryingEvent, ready, CONNECTING, OPEN, CLOSED };
 }

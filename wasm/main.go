@@ -1,8 +1,8 @@
 //go:build js && wasm
 
 // Command sseshim is the WebAssembly engine behind sseshim's EventSource. It
-// registers globalThis.__sseshimGo = {open, close, stats}, tells the loader
-// it is ready, and then serves calls forever.
+// registers globalThis.__sseshimGo = {open, close, stats, live, options},
+// tells the loader it is ready, and then serves calls forever.
 package main
 
 import (
@@ -44,16 +44,32 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	live, err := safejs.FuncOf(jsLive)
+	if err != nil {
+		return err
+	}
 	// safejs.ValueOf does not unwrap its own Func type inside a map, so the
 	// members are set one by one.
 	api, err := safejs.ValueOf(map[string]any{})
 	if err != nil {
 		return err
 	}
-	for name, fn := range map[string]safejs.Func{"open": open, "close": closeFn, "stats": stats} {
+	for name, fn := range map[string]safejs.Func{"open": open, "close": closeFn, "stats": stats, "live": live} {
 		if err := api.Set(name, fn); err != nil {
 			return err
 		}
+	}
+	names := jsbridge.OptionNames()
+	list := make([]any, len(names))
+	for i, n := range names {
+		list[i] = n
+	}
+	optionList, err := safejs.ValueOf(list)
+	if err != nil {
+		return err
+	}
+	if err := api.Set("options", optionList); err != nil {
+		return err
 	}
 	g := safejs.Global()
 	if err := g.Set("__sseshimGo", api); err != nil {
@@ -66,12 +82,12 @@ func run() error {
 	return err
 }
 
-// jsOpen(url, options, deliver) starts a source and returns its handle, or a
-// string describing why it could not start. It never blocks: New only
+// jsOpen(url, options, callbacks) starts a source and returns its handle, or
+// a string describing why it could not start. It never blocks: New only
 // validates and starts a goroutine.
 func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	if len(args) < 3 {
-		return "open needs url, options and deliver"
+		return "open needs url, options and callbacks"
 	}
 	url, err := args[0].String()
 	if err != nil {
@@ -81,7 +97,11 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	if err != nil {
 		return err.Error()
 	}
-	src, err := eventsource.New(cfg, jsbridge.NewSink(args[2]))
+	sink, err := jsbridge.NewSink(args[2])
+	if err != nil {
+		return err.Error()
+	}
+	src, err := eventsource.New(cfg, sink)
 	if err != nil {
 		return err.Error()
 	}
@@ -144,6 +164,20 @@ func jsStats(_ safejs.Value, args []safejs.Value) any {
 		"nextRetry":    float64(st.NextRetry.Milliseconds()),
 		"lastError":    st.LastError,
 	})
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// jsLive() returns {sources, promises}: the sources not yet stopped and the
+// header promises still awaited, so that tests can check that close()
+// releases everything.
+func jsLive(safejs.Value, []safejs.Value) any {
+	mu.Lock()
+	n := len(sources)
+	mu.Unlock()
+	v, err := safejs.ValueOf(map[string]any{"sources": n, "promises": jsbridge.PendingPromises()})
 	if err != nil {
 		return nil
 	}

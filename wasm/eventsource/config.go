@@ -2,6 +2,8 @@ package eventsource
 
 import (
 	"context"
+	"math"
+	"strconv"
 	"time"
 )
 
@@ -18,14 +20,48 @@ const (
 	FormatAuto Format = "auto"
 )
 
-// DefaultReconnectionTime is the reconnection time before a server sets one
-// with a retry field. HTML §9.2.2 leaves it to the user agent; Chromium uses
-// three seconds.
-const DefaultReconnectionTime = 3 * time.Second
+// The defaults, defined once. Every zero value in Config, Ping and Retry
+// means the default below; resolve applies them, and the JavaScript shim
+// sends only what its user set, so both languages share these.
+const (
+	// DefaultReconnectionTime is the reconnection time before a server sets
+	// one with a retry field. The spec leaves it to the user agent
+	// (#concept-event-stream-reconnection-time); Chromium uses three seconds.
+	DefaultReconnectionTime = 3 * time.Second
+	// DefaultMaxEventSize caps one event or NDJSON line.
+	DefaultMaxEventSize = 16 << 20
+	// DefaultPingLeeway is added to the ping interval before the watchdog
+	// gives up: what Disruptive Technologies' own client allows.
+	DefaultPingLeeway = 2 * time.Second
+	// DefaultPingParam is the query parameter that asks the server to ping.
+	DefaultPingParam = "ping_interval"
+	// DefaultPingEventType is the type of ping events.
+	DefaultPingEventType = "ping"
+	// DefaultRetryMax caps the backoff delay.
+	DefaultRetryMax = time.Minute
+	// DefaultRetryFactor grows the delay after each consecutive failure.
+	DefaultRetryFactor = 2.0
+	// DefaultImmediateAfter: a connection that lasted this long and then
+	// ended cleanly was a scheduled disconnect (an hourly token expiry), not
+	// a failure.
+	DefaultImmediateAfter = 10 * time.Minute
+	// DefaultLastEventIDParam is the query parameter that carries the last
+	// event ID when a cross-origin server refuses the Last-Event-ID header.
+	DefaultLastEventIDParam = "lastEventId"
+	// Off, for a duration option whose zero value is a default, turns it off.
+	Off time.Duration = -1
+)
+
+// DefaultEventTypePath and DefaultIDPath are where an NDJSON event carries
+// its type and id, as Disruptive Technologies' events do.
+var (
+	DefaultEventTypePath = []string{"eventType"}
+	DefaultIDPath        = []string{"eventId"}
+)
 
 // Config describes one event source. The zero value of every field but URL
-// is a documented default, and with all extensions at their zero values the
-// source behaves exactly as HTML §9.2 specifies.
+// means its default, and with all extensions at their zero values the source
+// behaves exactly as the spec's processing model says (#sse-processing-model).
 type Config struct {
 	// URL is the absolute URL of the stream.
 	URL string
@@ -34,26 +70,38 @@ type Config struct {
 	WithCredentials bool
 	// LastEventID is the last event ID to resume from on the first request.
 	LastEventID string
+	// LastEventIDParam is the fallback for cross-origin servers whose CORS
+	// policy does not allow the Last-Event-ID header (the browser's own
+	// EventSource sends it without asking; a fetch must ask first). When a
+	// reconnect that sends the header is refused as futile (ErrFutile) and
+	// an earlier request of the source was allowed, the source retries at
+	// once without the header and with the id in this query parameter, and
+	// keeps doing so. Empty means DefaultLastEventIDParam; "-" turns the
+	// fallback off.
+	LastEventIDParam string
 
 	// Header holds extra request headers sent with every attempt.
 	Header map[string]string
 	// HeaderFunc, when set, is called before every attempt (token refresh);
-	// what it returns is added over Header. An error counts as a failed attempt.
+	// what it returns is added over Header. An error counts as a failed
+	// attempt. It must return promptly once ctx is done.
 	HeaderFunc func(ctx context.Context) (map[string]string, error)
 
-	// Format is how the body is read; empty means FormatSSE.
+	// Format is how the body is read; zero means FormatSSE.
 	Format Format
 	// EventTypePath is where an NDJSON event carries its type, relative to
-	// the unwrapped event; nil means {"eventType"}.
+	// the unwrapped event; nil means DefaultEventTypePath.
 	EventTypePath []string
-	// IDPath is where an NDJSON event carries its id; nil means {"eventId"}.
+	// IDPath is where an NDJSON event carries its id; nil means DefaultIDPath.
 	IDPath []string
 
-	// Ping configures the dead-connection watchdog; off by default.
+	// Ping configures the dead-connection watchdog; off unless Ping.Interval
+	// is set.
 	Ping Ping
-	// Retry configures backoff; with its zero value the source waits the
-	// reconnection time before every reconnect, forever, as the spec says.
-	Retry Retry
+	// Retry is the reconnection policy. Nil follows the spec: wait the
+	// reconnection time before every reconnect, forever. A non-nil Retry,
+	// even &Retry{}, turns on backoff with the defaults documented there.
+	Retry *Retry
 	// RetryStatuses lists HTTP statuses that reconnect instead of failing the
 	// connection for good (for example 429, 502, 503, 504). Retry-After is
 	// honoured for them. 408 among them reconnects at once.
@@ -65,8 +113,9 @@ type Config struct {
 	// ReconnectionTime is the initial reconnection time; zero means
 	// DefaultReconnectionTime. A retry field from the server replaces it.
 	ReconnectionTime time.Duration
-	// MaxEventSize caps one event or NDJSON line; zero means 16 MiB. An
-	// event over the cap closes the source with an error.
+	// MaxEventSize caps one event or NDJSON line in bytes; zero means
+	// DefaultMaxEventSize. An event over the cap closes the source with an
+	// error.
 	MaxEventSize int
 
 	// Transport opens requests; nil means the net/http transport (not
@@ -82,12 +131,15 @@ type Ping struct {
 	// watchdog off.
 	Interval time.Duration
 	// Leeway is added to Interval before the connection counts as dead;
-	// zero means two seconds.
+	// zero means DefaultPingLeeway.
 	Leeway time.Duration
 	// Param is the query parameter that asks for pings; empty means
-	// "ping_interval", "-" sends none. Its value is the interval as "10s".
+	// DefaultPingParam, "-" sends none. Its value is the interval as "10s".
 	Param string
-	// EventType is the type of ping events; empty means "ping".
+	// EventType is the type of ping events; empty means DefaultPingEventType.
+	// A message whose data is an envelope of an event of this type (as
+	// Disruptive Technologies sends pings over text/event-stream) is a ping
+	// too.
 	EventType string
 	// RequireEvent makes only ping events (not any bytes) keep the
 	// connection alive.
@@ -96,38 +148,113 @@ type Ping struct {
 	Dispatch bool
 }
 
-// Retry configures reconnection backoff. Backoff is on when Max is positive.
+// Retry is a reconnection policy: exponential backoff from the reconnection
+// time, reset once data arrives.
 type Retry struct {
-	// Max caps the delay; zero turns backoff off.
+	// Initial replaces the initial reconnection time; zero keeps
+	// Config.ReconnectionTime. A retry field from the server replaces it.
+	Initial time.Duration
+	// Max caps the delay; zero means DefaultRetryMax.
 	Max time.Duration
-	// Factor multiplies the delay after each consecutive failure; zero means 2.
+	// Factor multiplies the delay after each consecutive failure; zero means
+	// DefaultRetryFactor.
 	Factor float64
-	// Jitter is the fraction of each delay that is randomised away (0–1).
+	// Jitter is the fraction of each delay that is randomised away (0–1);
+	// zero means none.
 	Jitter float64
 	// MaxAttempts closes the source with an error after this many consecutive
 	// failed attempts; zero means no limit.
 	MaxAttempts int
 	// ImmediateAfter: a connection that was open at least this long and then
 	// ended cleanly (a service's scheduled disconnect) reconnects at once and
-	// does not count as a failure. Zero turns this off.
+	// does not count as a failure. Zero means DefaultImmediateAfter; Off
+	// turns it off.
 	ImmediateAfter time.Duration
 	// Random returns numbers in [0, 1) for jitter; nil means math/rand/v2.
 	Random func() float64
 }
 
-func (c *Config) pingType(f Format) string {
-	switch {
-	case c.Ping.EventType != "":
-		return c.Ping.EventType
-	case c.Ping.Interval > 0 || f == FormatNDJSON:
-		return "ping"
+// resolve validates c and returns it with every default applied: the one
+// place where a zero value becomes its meaning.
+func (c Config) resolve() (Config, error) {
+	bad := func(msg string) (Config, error) { return c, &Error{Kind: KindConfig, Message: msg} }
+	if !isHTTPURL(c.URL) {
+		return bad("URL must be an absolute http or https URL: " + strconv.Quote(c.URL))
 	}
-	return ""
+	switch c.Format {
+	case "":
+		c.Format = FormatSSE
+	case FormatSSE, FormatNDJSON, FormatAuto:
+	default:
+		return bad("unknown format " + strconv.Quote(string(c.Format)))
+	}
+	switch {
+	case c.ReconnectionTime < 0:
+		return bad("ReconnectionTime must not be negative")
+	case c.MaxEventSize < 0 || c.Dedupe < 0:
+		return bad("MaxEventSize and Dedupe must not be negative")
+	case c.Ping.Interval < 0 || c.Ping.Leeway < 0:
+		return bad("Ping durations must not be negative")
+	}
+	if c.ReconnectionTime == 0 {
+		c.ReconnectionTime = DefaultReconnectionTime
+	}
+	if c.MaxEventSize == 0 {
+		c.MaxEventSize = DefaultMaxEventSize
+	}
+	if c.EventTypePath == nil {
+		c.EventTypePath = DefaultEventTypePath
+	}
+	if c.IDPath == nil {
+		c.IDPath = DefaultIDPath
+	}
+	if c.LastEventIDParam == "" {
+		c.LastEventIDParam = DefaultLastEventIDParam
+	}
+	if c.Ping.Leeway == 0 {
+		c.Ping.Leeway = DefaultPingLeeway
+	}
+	if c.Ping.Param == "" {
+		c.Ping.Param = DefaultPingParam
+	}
+	if c.Ping.EventType == "" {
+		c.Ping.EventType = DefaultPingEventType
+	}
+	if c.Retry != nil {
+		r := *c.Retry // a copy: the caller's policy is not changed
+		switch {
+		case r.Initial < 0 || r.Max < 0 || (r.ImmediateAfter < 0 && r.ImmediateAfter != Off):
+			return bad("Retry durations must not be negative")
+		case r.Factor != 0 && (r.Factor < 1 || math.IsInf(r.Factor, 0) || math.IsNaN(r.Factor)):
+			return bad("Retry.Factor must be at least 1")
+		case r.Jitter < 0 || r.Jitter > 1 || math.IsNaN(r.Jitter):
+			return bad("Retry.Jitter must be between 0 and 1")
+		case r.MaxAttempts < 0:
+			return bad("Retry.MaxAttempts must not be negative")
+		}
+		if r.Initial > 0 {
+			c.ReconnectionTime = r.Initial
+		}
+		if r.Max == 0 {
+			r.Max = DefaultRetryMax
+		}
+		if r.Factor == 0 {
+			r.Factor = DefaultRetryFactor
+		}
+		if r.ImmediateAfter == 0 {
+			r.ImmediateAfter = DefaultImmediateAfter
+		}
+		c.Retry = &r
+	}
+	return c, nil
 }
 
-func (c *Config) pingLeeway() time.Duration {
-	if c.Ping.Leeway > 0 {
-		return c.Ping.Leeway
+// pingType is the event type the watchdog consumes, or "" when pings are
+// ordinary events: with the watchdog on, and always for NDJSON, whose
+// envelopes mark pings as such.
+func (c *Config) pingType(f Format) string {
+	if c.Ping.Interval > 0 || f == FormatNDJSON {
+		return c.Ping.EventType
 	}
-	return 2 * time.Second
+	return ""
 }

@@ -58,6 +58,19 @@ func (t *fakeTimer) Stop() bool {
 	return true
 }
 
+// pending counts the timers that have neither fired nor been stopped.
+func (c *fakeClock) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, t := range c.timers {
+		if !t.done {
+			n++
+		}
+	}
+	return n
+}
+
 // Advance moves time forward and runs, in order, every timer that falls due,
 // including timers armed by the ones it runs.
 func (c *fakeClock) Advance(d time.Duration) {

@@ -145,7 +145,7 @@ func TestHTTPConnectionRefused(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	clk, rec := newFakeClock(), newRecorder()
-	src, err := New(Config{URL: url, Clock: clk, Retry: Retry{Max: time.Minute, MaxAttempts: 2}, ReconnectionTime: time.Second}, rec)
+	src, err := New(Config{URL: url, Clock: clk, Retry: &Retry{Max: time.Minute, MaxAttempts: 2}, ReconnectionTime: time.Second}, rec)
 	require.NoError(t, err)
 	rec.expect(t, "error network CONNECTING", "retrying 1s #1")
 	clk.Advance(time.Second)

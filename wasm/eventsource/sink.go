@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// ReadyState is the source's state (HTML §9.2.2).
+// ReadyState is the source's state (#dom-eventsource-readystate).
 type ReadyState int
 
 const (
@@ -66,6 +66,9 @@ type Sink interface {
 type EventWriter interface {
 	WriteEvent(ev Event)
 	FlushEvents()
+	// DiscardEvents drops what was written since the last flush: the source
+	// was closed before the chunk could be delivered.
+	DiscardEvents()
 }
 
 // SinkFuncs adapts functions to a Sink; nil functions are skipped.

@@ -16,9 +16,15 @@ type Transport interface {
 
 // ErrFutile, wrapped in an error from RoundTrip, says that reconnecting
 // cannot help (a cross-origin request the server does not allow): the source
-// fails the connection instead of reestablishing it, which HTML §9.2.3 permits
+// fails the connection instead of reestablishing it, which #sse-processing-model permits
 // when the user agent "knows that to be futile", and which Chromium does.
 var ErrFutile = errors.New("reconnecting is futile")
+
+// ErrAborted, wrapped in an error from RoundTrip or Body.Next, says that the
+// fetch was aborted by the user agent, not by the source (window.stop(), the
+// document going away): the source fails the connection
+// (#sse-processing-model: "if res is an aborted network error").
+var ErrAborted = errors.New("the user agent aborted the request")
 
 // Request is one attempt to open the stream.
 type Request struct {
@@ -103,7 +109,7 @@ func mediaType(ct string) string {
 }
 
 // formatFor decides how to read a response with content type ct, or returns
-// "" when the source must fail the connection (HTML §9.2.3: a 200 that is not
+// "" when the source must fail the connection (#sse-processing-model: a 200 that is not
 // text/event-stream fails it for good).
 func formatFor(want Format, ct string) Format {
 	mt := mediaType(ct)

@@ -1,6 +1,6 @@
 // Package sse implements the text/event-stream wire format exactly as the
-// WHATWG HTML standard specifies it (§9.2 "Server-sent events", in particular
-// §9.2.5 "Parsing an event stream" and §9.2.6 "Interpreting an event stream"),
+// WHATWG HTML standard specifies it ("Server-sent events", #server-sent-events, in particular
+// #parsing-an-event-stream and #event-stream-interpretation),
 // plus a newline-delimited JSON decoder with the same push-style interface.
 //
 // The decoders are incremental: feed them byte chunks as they arrive, split
@@ -28,7 +28,7 @@ const DefaultMaxEventSize = 16 << 20
 // pin its memory for the life of the stream.
 const shrinkAbove = 64 << 10
 
-// Event is one dispatched event (HTML §9.2.6 "dispatch the event").
+// Event is one dispatched event (#dispatchMessage, "dispatch the event").
 type Event struct {
 	// Type is the event type; "message" when the stream named none.
 	Type string
@@ -159,7 +159,7 @@ func (d *Decoder) Decode(p []byte, emit func(Event)) error {
 	if d.err != nil {
 		return d.err
 	}
-	// §9.2.5: one leading U+FEFF BYTE ORDER MARK is ignored. It may arrive
+	// #parsing-an-event-stream: one leading U+FEFF BYTE ORDER MARK is ignored. It may arrive
 	// split across chunks.
 	for !d.bomDone && len(p) > 0 {
 		if p[0] == bom[d.bomN] {
@@ -179,13 +179,6 @@ func (d *Decoder) Decode(p []byte, emit func(Event)) error {
 		}
 	}
 	return d.lines(p, emit)
-}
-
-// End marks the end of the stream. §9.2.6: an incomplete event (one not yet
-// followed by a blank line) is discarded, never dispatched. The decoder is
-// then Reset for a possible next stream.
-func (d *Decoder) End() {
-	d.Reset()
 }
 
 func (d *Decoder) lines(p []byte, emit func(Event)) error {
@@ -270,7 +263,7 @@ func (d *Decoder) fail() error {
 	return d.err
 }
 
-// processLine interprets one line (§9.2.6).
+// processLine interprets one line (#event-stream-interpretation).
 func (d *Decoder) processLine(line []byte, emit func(Event)) error {
 	if len(line) == 0 {
 		d.dispatch(emit)
@@ -330,7 +323,7 @@ func parseDigits(b []byte) (int64, bool) {
 	return n, true
 }
 
-// dispatch implements §9.2.6 "dispatch the event".
+// dispatch implements #dispatchMessage, "dispatch the event".
 func (d *Decoder) dispatch(emit func(Event)) {
 	// Step 1: the last event ID string is set from the buffer even when no
 	// event is dispatched.

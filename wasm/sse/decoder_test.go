@@ -35,7 +35,7 @@ func decodeChunks(chunks [][]byte, max int) result {
 		}
 	}
 	r.lastID = d.LastEventID()
-	d.End()
+	d.Reset()
 	return r
 }
 
@@ -87,7 +87,7 @@ func TestResetKeepsLastEventID(t *testing.T) {
 	var got []Event
 	emit := func(e Event) { got = append(got, e) }
 	require.NoError(t, d.Decode([]byte("id: 5\ndata: a\n\nid: 6\ndata: partial"), emit))
-	d.End()
+	d.Reset()
 	require.Equal(t, "5", d.LastEventID())
 	// A new stream: an event without an id field carries the kept id.
 	require.NoError(t, d.Decode([]byte("data: b\n\n"), emit))

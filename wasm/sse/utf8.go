@@ -5,7 +5,7 @@ import "unicode/utf8"
 // appendValid appends src to dst, replacing every invalid UTF-8 sequence with
 // U+FFFD exactly as the WHATWG Encoding standard's UTF-8 decoder does: one
 // replacement character per maximal subpart of an ill-formed sequence. This is
-// what the browser's EventSource does (HTML §9.2.5 "decode"), and it differs
+// what the browser's EventSource does (#parsing-an-event-stream, "decode"), and it differs
 // from unicode/utf8, which replaces byte by byte.
 func appendValid(dst, src []byte) []byte {
 	for i := 0; i < len(src); {

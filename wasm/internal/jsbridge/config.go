@@ -5,6 +5,8 @@ package jsbridge
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -12,137 +14,206 @@ import (
 	"github.com/sseshim/sseshim/wasm/eventsource"
 )
 
-// Config reads the options object the shim built (already checked there for
-// unknown and ill-typed members) into an engine configuration. Durations are
-// milliseconds.
+// setter applies one option's value to the engine's configuration.
+type setter func(c *eventsource.Config, v safejs.Value) error
+
+// options is the bridge's half of the options protocol: every option the
+// shim may send, by its name in the options object ("ping.interval" is the
+// member interval of the member ping), and how it sets the engine's Config.
+// The shim validates each option and sends only what its user set; the
+// defaults are eventsource's (see Config.resolve). Durations are in
+// milliseconds. A browser test proves that the shim's option names and
+// these are the same.
+var options = map[string]setter{
+	"withCredentials": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.WithCredentials, err = v.Bool()
+		return err
+	},
+	"lastEventId": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.LastEventID, err = v.String()
+		return err
+	},
+	// false turns the fallback off.
+	"lastEventIdParam": func(c *eventsource.Config, v safejs.Value) (err error) {
+		if v.Type() == safejs.TypeBoolean {
+			c.LastEventIDParam = "-"
+			return nil
+		}
+		c.LastEventIDParam, err = v.String()
+		return err
+	},
+	"headers": func(c *eventsource.Config, v safejs.Value) (err error) {
+		if v.Type() == safejs.TypeFunction {
+			c.HeaderFunc = headerFunc(v)
+			return nil
+		}
+		c.Header, err = stringMap(v)
+		return err
+	},
+	"format": func(c *eventsource.Config, v safejs.Value) error {
+		s, err := v.String()
+		c.Format = eventsource.Format(s)
+		return err
+	},
+	"eventTypePath": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.EventTypePath, err = arrayOf(v, safejs.Value.String)
+		return err
+	},
+	"idPath": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.IDPath, err = arrayOf(v, safejs.Value.String)
+		return err
+	},
+	"retryStatuses": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.RetryStatuses, err = arrayOf(v, safejs.Value.Int)
+		return err
+	},
+	"dedupe": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.Dedupe, err = v.Int()
+		return err
+	},
+	"maxEventSize": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.MaxEventSize, err = v.Int()
+		return err
+	},
+	"ping":          group,
+	"ping.interval": duration(func(c *eventsource.Config) *time.Duration { return &c.Ping.Interval }),
+	"ping.leeway":   duration(func(c *eventsource.Config) *time.Duration { return &c.Ping.Leeway }),
+	"ping.param":    func(c *eventsource.Config, v safejs.Value) (err error) { c.Ping.Param, err = v.String(); return err },
+	"ping.eventType": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.Ping.EventType, err = v.String()
+		return err
+	},
+	"ping.requireEvent": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.Ping.RequireEvent, err = v.Bool()
+		return err
+	},
+	"ping.dispatch": func(c *eventsource.Config, v safejs.Value) (err error) { c.Ping.Dispatch, err = v.Bool(); return err },
+	// A retry member, even {}, asks for a retry policy.
+	"retry":         func(c *eventsource.Config, _ safejs.Value) error { c.Retry = &eventsource.Retry{}; return nil },
+	"retry.initial": duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.Initial }),
+	"retry.max":     duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.Max }),
+	"retry.factor":  func(c *eventsource.Config, v safejs.Value) (err error) { c.Retry.Factor, err = v.Float(); return err },
+	"retry.jitter":  func(c *eventsource.Config, v safejs.Value) (err error) { c.Retry.Jitter, err = v.Float(); return err },
+	"retry.maxAttempts": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.Retry.MaxAttempts, err = v.Int()
+		return err
+	},
+	// In JavaScript 0 turns the immediate reconnect off.
+	"retry.immediateAfter": func(c *eventsource.Config, v safejs.Value) error {
+		ms, err := v.Float()
+		c.Retry.ImmediateAfter = time.Duration(ms * float64(time.Millisecond))
+		if ms == 0 {
+			c.Retry.ImmediateAfter = eventsource.Off
+		}
+		return err
+	},
+}
+
+// group marks an option whose members are options of their own.
+func group(*eventsource.Config, safejs.Value) error { return nil }
+
+func duration(field func(*eventsource.Config) *time.Duration) setter {
+	return func(c *eventsource.Config, v safejs.Value) error {
+		ms, err := v.Float()
+		*field(c) = time.Duration(ms * float64(time.Millisecond))
+		return err
+	}
+}
+
+// OptionNames lists the options the bridge reads, sorted.
+func OptionNames() []string {
+	names := make([]string, 0, len(options))
+	for k := range options {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Config reads the options object the shim built into an engine
+// configuration. An option the bridge does not know is an error: the shim
+// and the bridge disagree, and silently ignoring an option would hide it.
 func Config(url string, o safejs.Value) (eventsource.Config, error) {
 	c := eventsource.Config{URL: url, Transport: Fetch{}}
 	if o.Type() != safejs.TypeObject {
 		return c, nil
 	}
-	r := reader{v: o}
-	c.WithCredentials = r.bool("withCredentials")
-	c.LastEventID = r.str("lastEventId")
-	c.Format = eventsource.Format(r.str("format"))
-	c.Dedupe = r.int("dedupe")
-	c.MaxEventSize = r.int("maxEventSize")
-	c.ReconnectionTime = r.ms("reconnectionTime")
-	c.RetryStatuses = arrayOf(&r, "retryStatuses", toInt)
-	c.EventTypePath = arrayOf(&r, "eventTypePath", toString)
-	c.IDPath = arrayOf(&r, "idPath", toString)
-	if h := r.get("headers"); h.Type() == safejs.TypeObject {
-		m, err := stringMap(h)
+	return c, readOptions(&c, o, "")
+}
+
+func readOptions(c *eventsource.Config, o safejs.Value, prefix string) error {
+	entries, err := jsObject.Call("entries", o)
+	if err != nil {
+		return err
+	}
+	n, err := entries.Length()
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		e, err := entries.Index(i)
 		if err != nil {
-			return c, err
+			return err
 		}
-		c.Header = m
-	} else if h.Type() == safejs.TypeFunction {
-		c.HeaderFunc = headerFunc(h)
-	}
-	if p := r.get("ping"); p.Type() == safejs.TypeObject {
-		pr := reader{v: p}
-		c.Ping = eventsource.Ping{
-			Interval:     pr.ms("interval"),
-			Leeway:       pr.ms("leeway"),
-			Param:        pr.str("param"),
-			EventType:    pr.str("eventType"),
-			RequireEvent: pr.bool("requireEvent"),
-			Dispatch:     pr.bool("dispatch"),
+		k, _ := e.Index(0)
+		v, _ := e.Index(1)
+		name, err := k.String()
+		if err != nil {
+			return err
 		}
-	}
-	if p := r.get("retry"); p.Type() == safejs.TypeObject {
-		pr := reader{v: p}
-		if d := pr.ms("initial"); d > 0 {
-			c.ReconnectionTime = d
+		name = prefix + name
+		set, ok := options[name]
+		if !ok {
+			return errors.New("sseshim: the engine does not know the option " + name)
 		}
-		c.Retry = eventsource.Retry{
-			Max:            pr.ms("max"),
-			Factor:         pr.float("factor"),
-			Jitter:         pr.float("jitter"),
-			MaxAttempts:    pr.int("maxAttempts"),
-			ImmediateAfter: pr.ms("immediateAfter"),
+		if err := set(c, v); err != nil {
+			return errors.New("sseshim: option " + name + ": " + err.Error())
+		}
+		if strings.IndexByte(name, '.') < 0 && v.Type() == safejs.TypeObject && isGroup(name) {
+			if err := readOptions(c, v, name+"."); err != nil {
+				return err
+			}
 		}
 	}
-	return c, r.err
+	return nil
 }
 
-// reader reads optional members, remembering the first error.
-type reader struct {
-	v   safejs.Value
-	err error
-}
-
-func (r *reader) get(name string) safejs.Value {
-	v, err := r.v.Get(name)
-	if err != nil && r.err == nil {
-		r.err = err
+// isGroup reports whether name has members in the table.
+func isGroup(name string) bool {
+	for k := range options {
+		if strings.HasPrefix(k, name+".") {
+			return true
+		}
 	}
-	return v
+	return false
 }
 
-func (r *reader) bool(name string) bool {
-	b, _ := r.get(name).Truthy()
-	return b
-}
-
-func (r *reader) str(name string) string {
-	v := r.get(name)
-	if v.Type() != safejs.TypeString {
-		return ""
-	}
-	s, _ := v.String()
-	return s
-}
-
-func (r *reader) float(name string) float64 {
-	v := r.get(name)
-	if v.Type() != safejs.TypeNumber {
-		return 0
-	}
-	f, _ := v.Float()
-	return f
-}
-
-func (r *reader) int(name string) int { return int(r.float(name)) }
-
-func (r *reader) ms(name string) time.Duration {
-	return time.Duration(r.float(name) * float64(time.Millisecond))
-}
-
-// arrayOf converts the array member name element by element (the shim has
-// checked the element types); nil when absent.
-func arrayOf[T any](r *reader, name string, conv func(safejs.Value) T) []T {
-	v := r.get(name)
-	if v.Type() != safejs.TypeObject {
-		return nil
-	}
+// arrayOf converts a JavaScript array element by element.
+func arrayOf[T any](v safejs.Value, conv func(safejs.Value) (T, error)) ([]T, error) {
 	n, err := v.Length()
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	var out []T
+	out := make([]T, 0, n)
 	for i := 0; i < n; i++ {
 		x, err := v.Index(i)
 		if err != nil {
-			break
+			return nil, err
 		}
-		out = append(out, conv(x))
+		t, err := conv(x)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
 	}
-	return out
-}
-
-func toInt(v safejs.Value) int {
-	f, _ := v.Float()
-	return int(f)
-}
-
-func toString(v safejs.Value) string {
-	s, _ := v.String()
-	return s
+	return out, nil
 }
 
 // stringMap copies an object's own enumerable string members.
 func stringMap(o safejs.Value) (map[string]string, error) {
+	if o.Type() != safejs.TypeObject {
+		return nil, errors.New("headers must be an object")
+	}
 	entries, err := jsObject.Call("entries", o)
 	if err != nil {
 		return nil, err
@@ -173,8 +244,9 @@ func stringMap(o safejs.Value) (map[string]string, error) {
 }
 
 // headerFunc wraps a JavaScript function returning headers, or a promise of
-// them. It runs on the engine's goroutine, never inside a callback, so it may
-// wait for the promise.
+// them. It runs on the engine's goroutine, never inside a callback. A
+// promise cannot be cancelled: when the source closes first, the engine
+// stops waiting at once and a late settlement is ignored (see settle.go).
 func headerFunc(fn safejs.Value) func(context.Context) (map[string]string, error) {
 	return func(ctx context.Context) (map[string]string, error) {
 		v, err := fn.Invoke()
@@ -182,15 +254,7 @@ func headerFunc(fn safejs.Value) func(context.Context) (map[string]string, error
 			return nil, err
 		}
 		if isThenable(v) {
-			a, err := newAwaiter()
-			if err != nil {
-				return nil, err
-			}
-			defer a.release()
-			// A promise cannot be cancelled: on close, wait for it anyway
-			// so that the callbacks are not released while it can settle.
-			v, err = a.await(ctx, v, func() {})
-			if err != nil {
+			if v, err = awaitDetached(ctx, v); err != nil {
 				return nil, err
 			}
 		}

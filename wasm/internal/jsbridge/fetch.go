@@ -14,7 +14,7 @@ import (
 )
 
 // Fetch is an eventsource.Transport on the Fetch API, configured as HTML
-// §9.2.2 configures the browser's own request: cache mode "no-store", and
+// #the-eventsource-interface configures the browser's own request: cache mode "no-store", and
 // credentials "include" with withCredentials, otherwise "same-origin".
 type Fetch struct{}
 
@@ -69,10 +69,7 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 	res, err := a.await(ctx, p, abort)
 	if err != nil {
 		a.release()
-		if ctx.Err() == nil && futile(ctx, r.URL) {
-			return nil, fmt.Errorf("%w: %w (the server does not allow this cross-origin request)", eventsource.ErrFutile, err)
-		}
-		return nil, err
+		return nil, classify(ctx, err, r.URL)
 	}
 	resp := &eventsource.Response{}
 	if resp.Status, err = getInt(res, "status"); err != nil {
@@ -152,6 +149,9 @@ func (b *fetchBody) read() error {
 	}
 	res, err := b.a.await(b.ctx, p, b.abort)
 	if err != nil {
+		if b.ctx.Err() == nil && isJSError(err, "AbortError") {
+			return fmt.Errorf("%w: %w", eventsource.ErrAborted, err)
+		}
 		return err
 	}
 	done, _ := res.Get("done")
@@ -213,6 +213,23 @@ func (b *fetchBody) Close() error {
 	return nil
 }
 
+// classify tells the engine what a failed fetch means. An AbortError the
+// source did not cause is the user agent's abort (window.stop()); a
+// TypeError from a cross-origin request may be a CORS refusal, which only a
+// probe can tell from an unreachable server. Other failures, and any while
+// the source is closing, are passed on as they are.
+func classify(ctx context.Context, err error, url string) error {
+	switch {
+	case ctx.Err() != nil:
+		return err
+	case isJSError(err, "AbortError"):
+		return fmt.Errorf("%w: %w", eventsource.ErrAborted, err)
+	case isJSError(err, "TypeError") && futile(ctx, url):
+		return fmt.Errorf("%w: %w (the server does not allow this cross-origin request)", eventsource.ErrFutile, err)
+	}
+	return err
+}
+
 // futile tells a failed cross-origin fetch that the server refused by CORS
 // from one that could not reach the server: both reject with the same
 // TypeError. A "no-cors" HEAD request reaches the server without asking for
@@ -224,8 +241,8 @@ func futile(ctx context.Context, url string) bool {
 		return false
 	}
 	origin, _ := getString(u, "origin")
-	if origin == "" || origin == pageOrigin() {
-		return false
+	if origin == "" || origin == pageOrigin() || offline() {
+		return false // same-origin requests are not subject to CORS; offline, nothing answers
 	}
 	ac, err := jsAbortController.New()
 	if err != nil {
@@ -249,6 +266,20 @@ func futile(ctx context.Context, url string) bool {
 	_, err = a.await(ctx, p, abort)
 	abort()
 	return err == nil
+}
+
+// offline reports whether the browser knows it has no network.
+func offline() bool {
+	nav, err := safejs.Global().Get("navigator")
+	if err != nil || nav.Type() != safejs.TypeObject {
+		return false
+	}
+	on, err := nav.Get("onLine")
+	if err != nil || on.Type() != safejs.TypeBoolean {
+		return false
+	}
+	b, _ := on.Bool()
+	return !b
 }
 
 func pageOrigin() string {

@@ -45,7 +45,7 @@ func Init() error {
 		*x.dst = v
 	}
 	canTransfer = hasTransfer()
-	return nil
+	return initDetached()
 }
 
 // canTransfer: ArrayBuffer.prototype.transfer exists (Chromium 114+).
@@ -64,19 +64,36 @@ func hasTransfer() bool {
 	return err == nil && t.Type() == safejs.TypeFunction
 }
 
-// jsError turns a rejection reason into a Go error that keeps its name
-// (AbortError, TypeError) and message.
+// JSError is a JavaScript exception or rejection reason, with its name kept
+// (AbortError, TypeError, SecurityError) so that Go code can tell them apart
+// with errors.As.
+type JSError struct {
+	Name    string
+	Message string
+}
+
+func (e *JSError) Error() string {
+	if e.Name == "" {
+		return e.Message
+	}
+	return e.Name + ": " + e.Message
+}
+
+// jsError turns a rejection reason into a *JSError.
 func jsError(v safejs.Value) error {
 	if v.Type() != safejs.TypeObject {
 		s, _ := v.String()
-		return errors.New(s)
+		return &JSError{Message: s}
 	}
 	name, _ := getString(v, "name")
 	msg, _ := getString(v, "message")
-	if name == "" {
-		return errors.New(msg)
-	}
-	return errors.New(name + ": " + msg)
+	return &JSError{Name: name, Message: msg}
+}
+
+// isJSError reports whether err is a JavaScript error named name.
+func isJSError(err error, name string) bool {
+	var e *JSError
+	return errors.As(err, &e) && e.Name == name
 }
 
 func getString(v safejs.Value, prop string) (string, error) {

@@ -3,6 +3,7 @@
 package jsbridge
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -11,39 +12,55 @@ import (
 	"github.com/sseshim/sseshim/wasm/eventsource"
 )
 
-// Message kinds passed to the JavaScript deliver function.
-const (
-	kindOpen     = 1 // deliver(1, url, status, format)
-	kindEvents   = 2 // deliver(2, bytes, length): the batch as UTF-8 in a Uint8Array
-	kindError    = 3 // deliver(3, readyState, kind, status, code, message)
-	kindRetrying = 4 // deliver(4, delayMs, attempt)
-)
-
-// Sink forwards what the engine does to one JavaScript deliver function. All
-// events parsed from one chunk cross the boundary in a single call as one
+// Sink forwards what the engine does to the shim's callbacks object, one
+// function per kind of message (see #engineCallbacks in shim/core.js):
+//
+//	open(url, status, format)
+//	events(bytes, length)        the chunk's events, UTF-8 in a Uint8Array
+//	error(readyState, kind, status, code, message)
+//	retrying(delayMs, attempt)
+//
+// All events parsed from one chunk cross the boundary in a single call as one
 // UTF-8 text: per event four fields — "m" or "p" (message or ping), type, data,
 // lastEventId — each ended by CR. CR cannot occur inside any field: the
 // text/event-stream format has no way to carry it (it ends lines), and NDJSON
 // data has raw CRs (JSON white space) turned into spaces. JavaScript splits it
 // with one String.prototype.split: far cheaper than a call per event.
 type Sink struct {
-	deliver  safejs.Value
+	onOpen, onEvents, onError, onRetrying safejs.Value
+
 	buf      []byte
 	array    safejs.Value // the reused Uint8Array the batch crosses in
 	arrayCap int
 }
 
-// NewSink returns a Sink calling deliver.
-func NewSink(deliver safejs.Value) *Sink { return &Sink{deliver: deliver} }
+// NewSink returns a Sink calling the functions of callbacks.
+func NewSink(callbacks safejs.Value) (*Sink, error) {
+	s := &Sink{}
+	for _, m := range []struct {
+		name string
+		dst  *safejs.Value
+	}{{"open", &s.onOpen}, {"events", &s.onEvents}, {"error", &s.onError}, {"retrying", &s.onRetrying}} {
+		v, err := callbacks.Get(m.name)
+		if err != nil {
+			return nil, err
+		}
+		if v.Type() != safejs.TypeFunction {
+			return nil, errors.New("sseshim: the callbacks object has no function " + m.name)
+		}
+		*m.dst = v
+	}
+	return s, nil
+}
 
-func (s *Sink) call(args ...any) {
-	// An exception thrown by a listener must not kill the engine; the shim
-	// reports listener exceptions itself, so there is nothing to add here.
-	_, _ = s.deliver.Invoke(args...)
+// call invokes one callback. An exception thrown by a listener must not kill
+// the engine; the shim reports listener exceptions itself.
+func call(fn safejs.Value, args ...any) {
+	_, _ = fn.Invoke(args...)
 }
 
 func (s *Sink) Opened(i eventsource.OpenInfo) {
-	s.call(kindOpen, i.URL, i.Status, string(i.Format))
+	call(s.onOpen, i.URL, i.Status, string(i.Format))
 }
 
 // Events implements eventsource.Sink; the engine uses WriteEvent and
@@ -58,7 +75,7 @@ func (s *Sink) Events(evs []eventsource.Event) {
 // WriteEvent appends one event to the chunk's batch. Its data is borrowed
 // from the decoder and may hold invalid UTF-8: it is copied here, and the
 // TextDecoder that turns the batch into a JavaScript string replaces invalid
-// sequences exactly as HTML §9.2.5 asks. The CRs between fields end any
+// sequences exactly as #parsing-an-event-stream asks. The CRs between fields end any
 // sequence, so decoding the batch at once equals decoding each field.
 func (s *Sink) WriteEvent(e eventsource.Event) {
 	if e.Ping {
@@ -92,7 +109,7 @@ func (s *Sink) FlushEvents() {
 		s.array, s.arrayCap = arr, n
 	}
 	if _, err := safejs.CopyBytesToJS(s.array, b); err == nil {
-		s.call(kindEvents, s.array, len(b))
+		call(s.onEvents, s.array, len(b))
 	}
 	s.buf = b[:0]
 	if cap(s.buf) > 1<<20 {
@@ -102,6 +119,9 @@ func (s *Sink) FlushEvents() {
 		s.array, s.arrayCap = safejs.Undefined(), 0
 	}
 }
+
+// DiscardEvents drops the batch of a chunk that arrived as the source closed.
+func (s *Sink) DiscardEvents() { s.buf = s.buf[:0] }
 
 // appendField appends v and the CR that ends it. A CR inside v would break
 // the framing; text/event-stream cannot produce one, but NDJSON can, as an
@@ -127,9 +147,9 @@ func (s *Sink) Failed(err *eventsource.Error, st eventsource.ReadyState) {
 		}
 		msg += err.Err.Error()
 	}
-	s.call(kindError, int(st), string(err.Kind), err.Status, err.Code, msg)
+	call(s.onError, int(st), string(err.Kind), err.Status, err.Code, msg)
 }
 
 func (s *Sink) Retrying(d time.Duration, attempt int) {
-	s.call(kindRetrying, float64(d.Milliseconds()), attempt)
+	call(s.onRetrying, float64(d.Milliseconds()), attempt)
 }

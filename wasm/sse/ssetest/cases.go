@@ -13,7 +13,7 @@ type Event struct {
 // E builds an Event.
 func E(typ, data, id string) Event { return Event{Type: typ, Data: data, ID: id} }
 
-// Case is one stream and what HTML §9.2.6 says it dispatches when it is the
+// Case is one stream and what #event-stream-interpretation says it dispatches when it is the
 // whole stream.
 type Case struct {
 	Name   string
@@ -25,7 +25,7 @@ type Case struct {
 	RetrySet bool
 }
 
-// Cases covers every parsing rule of HTML §9.2.5 and §9.2.6.
+// Cases covers every parsing rule of #parsing-an-event-stream and #event-stream-interpretation.
 var Cases = []Case{
 	{Name: "simple", In: "data: hello\n\n", Want: []Event{E("message", "hello", "")}},
 	{Name: "no space after colon", In: "data:hello\n\n", Want: []Event{E("message", "hello", "")}},

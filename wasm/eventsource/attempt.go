@@ -1,0 +1,207 @@
+package eventsource
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+)
+
+// errWatchdog is the cancellation cause when the watchdog aborts an attempt.
+var errWatchdog = errors.New("no data within the ping interval")
+
+// attempt makes one connection and reads it until it ends
+// (#sse-processing-model).
+func (s *Source) attempt() outcome {
+	header, err := s.requestHeader()
+	if err != nil {
+		return outcome{err: &Error{Kind: KindHeaders, Err: err}, count: true}
+	}
+	url := s.reqURL
+	if s.idInQuery && s.lastID != "" {
+		url = addQuery(url, s.cfg.LastEventIDParam, s.lastID)
+	}
+	ctx, cancel := context.WithCancelCause(s.ctx)
+	defer cancel(nil)
+	resp, err := s.transport.RoundTrip(ctx, &Request{URL: url, Header: header, WithCredentials: s.cfg.WithCredentials})
+	if err != nil {
+		return s.requestFailed(err, header)
+	}
+	if resp.Body != nil {
+		defer resp.Body.Close()
+	}
+	if out, ok := s.check(resp); !ok {
+		return out
+	}
+
+	opened := s.clock.Now()
+	s.opened = true
+	if !s.enterSink(Open, false) {
+		return outcome{}
+	}
+	s.sink.Opened(OpenInfo{URL: resp.URL, Status: resp.Status, Format: s.conn.format})
+	s.leaveSink()
+	if s.cfg.Ping.Interval > 0 {
+		timeout := s.cfg.Ping.Interval + s.cfg.Ping.Leeway
+		s.conn.wd = startWatchdog(s.clock, timeout, func() { cancel(errWatchdog) })
+		defer s.conn.wd.stop()
+	}
+	for {
+		chunk, err := resp.Body.Next()
+		if len(chunk) > 0 {
+			if out := s.consume(chunk); out != nil {
+				return *out
+			}
+		}
+		if err == nil {
+			continue
+		}
+		if context.Cause(ctx) == errWatchdog {
+			return outcome{count: true, err: &Error{Kind: KindWatchdog,
+				Message: "nothing received within " + (s.cfg.Ping.Interval + s.cfg.Ping.Leeway).String()}}
+		}
+		if errors.Is(err, ErrAborted) {
+			return outcome{err: &Error{Kind: KindNetwork, Err: err}, fatal: true}
+		}
+		if err != io.EOF {
+			return outcome{err: &Error{Kind: KindNetwork, Err: err}, count: true}
+		}
+		if s.conn.format == FormatNDJSON {
+			// A last line without a line end was received whole.
+			s.conn.lines.End(s.emitLine)
+			if out := s.flush(); out != nil {
+				return *out
+			}
+		}
+		e := &Error{Kind: KindEnd, Message: "the server ended the stream"}
+		if r := s.cfg.Retry; r != nil && r.ImmediateAfter > 0 && s.clock.Now().Sub(opened) >= r.ImmediateAfter {
+			return outcome{err: e, immediate: true}
+		}
+		return outcome{err: e, count: true}
+	}
+}
+
+// requestHeader builds one attempt's headers: the fixed ones, the header
+// function's over them, Accept, and Last-Event-ID when the last event ID
+// string is not empty (#sse-processing-model).
+func (s *Source) requestHeader() (map[string]string, error) {
+	header := make(map[string]string, len(s.cfg.Header)+3)
+	for k, v := range s.cfg.Header {
+		header[k] = v
+	}
+	if s.cfg.HeaderFunc != nil {
+		h, err := s.cfg.HeaderFunc(s.ctx)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range h {
+			header[k] = v
+		}
+	}
+	if !hasHeader(header, "Accept") {
+		header["Accept"] = acceptFor(s.cfg.Format)
+	}
+	if s.lastID != "" && !s.idInQuery {
+		header["Last-Event-ID"] = s.lastID
+	}
+	return header, nil
+}
+
+// requestFailed decides what a request that got no response means.
+func (s *Source) requestFailed(err error, header map[string]string) outcome {
+	e := &Error{Kind: KindNetwork, Err: err}
+	switch {
+	case errors.Is(err, ErrAborted):
+		// #sse-processing-model: "if res is an aborted network error, fail
+		// the connection".
+		return outcome{err: e, fatal: true}
+	case !errors.Is(err, ErrFutile):
+		return outcome{err: e, count: true}
+	case header["Last-Event-ID"] != "" && s.opened && s.cfg.LastEventIDParam != "-":
+		// Refused only since the header was added: try once without it.
+		s.idInQuery = true
+		e.Message = "the server's CORS policy does not allow the Last-Event-ID header; " +
+			"reconnecting with the id in the query parameter " + s.cfg.LastEventIDParam
+		return outcome{err: e, immediate: true}
+	}
+	return outcome{err: e, fatal: true}
+}
+
+// check decides what a response means before its body is read, and
+// prepares the connection state when it is a stream.
+func (s *Source) check(resp *Response) (outcome, bool) {
+	if resp.Status != 200 {
+		e := &Error{Kind: KindStatus, Status: resp.Status, Message: "unexpected status " + strconv.Itoa(resp.Status)}
+		if s.retryable(resp.Status) {
+			if resp.Status == 408 {
+				return outcome{err: e, immediate: true}, false
+			}
+			return outcome{err: e, count: true, retryAfter: parseRetryAfter(resp.RetryAfter, s.clock.Now())}, false
+		}
+		return outcome{err: e, fatal: true}, false
+	}
+	c := &s.conn
+	c.format = formatFor(s.cfg.Format, resp.ContentType)
+	if c.format == "" {
+		return outcome{fatal: true, err: &Error{Kind: KindContentType, Status: 200,
+			Message: "unexpected Content-Type " + strconv.Quote(resp.ContentType)}}, false
+	}
+	if resp.Body == nil {
+		return outcome{err: &Error{Kind: KindNetwork, Message: "response without a body"}, count: true}, false
+	}
+	c.pingType = s.cfg.pingType(c.format)
+	c.dec.Reset()
+	c.dec.SetLastEventID(s.lastID)
+	c.lines.Reset()
+	c.stop = nil
+	s.out.resetDedupe()
+	return outcome{}, true
+}
+
+func hasHeader(h map[string]string, name string) bool {
+	for k := range h {
+		if len(k) == len(name) && equalFoldASCII(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i]|0x20, b[i]|0x20
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// consume decodes one chunk and delivers its events in one batch. It returns
+// an outcome when the chunk ends the attempt.
+func (s *Source) consume(chunk []byte) *outcome {
+	now := s.clock.Now()
+	c := &s.conn
+	if c.wd != nil && !s.cfg.Ping.RequireEvent {
+		c.wd.feed(now)
+	}
+	var err error
+	if c.format == FormatNDJSON {
+		err = c.lines.Decode(chunk, s.emitLine)
+	} else {
+		err = c.dec.Decode(chunk, s.emitSSE)
+		if r, ok := c.dec.Retry(); ok {
+			s.reconnectionTime = r // #concept-event-stream-reconnection-time
+		}
+		s.lastID = c.dec.LastEventID()
+	}
+	s.out.bytes += int64(len(chunk))
+	s.out.activity = now
+	if out := s.flush(); out != nil {
+		return out
+	}
+	if err != nil {
+		return &outcome{fatal: true, err: &Error{Kind: KindTooLarge, Err: err}}
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package eventsource
+
+import (
+	"time"
+
+	"github.com/sseshim/sseshim/wasm/sse"
+)
+
+// outbox collects one chunk's events and what they change in the stats,
+// then hands them to the sink in one call.
+type outbox struct {
+	batch         []Event
+	queued, pings int // events (pings included) and pings queued from the current chunk
+	dropped       int64
+	bytes         int64
+	activity      time.Time
+
+	// De-duplication (Config.Dedupe): the ids seen, and the fate of the
+	// current id, which the events without an id of their own share.
+	seen    *idSet
+	prevID  string
+	prevDup bool
+}
+
+func (o *outbox) resetDedupe() { o.prevID, o.prevDup = "", false }
+
+// flush hands the chunk's events to the sink and publishes the chunk's
+// stats, in one step, then reports an in-band stop, if any.
+func (s *Source) flush() *outcome {
+	o := &s.out
+	n := o.queued
+	if n > 0 {
+		s.failures = 0 // data arrived: the connection is healthy
+	}
+	l := &s.life
+	l.mu.Lock()
+	st := &l.stats
+	st.Bytes += o.bytes
+	if !o.activity.IsZero() {
+		st.LastActivity = o.activity
+	}
+	st.Events += int64(n - o.pings)
+	st.Pings += int64(o.pings)
+	st.Dropped += o.dropped
+	if n > 0 {
+		st.Failures = 0
+	}
+	deliver := n > 0 && !l.closed
+	l.inSink = deliver
+	l.mu.Unlock()
+	o.bytes, o.activity, o.dropped = 0, time.Time{}, 0
+	if n > 0 {
+		if deliver {
+			if s.writer != nil {
+				s.writer.FlushEvents()
+			} else {
+				s.sink.Events(o.batch)
+			}
+			s.leaveSink()
+		} else if s.writer != nil {
+			s.writer.DiscardEvents()
+		}
+		clear(o.batch)
+		o.batch = o.batch[:0]
+		o.queued, o.pings = 0, 0
+	}
+	return s.conn.stop
+}
+
+func (s *Source) emitSSE(e sse.Event) {
+	ev := Event{Type: e.Type, Data: e.Data, LastEventID: e.ID}
+	if s.conn.pingType != "" && e.Type == "message" && s.isEnvelopePing(e.Data) {
+		ev.Type = s.conn.pingType
+	}
+	s.add(ev)
+}
+
+// add applies ping handling and de-duplication, then queues the event.
+func (s *Source) add(ev Event) {
+	if p := s.conn.pingType; p != "" && ev.Type == p {
+		if s.conn.wd != nil {
+			s.conn.wd.feed(s.clock.Now())
+		}
+		if !s.cfg.Ping.Dispatch {
+			ev.Ping, ev.Data = true, ""
+			s.queue(ev)
+			return
+		}
+	}
+	o := &s.out
+	if o.seen != nil && ev.LastEventID != "" {
+		// An event inherits the last id when it has none of its own, so a
+		// new id marks an event that carried one; the events that follow it
+		// without an id share its fate.
+		if ev.LastEventID != o.prevID {
+			o.prevID = ev.LastEventID
+			o.prevDup = !o.seen.add(ev.LastEventID)
+		}
+		if o.prevDup {
+			o.dropped++
+			return
+		}
+	}
+	s.queue(ev)
+}
+
+// queue adds an event to the chunk's batch, or writes it to an EventWriter.
+func (s *Source) queue(ev Event) {
+	o := &s.out
+	o.queued++
+	if ev.Ping {
+		o.pings++
+	}
+	if s.writer != nil {
+		s.writer.WriteEvent(ev)
+	} else {
+		o.batch = append(o.batch, ev)
+	}
+}
+
+// idSet remembers the last n ids.
+type idSet struct {
+	ring []string
+	next int
+	set  map[string]struct{}
+}
+
+func newIDSet(n int) *idSet {
+	return &idSet{ring: make([]string, n), set: make(map[string]struct{}, n)}
+}
+
+// add records id and reports whether it was new.
+func (s *idSet) add(id string) bool {
+	if _, ok := s.set[id]; ok {
+		return false
+	}
+	if old := s.ring[s.next]; old != "" {
+		delete(s.set, old)
+	}
+	s.ring[s.next] = id
+	s.next = (s.next + 1) % len(s.ring)
+	s.set[id] = struct{}{}
+	return true
+}

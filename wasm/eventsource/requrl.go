@@ -1,0 +1,78 @@
+package eventsource
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// requestURL adds the ping parameter to the URL when the watchdog is on.
+func requestURL(c *Config) string {
+	if c.Ping.Interval <= 0 || c.Ping.Param == "-" {
+		return c.URL
+	}
+	return addQuery(c.URL, c.Ping.Param, formatInterval(c.Ping.Interval))
+}
+
+// isHTTPURL checks for an absolute http(s) URL with a host. (net/url would
+// do, but it costs the wasm binary tens of kilobytes; browsers hand the
+// engine URLs already parsed and serialised by the URL standard.)
+func isHTTPURL(u string) bool {
+	lower := strings.ToLower(u)
+	var rest string
+	switch {
+	case strings.HasPrefix(lower, "http://"):
+		rest = u[len("http://"):]
+	case strings.HasPrefix(lower, "https://"):
+		rest = u[len("https://"):]
+	default:
+		return false
+	}
+	host := rest
+	if i := strings.IndexAny(host, "/?#"); i >= 0 {
+		host = host[:i]
+	}
+	return host != "" && !strings.ContainsAny(u, " \t\r\n")
+}
+
+// addQuery appends name=value to the URL's query, before any fragment.
+func addQuery(u, name, value string) string {
+	frag := ""
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u, frag = u[:i], u[i:]
+	}
+	sep := "?"
+	if strings.IndexByte(u, '?') >= 0 {
+		sep = "&"
+		if strings.HasSuffix(u, "?") || strings.HasSuffix(u, "&") {
+			sep = ""
+		}
+	}
+	return u + sep + queryEscape(name) + "=" + queryEscape(value) + frag
+}
+
+// queryEscape percent-encodes all but the URL standard's unreserved bytes.
+func queryEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// formatInterval writes an interval the way streaming APIs take it: "10s",
+// or "1500ms" when it is not a whole number of seconds.
+func formatInterval(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+}

@@ -1,0 +1,52 @@
+package eventsource
+
+import (
+	"sync"
+	"time"
+)
+
+// watchdog aborts an attempt when nothing arrives for timeout. One timer is
+// re-armed only when it fires, so feeding it per chunk costs a clock read.
+type watchdog struct {
+	clock   Clock
+	timeout time.Duration
+	abort   func()
+	mu      sync.Mutex
+	last    time.Time
+	t       Timer
+	stopped bool
+}
+
+func startWatchdog(c Clock, timeout time.Duration, abort func()) *watchdog {
+	w := &watchdog{clock: c, timeout: timeout, abort: abort, last: c.Now()}
+	w.t = c.AfterFunc(timeout, w.fire)
+	return w
+}
+
+func (w *watchdog) feed(now time.Time) {
+	w.mu.Lock()
+	w.last = now
+	w.mu.Unlock()
+}
+
+func (w *watchdog) fire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped {
+		return
+	}
+	idle := w.clock.Now().Sub(w.last)
+	if idle >= w.timeout {
+		w.stopped = true
+		w.abort()
+		return
+	}
+	w.t = w.clock.AfterFunc(w.timeout-idle, w.fire)
+}
+
+func (w *watchdog) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
+	w.t.Stop()
+}
