@@ -1,20 +1,161 @@
 package main
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 )
 
-// dtEvent is a Disruptive Technologies event with what the stream filters
-// need: the device, its type and labels.
+// The Disruptive Technologies mock: GET /v2/projects/{project}/devices:stream.
+// Every frame, event or ping, is one result envelope: an NDJSON line, or in
+// SSE mode a frame with only a data field, as the service sends them.
+
+// dtEvent is the meta of a Disruptive Technologies event frame: what the
+// stream's filters need, the device, its type and labels.
 type dtEvent struct {
 	device     string
 	deviceType string
 	eventType  string
 	labels     map[string]string
+}
+
+var dtProjectID = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
+
+// dtAuthorized: HTTP Basic with the service account, a Bearer token, or the
+// token query parameter for header-less clients.
+func (s *server) dtAuthorized(r *http.Request) bool {
+	if present, ok := s.basicOK(r); present {
+		return ok
+	}
+	return s.tokenOK(bearer(r)) || s.tokenOK(r.URL.Query().Get("token"))
+}
+
+// dtStream imitates GET /v2/projects/{project}/devices:stream.
+func (s *server) dtStream(w http.ResponseWriter, r *http.Request) {
+	f, ok := begin(w, r)
+	if !ok {
+		return
+	}
+	if !s.dtAuthorized(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="api"`)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": "unauthenticated", "code": 401,
+			"help": "use HTTP Basic with the service account's key id and secret, a Bearer token, or ?token="})
+		return
+	}
+	project := r.PathValue("project")
+	if !dtProjectID.MatchString(project) {
+		writeJSONError(w, http.StatusBadRequest, "invalid project id")
+		return
+	}
+	q := r.URL.Query()
+	var ping time.Duration
+	if v := q.Get("ping_interval"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > time.Hour {
+			writeJSONError(w, http.StatusBadRequest, "ping_interval must be a duration such as 10s")
+			return
+		}
+		ping = d
+	}
+	// The stream ends when the access token expires.
+	lifetime := s.cfg.tokenLifetime
+	if v := q.Get("lifetime"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			writeJSONError(w, http.StatusBadRequest, "lifetime must be a positive duration")
+			return
+		}
+		lifetime = min(lifetime, d)
+	}
+	fm, ct := formatNDJSON, "application/json"
+	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		fm, ct = formatSSE, sseType
+	}
+	filter := parseDTFilter(r)
+	pingIDs := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	s.subscribeAndServe(w, r, f, "dt/"+project, s.sim.dtProject, streamOptions{
+		format:      fm,
+		contentType: ct,
+		lifetime:    lifetime,
+		mapFrame: func(fr frame) (frame, bool) {
+			e, ok := fr.meta.(*dtEvent)
+			return fr, ok && filter.match(e)
+		},
+		ping: ping,
+		pingFrame: func() frame {
+			// On the wire a ping is an envelope like any event (target the
+			// project, data null); only the frame's ping field, never its
+			// event type, tells the server it is one.
+			return frame{data: dtEnvelope(pingIDs, project, nil, "ping", nil, time.Now())}
+		},
+		onLifetimeEnd: func(idle bool) *frame {
+			if !idle {
+				return nil
+			}
+			return &frame{data: `{"error":{"code":408,"message":"closing stream","details":[]}}`}
+		},
+	})
+}
+
+// dtFilter is a stream's query: device_ids, device_types, event_types and
+// label_filters, each repeated (or comma-separated).
+type dtFilter struct {
+	devices, deviceTypes, eventTypes map[string]bool
+	labels                           []labelFilter
+}
+
+type labelFilter struct {
+	key, value string
+	hasValue   bool
+}
+
+func multi(r *http.Request, name string) map[string]bool {
+	var m map[string]bool
+	for _, v := range r.URL.Query()[name] {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				if m == nil {
+					m = map[string]bool{}
+				}
+				m[part] = true
+			}
+		}
+	}
+	return m
+}
+
+func parseDTFilter(r *http.Request) dtFilter {
+	f := dtFilter{devices: multi(r, "device_ids"), deviceTypes: multi(r, "device_types"), eventTypes: multi(r, "event_types")}
+	for lf := range multi(r, "label_filters") {
+		k, v, ok := strings.Cut(lf, "=")
+		f.labels = append(f.labels, labelFilter{key: k, value: v, hasValue: ok})
+	}
+	return f
+}
+
+func (f dtFilter) match(e *dtEvent) bool {
+	if f.devices != nil && !f.devices[e.device] {
+		return false
+	}
+	if f.deviceTypes != nil && !f.deviceTypes[e.deviceType] {
+		return false
+	}
+	if f.eventTypes != nil && !f.eventTypes[e.eventType] {
+		return false
+	}
+	for _, l := range f.labels {
+		v, ok := e.labels[l.key]
+		if !ok || (l.hasValue && v != l.value) {
+			return false
+		}
+	}
+	return true
 }
 
 type dtDevice struct {
@@ -44,7 +185,8 @@ func dtID(r *rand.Rand) string {
 
 func dtTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
 
-// dtEnvelope wraps an event as the stream sends it.
+// dtEnvelope wraps an event as the stream sends it; a nil device makes the
+// project the target (a ping's).
 func dtEnvelope(r *rand.Rand, project string, d *dtDevice, eventType string, data any, t time.Time) string {
 	target := "projects/" + project
 	if d != nil {
@@ -68,8 +210,8 @@ func dtEnvelope(r *rand.Rand, project string, d *dtDevice, eventType string, dat
 
 // dtProject publishes the fleet's events: each sensor's reading every few
 // seconds, and now and then its network and battery status.
-func (s *simulator) dtProject(stop <-chan struct{}, project string) {
-	topic := "dt/" + project
+func (s *simulator) dtProject(stop <-chan struct{}, topic string) {
+	project := strings.TrimPrefix(topic, "dt/")
 	r := rng(topic)
 	temps := map[string]*drift{
 		dtFleet[0].id: {v: 4, mean: 4, pull: 0.1, noise: 0.15, min: -5, max: 15},
@@ -115,65 +257,7 @@ func (s *simulator) dtProject(stop <-chan struct{}, project string) {
 		}
 		s.hub.publish(topic, frame{
 			data: dtEnvelope(r, project, d, eventType, data, t),
-			dt:   &dtEvent{device: d.id, deviceType: d.deviceType, eventType: eventType, labels: map[string]string{"name": d.name, "room": d.room}},
+			meta: &dtEvent{device: d.id, deviceType: d.deviceType, eventType: eventType, labels: map[string]string{"name": d.name, "room": d.room}},
 		}, false)
 	})
-}
-
-// dtFilter is a stream's query: device_ids, device_types, event_types and
-// label_filters, each repeated (or comma-separated).
-type dtFilter struct {
-	devices, deviceTypes, eventTypes map[string]bool
-	labels                           []labelFilter
-}
-
-type labelFilter struct {
-	key, value string
-	hasValue   bool
-}
-
-func multi(r *http.Request, name string) map[string]bool {
-	var m map[string]bool
-	for _, v := range r.URL.Query()[name] {
-		for _, part := range strings.Split(v, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				if m == nil {
-					m = map[string]bool{}
-				}
-				m[part] = true
-			}
-		}
-	}
-	return m
-}
-
-func parseDTFilter(r *http.Request) dtFilter {
-	f := dtFilter{devices: multi(r, "device_ids"), deviceTypes: multi(r, "device_types"), eventTypes: multi(r, "event_types")}
-	for lf := range multi(r, "label_filters") {
-		k, v, ok := strings.Cut(lf, "=")
-		f.labels = append(f.labels, labelFilter{key: k, value: v, hasValue: ok})
-	}
-	return f
-}
-
-func (f dtFilter) match(e *dtEvent) bool {
-	if e == nil {
-		return false
-	}
-	if f.devices != nil && !f.devices[e.device] {
-		return false
-	}
-	if f.deviceTypes != nil && !f.deviceTypes[e.deviceType] {
-		return false
-	}
-	if f.eventTypes != nil && !f.eventTypes[e.eventType] {
-		return false
-	}
-	for _, l := range f.labels {
-		v, ok := e.labels[l.key]
-		if !ok || (l.hasValue && v != l.value) {
-			return false
-		}
-	}
-	return true
 }

@@ -3,17 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sseshim/sseshim/wasm/sse"
@@ -195,10 +197,43 @@ func count(lines []string, prefix string) int {
 	return n
 }
 
-func writeDist(t *testing.T, dir string) {
-	for name, body := range map[string]string{
-		"sseshim.js": "/* js */", "sseshim.wasm": "\x00asm plain", "sseshim.wasm.br": "brotli bytes", "sseshim.wasm.gz": "gzip bytes",
-	} {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+func assertStreamHeaders(t *testing.T, resp *http.Response, ct string) {
+	t.Helper()
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, ct, resp.Header.Get("Content-Type"))
+	assert.Equal(t, "no-cache, no-transform", resp.Header.Get("Cache-Control"))
+	assert.Equal(t, "no", resp.Header.Get("X-Accel-Buffering"))
+	assert.Empty(t, resp.Header.Get("Content-Encoding"), "streams are never compressed")
+}
+
+// basic is the header of HTTP Basic credentials.
+func basic(u, p string) map[string]string {
+	return map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(u+":"+p))}
+}
+
+// forEachEvent decodes body with the project's decoder and calls f for every
+// event as it arrives, until the body ends.
+func forEachEvent(body io.Reader, f func(sse.Event)) {
+	var d sse.Decoder
+	buf := make([]byte, 4096)
+	for {
+		n, err := body.Read(buf)
+		_ = d.Decode(buf[:n], f)
+		if err != nil {
+			return
+		}
 	}
+}
+
+// dialRaw sends a raw HTTP/1.1 request line (and Host header) for path and
+// returns the connection, for tests that watch the bytes on the wire or
+// stop reading.
+func dialRaw(t *testing.T, ts *httptest.Server, path string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	_, err = conn.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"))
+	require.NoError(t, err)
+	return conn
 }

@@ -13,9 +13,6 @@ type hub struct {
 	topics    map[string]*topic
 	queueSize int
 	history   int
-	// onFirst and onLast start and stop a topic's generator.
-	onFirst func(name string)
-	onLast  func(name string)
 }
 
 type topic struct {
@@ -56,42 +53,28 @@ const (
 // frames published after that id, and whether the id was still in history.
 func (h *hub) subscribe(name, lastID string) (*subscriber, []frame, resume) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	t := h.topic(name)
 	sub := &subscriber{ch: make(chan frame, h.queueSize), kicked: make(chan struct{})}
-	first := len(t.subs) == 0
 	t.subs[sub] = struct{}{}
-	var replay []frame
-	state := resumeLive
-	if lastID != "" {
-		state = resumeLost
-		for i, f := range t.history {
-			if f.id == lastID {
-				replay = append(replay, t.history[i+1:]...)
-				state = resumeAfter
-				break
-			}
+	if lastID == "" {
+		return sub, nil, resumeLive
+	}
+	for i, f := range t.history {
+		if f.id == lastID {
+			return sub, append([]frame(nil), t.history[i+1:]...), resumeAfter
 		}
 	}
-	h.mu.Unlock()
-	if first && h.onFirst != nil {
-		h.onFirst(name)
-	}
-	return sub, replay, state
+	return sub, nil, resumeLost
 }
 
+// unsubscribe removes a subscriber; removing one the hub already dropped is
+// harmless.
 func (h *hub) unsubscribe(name string, sub *subscriber) {
 	h.mu.Lock()
-	t := h.topics[name]
-	last := false
-	if t != nil {
-		if _, ok := t.subs[sub]; ok {
-			delete(t.subs, sub)
-			last = len(t.subs) == 0
-		}
-	}
-	h.mu.Unlock()
-	if last && h.onLast != nil {
-		h.onLast(name)
+	defer h.mu.Unlock()
+	if t := h.topics[name]; t != nil {
+		delete(t.subs, sub)
 	}
 }
 
@@ -100,8 +83,8 @@ func (h *hub) unsubscribe(name string, sub *subscriber) {
 // reconnecting clients can resume.
 func (h *hub) publish(name string, f frame, withID bool) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	t := h.topic(name)
-	had := len(t.subs)
 	if withID {
 		f.id = strconv.FormatInt(t.nextID, 10)
 		t.nextID++
@@ -121,11 +104,6 @@ func (h *hub) publish(name string, f frame, withID bool) {
 			delete(t.subs, sub)
 			close(sub.kicked)
 		}
-	}
-	emptied := had > 0 && len(t.subs) == 0
-	h.mu.Unlock()
-	if emptied && h.onLast != nil {
-		h.onLast(name)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Command server is sseshim's dev server: it serves the demo pages and the
 // built dist/, and realistic mock streams — Losant, Disruptive Technologies,
-// the seed examples — with fault injection on every stream.
+// the seed examples, stock prices — with fault injection on every stream.
 //
 //	go run ./server -addr 127.0.0.1:8080
 package main
@@ -19,8 +19,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/sseshim/sseshim/demo"
 )
 
 // config is everything the flags set.
@@ -112,20 +110,14 @@ type server struct {
 	cfg      config
 	hub      *hub
 	sim      *simulator
+	pages    fs.FS
 	handler  http.Handler
 	stopping chan struct{} // closed at shutdown: every stream ends
 	stopOnce sync.Once
 	slots    chan struct{} // stream cap
 
 	mu      sync.Mutex
-	streams map[*streamCtl]struct{}
-}
-
-// streamCtl lets the demo controls stall or kill open streams.
-type streamCtl struct {
-	stall, kill chan struct{}
-	once        sync.Once
-	stallOnce   sync.Once
+	streams map[*streamCtl]struct{} // the open streams, for the demo controls
 }
 
 func newServer(cfg config) (*server, error) {
@@ -135,18 +127,13 @@ func newServer(cfg config) (*server, error) {
 	s := &server{
 		cfg:      cfg,
 		hub:      newHub(cfg.queueSize, cfg.history),
+		pages:    demoPages(cfg.dev),
 		stopping: make(chan struct{}),
 		slots:    make(chan struct{}, cfg.maxStreams),
 		streams:  map[*streamCtl]struct{}{},
 	}
 	s.sim = newSimulator(s.hub, cfg)
-	s.hub.onFirst = s.sim.start
-	s.hub.onLast = s.sim.stop
-	var pages fs.FS = demo.FS
-	if cfg.dev {
-		pages = os.DirFS("demo")
-	}
-	s.handler = s.logRequests(s.routes(pages))
+	s.handler = logRequests(s.routes())
 	return s, nil
 }
 
@@ -154,6 +141,8 @@ func newServer(cfg config) (*server, error) {
 // never idle, so http.Server.Shutdown alone would wait for ever) and shuts
 // down.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	// No WriteTimeout: it would cut every stream; each write has its own
+	// deadline instead (serveStream).
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -176,42 +165,3 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *server) shutdownStreams() { s.stopOnce.Do(func() { close(s.stopping) }) }
-
-func (s *server) acquireStream() bool {
-	select {
-	case s.slots <- struct{}{}:
-		return true
-	default:
-		return false
-	}
-}
-
-func (s *server) releaseStream() { <-s.slots }
-
-func (s *server) registerStream() *streamCtl {
-	c := &streamCtl{stall: make(chan struct{}), kill: make(chan struct{})}
-	s.mu.Lock()
-	s.streams[c] = struct{}{}
-	s.mu.Unlock()
-	return c
-}
-
-func (s *server) unregisterStream(c *streamCtl) {
-	s.mu.Lock()
-	delete(s.streams, c)
-	s.mu.Unlock()
-}
-
-// controlStreams stalls or kills every open stream; it returns how many.
-func (s *server) controlStreams(kill bool) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.streams {
-		if kill {
-			c.once.Do(func() { close(c.kill) })
-		} else {
-			c.stallOnce.Do(func() { close(c.stall) })
-		}
-	}
-	return len(s.streams)
-}

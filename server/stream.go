@@ -1,152 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sseshim/sseshim/wasm/sse"
 )
 
-// format is how a stream is written.
-type format int
-
-const (
-	formatSSE format = iota
-	formatNDJSON
-)
-
-// frame is one event, encoded once for every subscriber.
-type frame struct {
-	id    string // "" for none
-	event string // SSE event type ("" = message)
-	data  string // SSE data, or the NDJSON line without its LF
-	state string // Losant: the device state JSON inside an mqttMessage
-	dt    *dtEvent
-}
-
-func (f frame) encode(dst []byte, fm format) []byte {
-	if fm == formatNDJSON {
-		dst = append(dst, f.data...)
-		return append(dst, '\n')
-	}
-	out, err := sse.AppendMessage(dst, sse.Message{ID: f.id, Type: f.event, Data: f.data})
-	if err != nil {
-		// Ids and types come from this server: a bad one is a bug here.
-		panic("server: " + err.Error())
-	}
-	return out
-}
-
-// faults are the fault-injection query parameters every stream honours.
-type faults struct {
-	closeAfter  int // end the response after N events (0: never)
-	stallAfter  int // stop sending after N events, keep the socket (-1: never)
-	drip        bool
-	status      int
-	contentType string
-	inject      string
-	retryMS     int // send a retry field first (-1: none)
-}
-
-// parseFaults reads the fault parameters; malformed values are an error.
-// Unknown parameters are ignored.
-func parseFaults(r *http.Request) (faults, error) {
-	q := r.URL.Query()
-	f := faults{stallAfter: -1, retryMS: -1}
-	num := func(name string, min, max int) (int, bool, error) {
-		v := q.Get(name)
-		if v == "" {
-			return 0, false, nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < min || n > max {
-			return 0, false, errors.New(name + " must be an integer from " + strconv.Itoa(min) + " to " + strconv.Itoa(max))
-		}
-		return n, true, nil
-	}
-	var err error
-	var ok bool
-	if f.closeAfter, _, err = num("close_after", 1, 1<<30); err != nil {
-		return f, err
-	}
-	var n int
-	if n, ok, err = num("stall_after", 0, 1<<30); err != nil {
-		return f, err
-	} else if ok {
-		f.stallAfter = n
-	}
-	if n, ok, err = num("retry", 0, 1<<30); err != nil {
-		return f, err
-	} else if ok {
-		f.retryMS = n
-	}
-	if f.status, _, err = num("status", 200, 599); err != nil {
-		return f, err
-	}
-	switch v := q.Get("drip"); v {
-	case "", "0", "false":
-	case "1", "true":
-		f.drip = true
-	default:
-		return f, errors.New("drip must be 1 or 0")
-	}
-	switch v := q.Get("inject"); v {
-	case "", "malformed", "invalid-utf8", "oversized":
-		f.inject = v
-	default:
-		return f, errors.New("inject must be malformed, invalid-utf8 or oversized")
-	}
-	if ct := q.Get("content_type"); ct != "" {
-		if strings.ContainsAny(ct, "\r\n") {
-			return f, errors.New("content_type must be one line")
-		}
-		f.contentType = ct
-	}
-	return f, nil
-}
-
-// oversizedBytes is the size of an injected oversized event: over the 16 MiB
-// that clients (sseshim's default among them) accept for one event.
-const oversizedBytes = sse.DefaultMaxEventSize + 1024
-
-// injection returns the bytes of an injected fault for the format.
-func injection(kind string, fm format) []byte {
-	switch kind {
-	case "malformed":
-		if fm == formatNDJSON {
-			return []byte("{\"result\": {\"event\": broken\n")
-		}
-		// Lines without a colon, a non-numeric retry, a stray CR: all
-		// dispatch nothing under the spec's rules.
-		return []byte("event mqttMessage\ndata {broken\nretry: soon\r\n\n")
-	case "invalid-utf8":
-		if fm == formatNDJSON {
-			return []byte("{\"result\":{\"event\":{\"eventType\":\"invalid\",\"data\":\"\xff\xfe \xc3\x28\"}}}\n")
-		}
-		return []byte("event: invalid\ndata: \xff\xfe bad \xc3\x28 bytes\n\n")
-	case "oversized":
-		if fm == formatNDJSON {
-			b := append([]byte(`{"oversized":"`), bytes.Repeat([]byte("x"), oversizedBytes)...)
-			return append(b, "\"}\n"...)
-		}
-		b := append([]byte("event: oversized\ndata: "), bytes.Repeat([]byte("x"), oversizedBytes)...)
-		return append(b, "\n\n"...)
-	}
-	return nil
-}
-
-// writeJSONError answers with a status and a JSON body {"error", "code"}.
-func writeJSONError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": msg, "code": status})
-}
+const sseType = "text/event-stream; charset=utf-8"
 
 // streamOptions describe one stream response.
 type streamOptions struct {
@@ -158,18 +19,50 @@ type streamOptions struct {
 	// onLifetimeEnd, when set, returns a last frame for a stream that ends
 	// by its lifetime; idle tells whether it carried no event at all.
 	onLifetimeEnd func(idle bool) *frame
-	// isPing tells frames that do not count as events for idleness.
-	isPing func(frame) bool
 	// mapFrame, when set, filters and rewrites each frame from the source.
 	mapFrame func(frame) (frame, bool)
-	// ping, when positive, sends pingFrame() at this interval.
+	// ping, when positive, sends pingFrame() at this interval, marked as a
+	// ping: it does not count as an event.
 	ping      time.Duration
 	pingFrame func() frame
 }
 
+// subscribe joins a hub topic and starts its generator (nil for a topic fed
+// by publishers only) if it is not running yet.
+func (s *server) subscribe(topic, lastID string, gen generator) (*subscriber, []frame, resume) {
+	sub, replay, state := s.hub.subscribe(topic, lastID)
+	s.sim.start(topic, gen)
+	return sub, replay, state
+}
+
+// unsubscribe leaves a topic; its generator stops with the last subscriber.
+func (s *server) unsubscribe(topic string, sub *subscriber) {
+	s.hub.unsubscribe(topic, sub)
+	s.sim.stop(topic)
+}
+
+// subscribeAndServe streams a hub topic's live frames.
+func (s *server) subscribeAndServe(w http.ResponseWriter, r *http.Request, f faults, topic string, gen generator, o streamOptions) {
+	sub, _, _ := s.subscribe(topic, "", gen)
+	defer s.unsubscribe(topic, sub)
+	s.serveStream(w, r, f, o, sub.ch, sub.kicked)
+}
+
+func (s *server) acquireStream() bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *server) releaseStream() { <-s.slots }
+
 // serveStream writes frames from src until the client leaves, the server
-// shuts down, a fault ends it, or src closes. It applies the fault
-// parameters, heartbeats and per-write deadlines, and flushes every frame.
+// shuts down, a fault or the demo controls end it, or src closes. It applies
+// the fault parameters, heartbeats and per-write deadlines, and flushes every
+// frame.
 func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o streamOptions, src <-chan frame, kicked <-chan struct{}) {
 	if !s.acquireStream() {
 		w.Header().Set("Retry-After", "5")
@@ -186,6 +79,8 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o
 		ct = f.contentType
 	}
 	h.Set("Content-Type", ct)
+	// A proxy must neither buffer nor transform the stream, and a stream is
+	// never compressed: each frame has to reach the client when it is sent.
 	h.Set("Cache-Control", "no-cache, no-transform")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
@@ -232,15 +127,15 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o
 		defer t.Stop()
 		lifetime = t.C
 	}
-
 	var pings <-chan time.Time
 	if o.ping > 0 && o.pingFrame != nil {
 		t := time.NewTicker(o.ping)
 		defer t.Stop()
 		pings = t.C
 	}
+
 	stallCh, killCh := ctl.stall, ctl.kill
-	events := 0
+	events := 0 // frames sent, pings not counted
 	stalled := f.stallAfter == 0
 	injected := false
 	var buf []byte
@@ -252,7 +147,7 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o
 		if !write(buf) {
 			return false
 		}
-		if o.isPing == nil || !o.isPing(fr) {
+		if !fr.ping {
 			events++
 		}
 		if f.inject != "" && !injected && events == 1 {
@@ -300,10 +195,13 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o
 				return
 			}
 		case <-pings:
-			if !send(o.pingFrame()) {
+			fr := o.pingFrame()
+			fr.ping = true
+			if !send(fr) {
 				return
 			}
 		case <-heartbeat:
+			// A comment: proxies see traffic, clients dispatch nothing.
 			if !stalled && !write([]byte(": heartbeat\n\n")) {
 				return
 			}
@@ -317,25 +215,4 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o
 			return
 		}
 	}
-}
-
-// answerStatus applies the status fault: the stream answers with that status
-// instead. It reports whether it answered.
-func answerStatus(w http.ResponseWriter, f faults) bool {
-	if f.status == 0 || f.status == http.StatusOK {
-		return false
-	}
-	switch {
-	case f.status == http.StatusNoContent || f.status == http.StatusNotModified:
-		w.WriteHeader(f.status)
-	default:
-		if f.status == http.StatusServiceUnavailable || f.status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", "2")
-		}
-		if f.status >= 300 && f.status < 400 {
-			w.Header().Set("Location", "/")
-		}
-		writeJSONError(w, f.status, "injected status "+strconv.Itoa(f.status))
-	}
-	return true
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestStaticFiles(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	writeDist(t, cfg.dist)
+	_, ts := startServer(t, cfg)
+	fetch := func(path, enc string) (*http.Response, string) {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Accept-Encoding", enc)
+		resp, err := http.DefaultTransport.RoundTrip(req) // no transparent decompression
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	resp, body := fetch("/dist/sseshim.wasm", "gzip, deflate, br")
+	assert.Equal(t, "application/wasm", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "br", resp.Header.Get("Content-Encoding"))
+	assert.Equal(t, "brotli bytes", body)
+	assert.Contains(t, resp.Header.Get("Vary"), "Accept-Encoding")
+	resp, body = fetch("/dist/sseshim.wasm", "gzip")
+	assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+	assert.Equal(t, "gzip bytes", body)
+	resp, body = fetch("/dist/sseshim.wasm", "br;q=0, identity")
+	assert.Empty(t, resp.Header.Get("Content-Encoding"))
+	assert.Equal(t, "\x00asm plain", body)
+	resp, _ = fetch("/dist/sseshim.js", "br")
+	assert.Empty(t, resp.Header.Get("Content-Encoding"), "no .br beside it")
+	assert.Contains(t, resp.Header.Get("Content-Type"), "javascript")
+	resp, _ = fetch("/dist/missing.js", "")
+	assert.Equal(t, 404, resp.StatusCode)
+	resp, _ = fetch("/dist/../go.mod", "")
+	assert.NotEqual(t, 200, resp.StatusCode)
+	resp, body = fetch("/", "")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, body, "<!doctype html>")
+}
+
+func writeDist(t *testing.T, dir string) {
+	for name, body := range map[string]string{
+		"sseshim.js": "/* js */", "sseshim.wasm": "\x00asm plain", "sseshim.wasm.br": "brotli bytes", "sseshim.wasm.gz": "gzip bytes",
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+}
