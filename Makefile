@@ -90,6 +90,9 @@ vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/...
+	@# safejs's jsguard: every JavaScript touch goes through safejs, so that
+	@# a JavaScript exception is a Go error, never a panic.
+	GOOS=js GOARCH=wasm $(GO) vet -vettool="$$($(GO) tool -n jsguard)" ./wasm/...
 
 clean:
 	rm -rf $(DIST)

@@ -284,6 +284,28 @@ function createSseshim(loadEngine) {
     return new MessageEvent(type, { data, origin, lastEventId });
   }
 
+  // ---- the user agent's aborts ---------------------------------------------
+
+  // The sources that are neither closed nor failed, each with how to fail it.
+  const live = new Map();
+
+  // window.stop() aborts every fetch of the document, and the spec fails an
+  // EventSource's connection when its fetch is aborted ("if res is an
+  // aborted network error", #sse-processing-model). Chromium reports that
+  // abort to fetch() as an ordinary network error (a TypeError, where the
+  // Fetch Standard says AbortError), which cannot be told from a dropped
+  // connection; so the shim hears of stop() itself. (An AbortError the page
+  // did not cause is recognised by the engine too, for browsers that follow
+  // the Fetch Standard.)
+  if (typeof window !== 'undefined' && typeof window.stop === 'function') {
+    const nativeStop = window.stop;
+    window.stop = function stop(...args) {
+      const r = nativeStop.apply(this, args);
+      for (const abort of [...live.values()]) abort();
+      return r;
+    };
+  }
+
   // ---- the class ----------------------------------------------------------
 
   const baseURL = () => (typeof document !== 'undefined' ? document.baseURI : globalThis.location && location.href);
@@ -317,6 +339,7 @@ function createSseshim(loadEngine) {
         error: (readyState, kind, status, code, message) => this.#onError(readyState, kind, status, code, message),
         retrying: (delay, attempt) => this.#onRetrying(delay, attempt),
       };
+      live.set(this, () => this.#abortedByUserAgent());
       if (engine) this.#start();
       else if (loadFailure) this.#engineFailed(loadFailure);
       else waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
@@ -337,6 +360,12 @@ function createSseshim(loadEngine) {
 
     close() {
       this.#closedByPage = true;
+      this.#stopEngine();
+    }
+
+    // #stopEngine makes the source CLOSED and stops its engine, if any.
+    #stopEngine() {
+      live.delete(this);
       if (this.#readyState === CLOSED) return;
       this.#readyState = CLOSED;
       waiting.delete(this);
@@ -344,6 +373,12 @@ function createSseshim(loadEngine) {
         this.#lastStats = engine.stats(this.#handle) || this.#lastStats;
         engine.close(this.#handle);
       }
+    }
+
+    // #abortedByUserAgent fails the connection: window.stop() aborted it.
+    #abortedByUserAgent() {
+      this.#stopEngine();
+      this.#failSoon('network', 'the user agent aborted the request (window.stop())');
     }
 
     #start() {
@@ -361,6 +396,7 @@ function createSseshim(loadEngine) {
     // does, so that listeners added right after the constructor see it.
     #failSoon(kind, message) {
       this.#readyState = CLOSED;
+      live.delete(this);
       setTimeout(() => {
         if (!this.#closedByPage) this.dispatchEvent(new SseshimErrorEvent('error', { kind, message }));
       }, 0);
@@ -402,6 +438,7 @@ function createSseshim(loadEngine) {
     #onError(readyState, kind, status, code, message) {
       if (this.#readyState === CLOSED) return;
       this.#readyState = readyState;
+      if (readyState === CLOSED) live.delete(this);
       this.dispatchEvent(new SseshimErrorEvent('error', { kind, status, code, message }));
     }
 
