@@ -1,0 +1,152 @@
+package eventsource
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestServerRetrySetsReconnectionTime(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	b := e.openSSE(t)
+	b.send("retry: 1500\n\n")
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 1.5s #1")
+	e.clk.Advance(1499 * time.Millisecond)
+	select {
+	case <-e.tr.reqs:
+		t.Fatal("reconnected early")
+	default:
+	}
+	e.clk.Advance(time.Millisecond)
+	e.tr.next(t)
+}
+
+func TestRetryableStatusWithRetryAfter(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{RetryStatuses: []int{503, 408}})
+	e.tr.next(t)
+	e.tr.resps <- fakeAnswer{resp: &Response{Status: 503, RetryAfter: "20", Body: newBody()}}
+	e.rec.expect(t, "error status CONNECTING status=503", "retrying 20s #1")
+	e.clk.Advance(20 * time.Second)
+	e.tr.next(t)
+	e.tr.answer(408, "")
+	e.rec.expect(t, "error status CONNECTING status=408", "retrying 0s #2")
+	e.tr.next(t)
+	e.tr.answer(500, "")
+	e.rec.expect(t, "error status CLOSED status=500")
+}
+
+func TestNetworkErrorReconnects(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	e.tr.next(t)
+	e.tr.fail(errors.New("connection refused"))
+	e.rec.expect(t, "error network CONNECTING", "retrying 3s #1")
+	e.clk.Advance(3 * time.Second)
+	b := e.openSSE(t)
+	b.errs <- errors.New("connection reset")
+	e.rec.expect(t, "error network CONNECTING", "retrying 3s #2")
+}
+
+func TestBackoffGrowsCapsAndResets(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{ReconnectionTime: time.Second, Retry: &Retry{Max: 10 * time.Second}})
+	for i, want := range []string{"1s", "2s", "4s", "8s", "10s", "10s"} {
+		e.tr.next(t)
+		e.tr.fail(errors.New("down"))
+		e.rec.expect(t, "error network CONNECTING", "retrying "+want+" #"+strconv.Itoa(i+1))
+		e.clk.Advance(10 * time.Second)
+	}
+	b := e.openSSE(t)
+	b.send("data: x\n\n")
+	e.rec.expect(t, `events message:"x"#`)
+	assert.Equal(t, 0, e.src.Stats().Failures)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 1s #7")
+}
+
+func TestJitter(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{ReconnectionTime: 4 * time.Second,
+		Retry: &Retry{Max: time.Minute, Jitter: 0.5, Random: func() float64 { return 0.5 }}})
+	e.tr.next(t)
+	e.tr.fail(errors.New("down"))
+	e.rec.expect(t, "error network CONNECTING", "retrying 3s #1")
+}
+
+func TestMaxAttempts(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{ReconnectionTime: time.Second, Retry: &Retry{Max: time.Minute, MaxAttempts: 3}})
+	e.tr.next(t)
+	e.tr.fail(errors.New("down"))
+	e.rec.expect(t, "error network CONNECTING", "retrying 1s #1")
+	e.clk.Advance(time.Second)
+	e.tr.next(t)
+	e.tr.answer(200, "text/html")
+	e.rec.expect(t, "error content-type CLOSED status=200")
+	waitDone(t, e.src)
+
+	e = start(t, Config{ReconnectionTime: time.Second, Retry: &Retry{Max: time.Minute, MaxAttempts: 2}})
+	e.tr.next(t)
+	e.tr.fail(errors.New("down"))
+	e.rec.expect(t, "error network CONNECTING", "retrying 1s #1")
+	e.clk.Advance(time.Second)
+	e.tr.next(t)
+	e.tr.fail(errors.New("down"))
+	e.rec.expect(t, "error max-attempts CLOSED")
+	waitDone(t, e.src)
+	assert.Contains(t, e.src.Stats().LastError, "2 consecutive failed attempts")
+}
+
+func TestImmediateReconnectAfterLongHealthyConnection(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Retry: &Retry{Max: time.Minute, ImmediateAfter: time.Hour}})
+	b := e.openSSE(t)
+	e.clk.Advance(time.Hour)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 0s #1")
+	e.tr.next(t)
+	b = e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.end() // a short connection: the usual delay
+	e.rec.expect(t, "error end CONNECTING", "retrying 3s #2")
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	assert.Equal(t, 120*time.Second, parseRetryAfter("120", now))
+	assert.Equal(t, 30*time.Second, parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("Wed, 31 Dec 2025 00:00:00 GMT", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("soon", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("-5", now))
+	assert.Equal(t, 24*time.Hour, parseRetryAfter("99999999999", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("Thu, 01 Foo 2026 00:00:30 GMT", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("Thu, 01 Jan 2026 25:00:30 GMT", now))
+	assert.Equal(t, 90*time.Minute, parseRetryAfter("Thu, 01 Jan 2026 01:30:00 GMT", now))
+}
+
+// With a retry policy, a connection that lasted DefaultImmediateAfter and
+// ended cleanly reconnects at once; Off turns that off.
+func TestImmediateAfterDefaultAndOff(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		retry *Retry
+		want  string
+	}{
+		{&Retry{}, "retrying 0s #1"},
+		{&Retry{ImmediateAfter: Off}, "retrying 3s #1"},
+		{nil, "retrying 3s #1"},
+	} {
+		e := start(t, Config{Retry: tc.retry})
+		b := e.openSSE(t)
+		e.clk.Advance(DefaultImmediateAfter)
+		b.end()
+		e.rec.expect(t, "error end CONNECTING", tc.want)
+	}
+}
