@@ -132,8 +132,11 @@ func lookup(args []safejs.Value) *eventsource.Source {
 	return sources[id]
 }
 
-// jsClose(handle) closes a source; it returns at once, and may be called from
-// inside a listener while the engine is delivering events.
+// jsClose(handle) closes a source and returns at once. Called from inside a
+// listener while the engine is delivering events, it runs on the goroutine
+// that is making that call (JavaScript re-enters Go on the calling
+// goroutine), which Source.Close recognises and does not wait for; no other
+// goroutine can run while JavaScript is running a listener.
 func jsClose(_ safejs.Value, args []safejs.Value) any {
 	if src := lookup(args); src != nil {
 		src.Close()

@@ -24,46 +24,43 @@ type outbox struct {
 
 func (o *outbox) resetDedupe() { o.prevID, o.prevDup = "", false }
 
-// flush hands the chunk's events to the sink and publishes the chunk's
-// stats, in one step, then reports an in-band stop, if any.
+// flush publishes the chunk's stats and hands its events to the sink, then
+// reports an in-band stop, if any.
 func (s *Source) flush() *outcome {
 	o := &s.out
 	n := o.queued
 	if n > 0 {
 		s.failures = 0 // data arrived: the connection is healthy
 	}
-	l := &s.life
-	l.mu.Lock()
-	st := &l.stats
-	st.Bytes += o.bytes
-	if !o.activity.IsZero() {
-		st.LastActivity = o.activity
-	}
-	st.Events += int64(n - o.pings)
-	st.Pings += int64(o.pings)
-	st.Dropped += o.dropped
-	if n > 0 {
-		st.Failures = 0
-	}
-	deliver := n > 0 && !l.closed
-	l.inSink = deliver
-	l.mu.Unlock()
-	o.bytes, o.activity, o.dropped = 0, time.Time{}, 0
-	if n > 0 {
-		if deliver {
-			if s.writer != nil {
-				s.writer.FlushEvents()
-			} else {
-				s.sink.Events(o.batch)
-			}
-			s.leaveSink()
-		} else if s.writer != nil {
-			s.writer.DiscardEvents()
+	s.update(func(st *Stats) {
+		st.Bytes += o.bytes
+		if !o.activity.IsZero() {
+			st.LastActivity = o.activity
 		}
-		clear(o.batch)
-		o.batch = o.batch[:0]
-		o.queued, o.pings = 0, 0
+		st.Events += int64(n - o.pings)
+		st.Pings += int64(o.pings)
+		st.Dropped += o.dropped
+		if n > 0 {
+			st.Failures = 0
+		}
+	})
+	o.bytes, o.activity, o.dropped = 0, time.Time{}, 0
+	if n == 0 {
+		return s.conn.stop
 	}
+	if s.enterSink(noState, false) {
+		if s.writer != nil {
+			s.writer.FlushEvents()
+		} else {
+			s.sink.Events(o.batch)
+		}
+		s.leaveSink()
+	} else if s.writer != nil {
+		s.writer.DiscardEvents()
+	}
+	clear(o.batch)
+	o.batch = o.batch[:0]
+	o.queued, o.pings = 0, 0
 	return s.conn.stop
 }
 
