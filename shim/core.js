@@ -389,7 +389,7 @@ function createSseshim(loadEngine) {
     }
 
     #engineFailed(err) {
-      this.#failSoon('engine', 'sseshim: the engine did not load: ' + err.message);
+      this.#failSoon('engine', 'sseshim: the engine did not load: ' + err.message.replace(/^sseshim: /, ''));
     }
 
     // #failSoon fails the connection in a task of its own, as the browser

@@ -1,12 +1,45 @@
 // The ES module entry: bundlers see new URL('./sseshim.wasm', import.meta.url)
-// and ship the module beside the bundle.
-const api = createSseshim(() => loadGoEngine(new URL('./sseshim.wasm', import.meta.url)));
+// and ship the module beside the bundle. Where that cannot work (esbuild's
+// default iife format empties import.meta; a CDN or subpath the bundler does
+// not know), configure({ wasmURL }) says where the engine is.
+const config = createEngineConfig('; with a dynamic import(), import a module of your own that imports sseshim ' +
+  'and calls configure() at its top level');
+
+// moduleWasmURL is sseshim.wasm beside this module, as the bundler rewrote it.
+function moduleWasmURL() {
+  let url;
+  try {
+    url = new URL('./sseshim.wasm', import.meta.url);
+  } catch {
+    // import.meta.url is missing: an iife or CommonJS bundle.
+  }
+  if (!url) {
+    throw new Error('sseshim: cannot locate sseshim.wasm: import.meta.url is not available in this build ' +
+      "(esbuild's default iife format empties import.meta). Call configure({ wasmURL: '/path/to/sseshim.wasm' }) " +
+      "from 'sseshim' before first use and serve the file there, or bundle as an ES module (esbuild --format=esm)");
+  }
+  return url.href;
+}
+
+const api = createSseshim(() => {
+  const { wasmURL } = config.take();
+  // wasm_exec.js is imported above, so the Go class is always there.
+  return loadGoEngine(wasmURL || moduleWasmURL());
+});
 
 export const EventSource = api.EventSource;
+export const SseshimErrorEvent = api.SseshimErrorEvent;
+export const RetryingEvent = api.RetryingEvent;
 export const ready = api.ready;
 export const CONNECTING = 0;
 export const OPEN = 1;
 export const CLOSED = 2;
+
+// configure({ wasmURL, wasmExecURL }) says where the engine's files are.
+// Call it before first use: at the top level of the module that imports
+// sseshim. wasmExecURL is for the script-tag build; this module imports its
+// own wasm_exec.js, so here it is checked and otherwise unused.
+export const configure = config.configure;
 
 // install sets globalThis.EventSource: only where the browser has none,
 // unless force is true. It returns the class.

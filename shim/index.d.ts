@@ -20,6 +20,7 @@ export interface PingOptions {
   dispatch?: boolean;
 }
 
+/** A reconnection policy: exponential backoff. Even `{}` turns it on, with the defaults below. */
 export interface RetryOptions {
   /** First reconnection delay in ms (default 3000, or the server's retry field). */
   initial?: number;
@@ -27,11 +28,11 @@ export interface RetryOptions {
   max?: number;
   /** Growth per consecutive failure (default 2). */
   factor?: number;
-  /** Fraction of each delay randomised away, 0–1. */
+  /** Fraction of each delay randomised away, 0–1 (default 0). */
   jitter?: number;
-  /** Close with an error after this many consecutive failed attempts. */
+  /** Close with an error after this many consecutive failed attempts (default: no limit). */
   maxAttempts?: number;
-  /** A connection open at least this long that ends cleanly reconnects at once (default 600000). */
+  /** A connection open at least this long that ends cleanly reconnects at once (default 600000; 0 turns it off). */
   immediateAfter?: number;
 }
 
@@ -51,6 +52,11 @@ export interface EventSourceInit {
   dedupe?: boolean | number;
   /** Last event ID to resume from on the first request. */
   lastEventId?: string;
+  /**
+   * Query parameter that carries the last event ID when a cross-origin server's CORS policy refuses the
+   * Last-Event-ID header on a reconnect (default "lastEventId"; false turns the fallback off).
+   */
+  lastEventIdParam?: string | false;
   /** Cap on one event, in bytes (default 16 MiB). */
   maxEventSize?: number;
   /** Where an NDJSON event carries its type (default ["eventType"]). */
@@ -64,16 +70,39 @@ export interface SseshimMessageEvent<T = any> extends MessageEvent<string> {
   readonly json?: T;
 }
 
-export interface SseshimErrorEvent extends Event {
-  /** network, end, status, content-type, watchdog, server, too-large, headers, max-attempts, config, engine */
-  readonly kind?: string;
-  readonly status?: number;
-  readonly code?: number;
+export type ErrorKind = 'network' | 'end' | 'status' | 'content-type' | 'watchdog' | 'server' | 'too-large' |
+  'headers' | 'max-attempts' | 'config' | 'engine';
+
+export interface SseshimErrorEventInit extends EventInit {
+  kind?: ErrorKind;
+  status?: number;
+  code?: number;
+  message?: string;
+}
+
+/** The error event: why the source failed or will reconnect. */
+export declare class SseshimErrorEvent extends Event {
+  constructor(type: string, init?: SseshimErrorEventInit);
+  /** Why the event fired. */
+  readonly kind: ErrorKind | undefined;
+  /** The HTTP status, when there was one. */
+  readonly status: number | undefined;
+  /** The in-band error code (an NDJSON {"error":{"code"}}), for kind "server". */
+  readonly code: number | undefined;
   readonly message: string;
 }
 
-export interface RetryingEvent extends Event {
+export interface RetryingEventInit extends EventInit {
+  delay?: number;
+  attempt?: number;
+}
+
+/** Fires after each error that will reconnect. */
+export declare class RetryingEvent extends Event {
+  constructor(type: string, init?: RetryingEventInit);
+  /** Milliseconds until the next attempt. */
   readonly delay: number;
+  /** The number of the attempt it waits for (1 for the first reconnect). */
   readonly attempt: number;
 }
 
@@ -128,6 +157,37 @@ export declare const ready: Promise<void>;
 export declare const CONNECTING: 0;
 export declare const OPEN: 1;
 export declare const CLOSED: 2;
+/** Where the engine's files are; see {@link configure}. */
+export interface EngineOptions {
+  /**
+   * URL of sseshim.wasm. Relative URLs resolve against the page. Without it,
+   * the module uses `new URL('./sseshim.wasm', import.meta.url)`, which
+   * bundlers that understand the pattern (webpack, Vite, Parcel) rewrite to
+   * the file they ship, and which fails with a clear error where
+   * `import.meta.url` is missing (esbuild's default iife format).
+   */
+  wasmURL?: string | URL;
+  /**
+   * URL of Go's wasm_exec.js, for the script-tag build (sseshim.js). The ES
+   * module imports its own copy, so there it is checked and otherwise unused.
+   */
+  wasmExecURL?: string | URL;
+}
+
+/**
+ * Says where the engine's files are: for bundles without `import.meta.url`
+ * (esbuild's default iife format), a CDN, or a subpath. Call it before first
+ * use, at the top level of the module that imports sseshim: the engine begins
+ * loading in a microtask right after sseshim's module has run, and a call
+ * after that throws an Error. A second call replaces the first. Unknown
+ * options, and URLs that are empty or neither strings nor URL objects, throw
+ * a TypeError.
+ *
+ * @example
+ * import { configure, EventSource } from 'sseshim';
+ * configure({ wasmURL: '/assets/sseshim.wasm' });
+ */
+export declare function configure(options: EngineOptions): void;
 /** Sets globalThis.EventSource (only where the browser has none unless force). */
 export declare function install(options?: { force?: boolean }): typeof EventSource;
 export default EventSource;

@@ -1,6 +1,64 @@
 // sseshim loader: instantiates the Go engine. Shared by the script-tag build
 // (sseshim.js) and the ES module build (index.js); the build wraps it.
 
+// createEngineConfig holds where the engine's files are, as configure() sets
+// them. Loading begins in a microtask right after the build's code has run
+// (createSseshim), and takes the locations once (take()); a configure() after
+// that could not change anything, so it throws.
+function createEngineConfig(howElse) {
+  let set = {};
+  let taken = false;
+
+  function url(v, key) {
+    if (typeof v !== 'string' && !(typeof URL !== 'undefined' && v instanceof URL)) {
+      throw new TypeError(`sseshim: configure(): ${key} must be a string or a URL, not ${v === null ? 'null' : typeof v}`);
+    }
+    if (String(v) === '') throw new TypeError(`sseshim: configure(): ${key} must not be empty`);
+    const base = typeof document !== 'undefined' ? document.baseURI : globalThis.location && location.href;
+    try {
+      return new URL(String(v), base).href;
+    } catch {
+      throw new TypeError(`sseshim: configure(): ${key} ${JSON.stringify(String(v))} is not a valid URL`);
+    }
+  }
+
+  // configure({wasmURL, wasmExecURL}): relative URLs resolve against the
+  // page. A later call replaces an earlier one.
+  function configure(options) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new TypeError('sseshim: configure() takes an object: { wasmURL, wasmExecURL }');
+    }
+    for (const k of Object.keys(options)) {
+      if (k !== 'wasmURL' && k !== 'wasmExecURL') {
+        throw new TypeError(`sseshim: configure(): unknown option ${JSON.stringify(k)} (known: wasmURL, wasmExecURL)`);
+      }
+    }
+    const next = {};
+    if (options.wasmURL !== undefined) next.wasmURL = url(options.wasmURL, 'wasmURL');
+    if (options.wasmExecURL !== undefined) next.wasmExecURL = url(options.wasmExecURL, 'wasmExecURL');
+    if (taken) {
+      throw new Error('sseshim: configure() was called after the engine began loading, which starts as soon as ' +
+        'the code that loaded sseshim has finished running; call it at the top level of the module that ' +
+        'imports sseshim (or in the same script), before any await or callback' + howElse);
+    }
+    set = next;
+  }
+
+  return { configure, take: () => { taken = true; return set; } };
+}
+
+// fetchEngine fetches the wasm module, turning a failed request or an error
+// status into an error that names the URL and the way out.
+function fetchEngine(wasmURL) {
+  const hint = ': serve sseshim.wasm there, or tell sseshim where it is with configure({ wasmURL })';
+  return fetch(wasmURL).then((r) => {
+    if (!r.ok) throw new Error(`sseshim: could not load the engine from ${wasmURL} (HTTP ${r.status})${hint}`);
+    return r;
+  }, (err) => {
+    throw new Error(`sseshim: could not fetch the engine from ${wasmURL} (${err && err.message})${hint}`);
+  });
+}
+
 // loadGoEngine instantiates the wasm module with wasm_exec.js's Go class
 // (already loaded) and resolves with the engine's API once the Go program has
 // registered it. One engine serves every EventSource on the page.
@@ -12,14 +70,14 @@ function loadGoEngine(wasmURL, prefetched) {
     const mark = (name) => { if (g.performance && performance.mark) performance.mark(name); };
     g.__sseshimReady = () => { mark('sseshim:ready'); resolve(g.__sseshimGo); };
     const go = new g.Go();
-    const response = prefetched || fetch(wasmURL);
-    const instantiate = WebAssembly.instantiateStreaming
-      ? WebAssembly.instantiateStreaming(response, go.importObject).catch(async () => {
+    const response = prefetched || fetchEngine(wasmURL);
+    const instantiate = response.then((r) => (WebAssembly.instantiateStreaming
+      ? WebAssembly.instantiateStreaming(r, go.importObject).catch(async () => {
         // Served without application/wasm: fall back to a buffer.
-        const r = await fetch(wasmURL);
-        return WebAssembly.instantiate(await r.arrayBuffer(), go.importObject);
+        const again = await fetchEngine(wasmURL);
+        return WebAssembly.instantiate(await again.arrayBuffer(), go.importObject);
       })
-      : Promise.resolve(response).then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, go.importObject));
+      : r.arrayBuffer().then((b) => WebAssembly.instantiate(b, go.importObject))));
     instantiate.then((res) => {
       mark('sseshim:instantiated');
       g.__sseshimInstance = res.instance; // for diagnostics: its memory

@@ -1,31 +1,40 @@
 // The script-tag loader: <script src="sseshim.js" data-polyfill="auto"></script>
 // loads wasm_exec.js and sseshim.wasm from beside itself (data-wasm and
-// data-wasm-exec override), exposes window.sseshim = {EventSource, ready},
-// and installs window.EventSource: "auto" only where the browser has none,
-// "force" always, "off" never.
+// data-wasm-exec override, and so does sseshim.configure() called in the same
+// script, e.g. when sseshim.js is part of a bundle), exposes
+// window.sseshim = {EventSource, ready, configure}, and installs
+// window.EventSource: "auto" only where the browser has none, "force" always,
+// "off" never.
 const script = document.currentScript;
 const base = script && script.src ? script.src : document.baseURI;
 const attr = (name) => (script && script.dataset ? script.dataset[name] : undefined);
-const wasmURL = new URL(attr('wasm') || 'sseshim.wasm', base).href;
-const execURL = new URL(attr('wasmExec') || 'wasm_exec.js', base).href;
+const config = createEngineConfig('; from a separate <script>, it is too late: ' +
+  'use the data-wasm and data-wasm-exec attributes of the sseshim.js script tag instead');
 
 function loadScript(url) {
   return new Promise((resolve, reject) => {
     const s = document.createElement('script');
     s.src = url;
     s.onload = resolve;
-    s.onerror = () => reject(new Error('sseshim: could not load ' + url));
+    s.onerror = () => reject(new Error('sseshim: could not load ' + url +
+      ': serve wasm_exec.js there, or point data-wasm-exec (or configure({ wasmExecURL })) at it'));
     document.head.appendChild(s);
   });
 }
 
 const api = createSseshim(() => {
+  const set = config.take();
+  const wasmURL = set.wasmURL || new URL(attr('wasm') || 'sseshim.wasm', base).href;
+  const execURL = set.wasmExecURL || new URL(attr('wasmExec') || 'wasm_exec.js', base).href;
   // Start downloading the module while wasm_exec.js loads.
-  const wasm = globalThis.__sseshimGo ? null : fetch(wasmURL);
+  const wasm = globalThis.__sseshimGo || globalThis.__sseshimLoading ? null : fetchEngine(wasmURL);
+  if (wasm) wasm.catch(() => {}); // reported by loadGoEngine, or moot if wasm_exec.js fails
   return (globalThis.Go ? Promise.resolve() : loadScript(execURL)).then(() => loadGoEngine(wasmURL, wasm));
 });
 
-globalThis.sseshim = api;
+globalThis.sseshim = { EventSource: api.EventSource, SseshimErrorEvent: api.SseshimErrorEvent,
+  RetryingEvent: api.RetryingEvent, ready: api.ready, configure: config.configure,
+  CONNECTING: api.CONNECTING, OPEN: api.OPEN, CLOSED: api.CLOSED };
 const mode = attr('polyfill') || 'auto';
 if (mode === 'force' || (mode === 'auto' && typeof globalThis.EventSource === 'undefined')) {
   globalThis.EventSource = api.EventSource;

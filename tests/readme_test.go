@@ -1,0 +1,258 @@
+//go:build !js
+
+package tests
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// readmeSnippet is one fenced code block of the README.
+type readmeSnippet struct {
+	lang string
+	line int // of the opening fence
+	code string
+}
+
+func readmeSnippets(t *testing.T) []readmeSnippet {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	defer f.Close()
+	var (
+		out  []readmeSnippet
+		cur  *readmeSnippet
+		body []string
+		n    int
+	)
+	fence := regexp.MustCompile("^```([A-Za-z]*)\\s*$")
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		switch {
+		case cur == nil:
+			if m := fence.FindStringSubmatch(line); m != nil {
+				cur, body = &readmeSnippet{lang: m[1], line: n}, nil
+			}
+		case strings.TrimSpace(line) == "```":
+			cur.code = strings.Join(body, "\n") + "\n"
+			out = append(out, *cur)
+			cur = nil
+		default:
+			body = append(body, line)
+		}
+	}
+	require.NoError(t, sc.Err())
+	require.Nil(t, cur, "README: a code block opened at line %d is not closed", func() int {
+		if cur != nil {
+			return cur.line
+		}
+		return 0
+	}())
+	return out
+}
+
+// readmeImportMap is how the README says to use the ES module without a
+// bundler; its JavaScript snippets run under it.
+const readmeImportMap = `<script type="importmap">{ "imports": { "sseshim": "/dist/index.js" } }</script>`
+
+// TestReadme runs every snippet of the README as a new user would, against
+// the real dev server binary: HTML snippets as pages of the dev server's
+// origin, JavaScript snippets as module scripts under the README's import
+// map, each in Chromium and each required to show live data (every browser
+// snippet logs what it receives with console.log); the Go snippet is
+// compiled and run against the server. Shell commands and the layout sketch
+// are exempt.
+func TestReadme(t *testing.T) {
+	snippets := readmeSnippets(t)
+	count := map[string]int{}
+	for _, s := range snippets {
+		count[s.lang]++
+		switch s.lang {
+		case "html", "js", "go", "sh", "":
+		default:
+			t.Errorf("README line %d: a %q snippet: say in readme_test.go how to run it, or that it is exempt", s.line, s.lang)
+		}
+	}
+	assert.GreaterOrEqual(t, count["html"], 2, "the README's HTML snippets")
+	assert.GreaterOrEqual(t, count["js"], 3, "the README's JavaScript snippets")
+	assert.Equal(t, 1, count["go"], "the README's Go snippet")
+	for _, s := range snippets {
+		if strings.Contains(s.code, "/sseshim/sseshim.js") {
+			t.Errorf("README line %d: the dev server serves dist/ at /dist/, not /sseshim/", s.line)
+		}
+	}
+	if browser == nil {
+		t.Skip("Chromium is not installed")
+	}
+	base := startDevServer(t)
+
+	for i, s := range snippets {
+		name := fmt.Sprintf("%s-line%d", s.lang, s.line)
+		switch s.lang {
+		case "html":
+			t.Run(name, func(t *testing.T) {
+				readmePage(t, base, i, `<!doctype html><meta charset="utf-8">`+"\n"+s.code)
+			})
+		case "js":
+			t.Run(name, func(t *testing.T) {
+				readmePage(t, base, i, `<!doctype html><meta charset="utf-8">`+"\n"+readmeImportMap+
+					"\n<script type=\"module\">\n"+s.code+"</script>\n")
+			})
+		case "go":
+			t.Run(name, func(t *testing.T) { readmeGo(t, base, s.code) })
+		}
+	}
+}
+
+// readmePage serves html at a path of the dev server's origin (the request
+// is answered by the browser's Fetch domain; everything else the page loads
+// comes from the dev server) and waits for three console.log lines, none of
+// them reading undefined, null or NaN.
+func readmePage(t *testing.T, base string, i int, html string) {
+	tb := newTab(t)
+	pageURL := fmt.Sprintf("%s/readme-snippet-%d.html", base, i)
+	call := func(f func(ctx context.Context, tg *chromedp.Target) error) {
+		require.NoError(t, chromedp.Do(tb.ctx, chromedp.Func(f)))
+	}
+	paused := make(chan fetch.RequestID, 8)
+	var (
+		mu   sync.Mutex
+		logs []string
+	)
+	require.NoError(t, chromedp.Listen(tb.ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *fetch.EventRequestPaused:
+			select {
+			case paused <- e.RequestID:
+			default:
+			}
+		case *runtime.EventConsoleAPICalled:
+			if e.Type != runtime.ConsoleAPICalledTypeLog {
+				return
+			}
+			var parts []string
+			for _, a := range e.Args {
+				var str string
+				switch {
+				case len(a.Value) > 0 && json.Unmarshal(a.Value, &str) == nil:
+					parts = append(parts, str)
+				case len(a.Value) > 0:
+					parts = append(parts, string(a.Value))
+				default:
+					parts = append(parts, a.Description)
+				}
+			}
+			mu.Lock()
+			logs = append(logs, strings.Join(parts, " "))
+			mu.Unlock()
+		}
+	}))
+	call(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pageURL}}})
+		return err
+	})
+	go func() {
+		for {
+			var id fetch.RequestID
+			select {
+			case id = <-paused:
+			case <-tb.ctx.Done():
+				return
+			}
+			_ = chromedp.Do(tb.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: id, ResponseCode: 200,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html; charset=utf-8"}, {Name: "Cache-Control", Value: "no-store"}},
+					Body:            []byte(html)})
+				return err
+			}))
+		}
+	}()
+	tb.navigate(pageURL)
+
+	snapshot := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), logs...)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(snapshot()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	got := snapshot()
+	t.Logf("console: %q", got)
+	require.GreaterOrEqual(t, len(got), 3, "the snippet shows live data (console.log of what it receives)")
+	bad := regexp.MustCompile(`\b(undefined|null|NaN)\b`)
+	for _, l := range got {
+		assert.False(t, bad.MatchString(l), "a logged value is missing: %q", l)
+	}
+}
+
+// readmeGo compiles the Go snippet inside a main package (with -overlay, so
+// nothing is written into the repository) and runs it against the dev
+// server's /live-users for a few seconds.
+func readmeGo(t *testing.T, base, code string) {
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	src := `package main
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	"github.com/sseshim/sseshim/wasm/eventsource"
+)
+
+var _, _ = fmt.Sprint, log.Print
+
+func main() {
+	show(os.Args[1])
+}
+
+func show(url string) {
+` + code + `	time.Sleep(3 * time.Second)
+}
+`
+	mainGo := filepath.Join(dir, "main.go")
+	require.NoError(t, os.WriteFile(mainGo, []byte(src), 0o644))
+	overlay := filepath.Join(dir, "overlay.json")
+	require.NoError(t, os.WriteFile(overlay, []byte(fmt.Sprintf(`{"Replace":{%q:%q}}`,
+		filepath.Join(root, "tests", "readme_go_snippet", "main.go"), mainGo)), 0o644))
+	bin := filepath.Join(dir, "snippet")
+	build := exec.Command("go", "build", "-overlay", overlay, "-o", bin, "./tests/readme_go_snippet")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "the README's Go snippet compiles:\n%s\n%s", out, src)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err = exec.CommandContext(ctx, bin, base+"/live-users").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	t.Logf("output: %q", lines)
+	require.GreaterOrEqual(t, len(lines), 2, "live events")
+	for _, l := range lines {
+		assert.Regexp(t, `^message \d+$`, l)
+	}
+}
