@@ -138,7 +138,7 @@ func (s *server) losantStateStream(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("keepAliveInterval"); v != "" {
 		n, err := strconv.ParseFloat(v, 64)
 		if err != nil || n <= 0 || n > 3600 {
-			writeJSONError(w, http.StatusBadRequest, "keepAliveInterval must be a number of seconds from 0 to 3600")
+			writeJSONError(w, http.StatusBadRequest, "keepAliveInterval must be a number of seconds from 1 to 3600")
 			return
 		}
 		keepAlive = time.Duration(n * float64(time.Second))

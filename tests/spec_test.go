@@ -158,3 +158,39 @@ func TestCrossOriginReconnectWithoutLastEventIDHeader(t *testing.T) {
 	assert.Equal(t, int32(1), preflights.Load(), "one refused preflight")
 	assert.Equal(t, int32(1), probes.Load(), "one probe, for the one refusal")
 }
+
+// The same for a source still waiting for the engine: window.stop() during
+// the page's load aborts the engine's own download too, and the source fails
+// once, with the abort as the reason.
+func TestSpecUserAgentAbortWhileTheEngineLoads(t *testing.T) {
+	s := newServer(t)
+	var requests atomic.Int32
+	s.mux.HandleFunc("/held", func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		holdStream("data: a\n\n")(w, r)
+	})
+	s.mux.HandleFunc("/stop.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">
+<script src="/dist/sseshim.js" data-polyfill="off"></script>
+<script>
+  window.log = [];
+  const es = new sseshim.EventSource('/held');
+  es.onerror = (e) => log.push('error ' + e.kind + ' rs=' + es.readyState);
+  es.onmessage = (e) => log.push('message ' + e.data);
+  window.stop();
+  log.push('stopped rs=' + es.readyState);
+  sseshim.ready.then(() => log.push('ready'), () => log.push('engine failed'));
+</script>`)
+	})
+	tb := newTab(t)
+	tb.expectConsole("sseshim")
+	tb.navigate(s.URL + "/stop.html")
+	got := eval[[]string](tb, `new Promise((r) => setTimeout(() => r(window.log), 1500))`)
+	require.GreaterOrEqual(t, len(got), 2, "%v", got)
+	assert.Equal(t, "stopped rs=2", got[0])
+	assert.Contains(t, got, "error network rs=2")
+	assert.NotContains(t, strings.Join(got, ","), "message")
+	assert.Equal(t, 1, strings.Count(strings.Join(got, ","), "error"), "one error: %v", got)
+	assert.Equal(t, int32(0), requests.Load(), "the stream was never requested")
+}
