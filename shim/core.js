@@ -319,6 +319,7 @@ function createSseshim(loadEngine) {
     #handle = 0;
     #origin = '';
     #callbacks;
+    #lastEventId = '';
     #lastStats = null;
     #closedByPage = false;
 
@@ -415,7 +416,8 @@ function createSseshim(loadEngine) {
       this.dispatchEvent(new Event('open'));
     }
 
-    // #onEvents: "flag\rtype\rdata\rid\r" per event, flag "m" or "p".
+    // #onEvents reads one chunk's records (wasm/internal/jsbridge/sink.go):
+    // "m\rtype\rdata\r" a message, "i\rid\r" a new last event ID, "p\r" a ping.
     #onEvents(bytes, length) {
       if (this.#readyState === CLOSED) return;
       // The WHATWG UTF-8 decoder replaces invalid sequences
@@ -423,15 +425,21 @@ function createSseshim(loadEngine) {
       const f = utf8.decode(bytes.subarray(0, length)).split('\r');
       const origin = this.#origin;
       const json = this.#json;
-      for (let i = 0; i + 3 < f.length; i += 4) {
-        if (this.#readyState === CLOSED) break; // close() from a listener
-        if (f[i] === 'p') {
+      const end = f.length - 1; // the text ends with a CR
+      for (let i = 0; i < end && this.#readyState !== CLOSED;) { // close() from a listener stops it
+        const flag = f[i];
+        if (flag === 'm') {
+          const ev = newMessageEvent(f[i + 1], f[i + 2], origin, this.#lastEventId);
+          if (json) defineJSON(ev, f[i + 2]);
+          i += 3;
+          this.dispatchEvent(ev);
+        } else if (flag === 'i') {
+          this.#lastEventId = f[i + 1];
+          i += 2;
+        } else {
+          i += 1;
           this.dispatchEvent(new Event('ping'));
-          continue;
         }
-        const ev = newMessageEvent(f[i + 1], f[i + 2], origin, f[i + 3]);
-        if (json) defineJSON(ev, f[i + 2]);
-        this.dispatchEvent(ev);
       }
     }
 

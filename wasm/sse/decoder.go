@@ -69,7 +69,8 @@ var (
 // use.
 type Decoder struct {
 	// MaxEventSize caps the bytes buffered for one event: the data buffer,
-	// the event type and the current unterminated line. Zero means
+	// the event type, the last event ID buffer and the current unterminated
+	// line. Zero means
 	// DefaultMaxEventSize; a negative value means no cap.
 	MaxEventSize int
 	// Borrow makes Event.Data point into the decoder's own buffer instead
@@ -207,7 +208,7 @@ func (d *Decoder) lines(p []byte, emit func(Event)) error {
 				d.inComment = true
 				return nil
 			}
-			if len(d.line)+len(p)+len(d.data)+len(d.eventType) > d.limit() {
+			if len(d.line)+len(p) > d.room() {
 				return d.fail()
 			}
 			d.line = append(d.line, p...)
@@ -215,7 +216,7 @@ func (d *Decoder) lines(p []byte, emit func(Event)) error {
 		}
 		line := p[:i]
 		if len(d.line) > 0 {
-			if len(d.line)+i+len(d.data)+len(d.eventType) > d.limit() {
+			if len(d.line)+i > d.room() {
 				return d.fail()
 			}
 			d.line = append(d.line, line...)
@@ -257,6 +258,13 @@ func lineEnd(p []byte) int {
 	return n
 }
 
+// room is what is left of the cap for the current event: the data and event
+// type buffers and the last event ID buffer all count, since the id travels
+// with every event until it changes.
+func (d *Decoder) room() int {
+	return d.limit() - len(d.data) - len(d.eventType) - len(d.idBuf)
+}
+
 func (d *Decoder) fail() error {
 	d.err = &LimitError{Limit: d.limit(), What: "event"}
 	d.line, d.data = nil, nil
@@ -272,15 +280,19 @@ func (d *Decoder) processLine(line []byte, emit func(Event)) error {
 	if line[0] == ':' {
 		return nil // a comment
 	}
-	if len(line)+1+len(d.data)+len(d.eventType) > d.limit() {
-		return d.fail()
-	}
 	name, value := line, []byte(nil)
 	if c := bytes.IndexByte(line, ':'); c >= 0 {
 		name, value = line[:c], line[c+1:]
 		if len(value) > 0 && value[0] == ' ' {
 			value = value[1:]
 		}
+	}
+	room := d.room()
+	if bytes.Equal(name, fieldID) {
+		room += len(d.idBuf) // a new id replaces the old one
+	}
+	if len(line)+1 > room {
+		return d.fail()
 	}
 	// Field names are compared on raw bytes: an ill-formed sequence would
 	// decode to U+FFFD, which matches no known name either.
@@ -304,8 +316,10 @@ func (d *Decoder) processLine(line []byte, emit func(Event)) error {
 	return nil
 }
 
-// parseDigits accepts only a non-empty run of ASCII digits. Values too large
-// to represent are ignored, as Chromium ignores them.
+// parseDigits accepts only a non-empty run of ASCII digits
+// (#event-stream-interpretation: "If the field value consists of only ASCII
+// digits"). Any such value is valid; one too large to represent saturates
+// at math.MaxInt64, which Retry then clamps as it clamps every large value.
 func parseDigits(b []byte) (int64, bool) {
 	if len(b) == 0 {
 		return 0, false
@@ -315,8 +329,9 @@ func parseDigits(b []byte) (int64, bool) {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		if n > (1<<62)/10 {
-			return 0, false
+		if n > (math.MaxInt64-9)/10 {
+			n = math.MaxInt64 // saturated; the remaining bytes must still be digits
+			continue
 		}
 		n = n*10 + int64(c-'0')
 	}

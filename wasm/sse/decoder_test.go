@@ -208,7 +208,26 @@ func TestBorrowGivesTheSameEvents(t *testing.T) {
 
 func TestHugeRetryIsClampedNotWrapped(t *testing.T) {
 	t.Parallel()
-	r := decodeChunks([][]byte{[]byte("retry: 400000000000000000\n")}, 0)
-	require.True(t, r.retried)
-	assert.Greater(t, r.retry, 100*365*24*time.Hour, "a huge retry stays huge (and positive)")
+	// 4e17, 2^62 and more, 2^64 and more, and a hundred digits: all valid
+	// values, clamped, never ignored and never wrapped.
+	for _, v := range []string{"400000000000000000", "4611686018427387904", "18446744073709551616", strings.Repeat("9", 100)} {
+		r := decodeChunks([][]byte{[]byte("retry: 1000\nretry: " + v + "\n")}, 0)
+		require.True(t, r.retried, v)
+		assert.Greater(t, r.retry, 100*365*24*time.Hour, "%s: a huge retry stays huge (and positive)", v)
+	}
+	r := decodeChunks([][]byte{[]byte("retry: 1000\nretry: 99999999999999999999x\n")}, 0)
+	assert.Equal(t, time.Second, r.retry, "not only digits: ignored")
+}
+
+// The last event ID counts toward the cap: it travels with every event.
+func TestLongIDCountsTowardTheCap(t *testing.T) {
+	t.Parallel()
+	id := strings.Repeat("i", 40)
+	r := decodeChunks([][]byte{[]byte("id: " + id + "\ndata: " + strings.Repeat("d", 20) + "\n\n")}, 64)
+	assert.ErrorIs(t, r.err, ErrTooLarge, "40 + 20 bytes and the field names exceed 64")
+	r = decodeChunks([][]byte{[]byte("id: " + id + "\ndata: short\n\nid: " + id + "\ndata: again\n\n")}, 64)
+	require.NoError(t, r.err, "a new id replaces the old one: it is not counted twice")
+	assert.Len(t, r.events, 2)
+	r = decodeChunks([][]byte{[]byte("id: " + strings.Repeat("i", 70) + "\n")}, 64)
+	assert.ErrorIs(t, r.err, ErrTooLarge, "an id alone over the cap")
 }

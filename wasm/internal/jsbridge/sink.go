@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/hack-pad/safejs"
 
@@ -21,13 +22,22 @@ import (
 //	retrying(delayMs, attempt)
 //
 // All events parsed from one chunk cross the boundary in a single call as one
-// UTF-8 text: per event four fields — "m" or "p" (message or ping), type, data,
-// lastEventId — each ended by CR. CR cannot occur inside any field: the
-// text/event-stream format has no way to carry it (it ends lines), and NDJSON
-// data has raw CRs (JSON white space) turned into spaces. JavaScript splits it
-// with one String.prototype.split: far cheaper than a call per event.
+// UTF-8 text of records, each field ended by CR:
+//
+//	m CR type CR data CR    a message
+//	i CR id CR              the last event ID is now id, for the messages after it
+//	p CR                    a ping
+//
+// The last event ID persists from event to event (#dispatchMessage), so it
+// is sent only when it changes: an event costs the same however long the id.
+// CR cannot occur inside any field: the text/event-stream format has no way
+// to carry it (it ends lines), and NDJSON data has raw CRs (JSON white space)
+// turned into spaces. JavaScript splits the text with one
+// String.prototype.split: far cheaper than a call per event.
 type Sink struct {
 	onOpen, onEvents, onError, onRetrying safejs.Value
+
+	sentID string // the last event ID the shim has been told
 
 	buf      []byte
 	array    safejs.Value // the reused Uint8Array the batch crosses in
@@ -80,16 +90,29 @@ func (s *Sink) Events(evs []eventsource.Event) {
 func (s *Sink) WriteEvent(e eventsource.Event) {
 	if e.Ping {
 		s.buf = append(s.buf, 'p', '\r')
-	} else {
-		s.buf = append(s.buf, 'm', '\r')
+		return
 	}
+	if !sameString(e.LastEventID, s.sentID) {
+		s.buf = append(s.buf, 'i', '\r')
+		s.buf = appendField(s.buf, e.LastEventID, "\uFFFD")
+		s.sentID = e.LastEventID
+	}
+	s.buf = append(s.buf, 'm', '\r')
 	s.buf = appendField(s.buf, e.Type, "\uFFFD")
 	// Data never holds a CR: text/event-stream ends lines at CRs, and the
 	// engine turns NDJSON's (JSON white space) into spaces. Skipping the
 	// scan saves a pass over every payload.
 	s.buf = append(s.buf, e.Data...)
 	s.buf = append(s.buf, '\r')
-	s.buf = appendField(s.buf, e.LastEventID, "\uFFFD")
+}
+
+// sameString compares the id the engine hands over, usually the very string
+// it handed over before, without reading a long one byte by byte.
+func sameString(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	return len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b) || a == b
 }
 
 // FlushEvents hands the batch to JavaScript in one call, as UTF-8 bytes in a
