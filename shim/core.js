@@ -113,8 +113,9 @@ function createSseshim(loadEngine) {
     ping: group({ interval: ms, leeway: ms, param: str, eventType: str, requireEvent: bool, dispatch: bool }),
     retry: group({
       initial: ms, max: ms, factor: (v, p) => num(v, p, { min: 1 }), jitter: (v, p) => num(v, p, { max: 1 }),
-      maxAttempts: count, immediateAfter: ms,
+      maxAttempts: count, immediateAfter: ms, healthyAfter: ms,
     }),
+    connectTimeout: ms,
     retryStatuses: (v, p) => {
       if (!Array.isArray(v)) fail(p, 'must be an array of HTTP statuses');
       return v.map((s, i) => num(s, `${p}[${i}]`, { min: 100, max: 599, int: true }));
@@ -236,7 +237,7 @@ function createSseshim(loadEngine) {
   // ---- events -------------------------------------------------------------
 
   // SseshimErrorEvent is the error event, with why it fired: kind (network,
-  // end, status, content-type, watchdog, server, too-large, headers,
+  // end, status, content-type, timeout, watchdog, server, too-large, headers,
   // max-attempts, config, engine), and status, code and message when known.
   class SseshimErrorEvent extends Event {
     #kind;

@@ -20,11 +20,14 @@ export interface PingOptions {
   dispatch?: boolean;
 }
 
-/** A reconnection policy: exponential backoff. Even `{}` turns it on, with the defaults below. */
+/**
+ * A reconnection policy: exponential backoff between a floor and a ceiling, whatever the server's retry
+ * field says. Even `{}` turns it on, with the defaults below.
+ */
 export interface RetryOptions {
-  /** First reconnection delay in ms (default 3000, or the server's retry field). */
+  /** Floor under every delay in ms (default 1000); when set, also the first delay (otherwise 3000, or the server's retry field). */
   initial?: number;
-  /** Cap on the delay in ms (default 60000). */
+  /** Cap on the delay in ms (default 60000); a Retry-After header is still honoured. */
   max?: number;
   /** Growth per consecutive failure (default 2). */
   factor?: number;
@@ -32,6 +35,8 @@ export interface RetryOptions {
   jitter?: number;
   /** Close with an error after this many consecutive failed attempts (default: no limit). */
   maxAttempts?: number;
+  /** A connection that carried an event and stayed open this long (ms, default 30000) resets the failure count. */
+  healthyAfter?: number;
   /** A connection open at least this long that ends cleanly reconnects at once (default 600000; 0 turns it off). */
   immediateAfter?: number;
 }
@@ -46,6 +51,11 @@ export interface EventSourceInit {
   /** Dead-connection watchdog; a number is the interval in ms. */
   ping?: PingOptions | number;
   retry?: RetryOptions;
+  /**
+   * Bound on the connection phase in ms (headers function, request, response headers); a timeout is a failed
+   * attempt. Default 30000 when ping or retry is set, none otherwise; 0 turns it off.
+   */
+  connectTimeout?: number;
   /** HTTP statuses that reconnect instead of failing (Retry-After honoured). */
   retryStatuses?: number[];
   /** Drop events whose id was seen recently (true: the last 1000 ids). */
@@ -70,8 +80,8 @@ export interface SseshimMessageEvent<T = any> extends MessageEvent<string> {
   readonly json?: T;
 }
 
-export type ErrorKind = 'network' | 'end' | 'status' | 'content-type' | 'watchdog' | 'server' | 'too-large' |
-  'headers' | 'max-attempts' | 'config' | 'engine';
+export type ErrorKind = 'network' | 'end' | 'status' | 'content-type' | 'timeout' | 'watchdog' | 'server' |
+  'too-large' | 'headers' | 'max-attempts' | 'config' | 'engine';
 
 export interface SseshimErrorEventInit extends EventInit {
   kind?: ErrorKind;

@@ -60,7 +60,7 @@ func TestOptionTablesAgree(t *testing.T) {
   const es = new sseshim.EventSource('/x', {
     withCredentials: true, headers: {'X-A': '1'}, format: 'auto', json: true,
     ping: {interval: 60000, leeway: 1000, param: 'p', eventType: 'beat', requireEvent: false, dispatch: true},
-    retry: {initial: 500, max: 1000, factor: 1.5, jitter: 0.1, maxAttempts: 3, immediateAfter: 0},
+    retry: {initial: 500, max: 1000, factor: 1.5, jitter: 0.1, maxAttempts: 3, immediateAfter: 0, healthyAfter: 1000}, connectTimeout: 5000,
     retryStatuses: [503], dedupe: 10, lastEventId: 'x', lastEventIdParam: false, maxEventSize: 1000,
     eventTypePath: ['t'], idPath: ['i'],
   });

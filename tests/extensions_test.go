@@ -331,7 +331,9 @@ func TestThousandReconnectsLeakNothing(t *testing.T) {
   const heap = () => { gc(); return performance.memory.usedJSHeapSize; };
   const wasm = () => __sseshimInstance.exports.mem.buffer.byteLength;
   let n = 0, warmHeap = Infinity, endHeap = Infinity, warmWasm = 0;
-  const es = new sseshim.EventSource('/flap');
+  // A policy whose floor is 1 ms and which does not grow: the no-policy floor
+  // (MinReconnectDelay) would make 2000 reconnects take minutes.
+  const es = new sseshim.EventSource('/flap', { retry: { initial: 1, factor: 1 } });
   es.onmessage = () => {
     n++;
     if (n === 1000) warmWasm = wasm();

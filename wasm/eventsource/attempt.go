@@ -7,25 +7,20 @@ import (
 	"strconv"
 )
 
-// errWatchdog is the cancellation cause when the watchdog aborts an attempt.
-var errWatchdog = errors.New("no data within the ping interval")
+// The causes with which the engine itself cancels an attempt.
+var (
+	errWatchdog       = errors.New("no data within the ping interval")
+	errConnectTimeout = errors.New("no response within the connect timeout")
+)
 
 // attempt makes one connection and reads it until it ends
 // (#sse-processing-model).
 func (s *Source) attempt() outcome {
-	header, err := s.requestHeader()
-	if err != nil {
-		return outcome{err: &Error{Kind: KindHeaders, Err: err}, count: true}
-	}
-	url := s.reqURL
-	if s.idInQuery && s.lastID != "" {
-		url = addQuery(url, s.cfg.LastEventIDParam, s.lastID)
-	}
 	ctx, cancel := context.WithCancelCause(s.ctx)
 	defer cancel(nil)
-	resp, err := s.transport.RoundTrip(ctx, &Request{URL: url, Header: header, WithCredentials: s.cfg.WithCredentials})
-	if err != nil {
-		return s.requestFailed(err, header)
+	resp, out, ok := s.connect(ctx, cancel)
+	if !ok {
+		return out
 	}
 	if resp.Body != nil {
 		defer resp.Body.Close()
@@ -35,6 +30,7 @@ func (s *Source) attempt() outcome {
 	}
 
 	opened := s.clock.Now()
+	s.conn.openedAt, s.conn.carried = opened, false
 	s.opened = true
 	if !s.enterSink(Open, false) {
 		return outcome{}
@@ -63,6 +59,7 @@ func (s *Source) attempt() outcome {
 		if errors.Is(err, ErrAborted) {
 			return outcome{err: &Error{Kind: KindNetwork, Err: err}, fatal: true}
 		}
+		s.checkHealthy()
 		if err != io.EOF {
 			return outcome{err: &Error{Kind: KindNetwork, Err: err}, count: true}
 		}
@@ -81,16 +78,64 @@ func (s *Source) attempt() outcome {
 	}
 }
 
+// connect runs the connection phase — the header function and the request
+// up to the response's headers — under the connect timeout.
+func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*Response, outcome, bool) {
+	var timer Timer
+	if d := s.cfg.ConnectTimeout; d > 0 {
+		timer = s.clock.AfterFunc(d, func() { cancel(errConnectTimeout) })
+	}
+	timedOut := func() (*Response, outcome, bool) {
+		return nil, outcome{count: true, err: &Error{Kind: KindTimeout,
+			Message: "no response within " + s.cfg.ConnectTimeout.String()}}, false
+	}
+	header, err := s.requestHeader(ctx)
+	if err != nil {
+		if context.Cause(ctx) == errConnectTimeout {
+			return timedOut()
+		}
+		return nil, outcome{err: &Error{Kind: KindHeaders, Err: err}, count: true}, false
+	}
+	url := s.reqURL
+	if s.idInQuery && s.lastID != "" {
+		url = addQuery(url, s.cfg.LastEventIDParam, s.lastID)
+	}
+	resp, err := s.transport.RoundTrip(ctx, &Request{URL: url, Header: header, WithCredentials: s.cfg.WithCredentials})
+	if timer != nil && !timer.Stop() && err == nil {
+		// The timer fired as the response arrived: the attempt is cancelled.
+		if resp.Body != nil {
+			resp.Body.Close()
+		}
+		return timedOut()
+	}
+	if err != nil {
+		if context.Cause(ctx) == errConnectTimeout {
+			return timedOut()
+		}
+		return nil, s.requestFailed(err, header), false
+	}
+	return resp, outcome{}, true
+}
+
+// checkHealthy is called when an open connection ends (and as events
+// arrive): one that carried events and has lasted HealthyAfter was healthy,
+// whatever ends it.
+func (s *Source) checkHealthy() {
+	if s.conn.carried && s.clock.Now().Sub(s.conn.openedAt) >= s.healthyAfter() {
+		s.failures = 0
+	}
+}
+
 // requestHeader builds one attempt's headers: the fixed ones, the header
 // function's over them, Accept, and Last-Event-ID when the last event ID
 // string is not empty (#sse-processing-model).
-func (s *Source) requestHeader() (map[string]string, error) {
+func (s *Source) requestHeader(ctx context.Context) (map[string]string, error) {
 	header := make(map[string]string, len(s.cfg.Header)+3)
 	for k, v := range s.cfg.Header {
 		header[k] = v
 	}
 	if s.cfg.HeaderFunc != nil {
-		h, err := s.cfg.HeaderFunc(s.ctx)
+		h, err := s.cfg.HeaderFunc(ctx)
 		if err != nil {
 			return nil, err
 		}

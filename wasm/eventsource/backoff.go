@@ -6,25 +6,39 @@ import (
 	"time"
 )
 
-// delay is the wait before the next attempt: the reconnection time, grown
-// exponentially with consecutive failures under a Retry policy, with jitter,
-// and never shorter than the server's Retry-After.
+// delay is the wait before the next attempt. Under a Retry policy: the
+// reconnection time, grown exponentially with consecutive failures, with
+// jitter, and kept between Initial and Max whatever the server's retry field
+// said. Without one: the reconnection time, as the spec says, but never less
+// than MinReconnectDelay. Either way never shorter than a Retry-After.
 func (s *Source) delay(retryAfter time.Duration) time.Duration {
 	d := s.reconnectionTime
-	if r := s.cfg.Retry; r != nil {
-		if s.failures > 1 {
-			grown := float64(d) * math.Pow(r.Factor, float64(s.failures-1))
-			d = time.Duration(min(grown, float64(max(r.Max, d))))
-		}
-		if r.Jitter > 0 {
-			rnd := r.Random
-			if rnd == nil {
-				rnd = rand.Float64
-			}
-			d -= time.Duration(float64(d) * r.Jitter * rnd())
-		}
+	r := s.cfg.Retry
+	if r == nil {
+		return max(d, MinReconnectDelay, retryAfter)
 	}
-	return max(d, retryAfter)
+	d = min(max(d, r.Initial), r.Max)
+	if s.failures > 1 {
+		grown := float64(d) * math.Pow(r.Factor, float64(s.failures-1))
+		d = time.Duration(min(grown, float64(r.Max)))
+	}
+	if r.Jitter > 0 {
+		rnd := r.Random
+		if rnd == nil {
+			rnd = rand.Float64
+		}
+		d -= time.Duration(float64(d) * r.Jitter * rnd())
+	}
+	return max(d, r.Initial, retryAfter)
+}
+
+// healthyAfter is how long a connection that carries events must stay open
+// to reset the count of failed attempts.
+func (s *Source) healthyAfter() time.Duration {
+	if r := s.cfg.Retry; r != nil {
+		return r.HealthyAfter
+	}
+	return DefaultHealthyAfter
 }
 
 // retryable reports whether a status reconnects instead of failing the

@@ -1,12 +1,14 @@
 package eventsource
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestServerRetrySetsReconnectionTime(t *testing.T) {
@@ -62,12 +64,100 @@ func TestBackoffGrowsCapsAndResets(t *testing.T) {
 		e.rec.expect(t, "error network CONNECTING", "retrying "+want+" #"+strconv.Itoa(i+1))
 		e.clk.Advance(10 * time.Second)
 	}
+	// A connection that carries an event but ends at once is failing too:
+	// the count goes on.
 	b := e.openSSE(t)
 	b.send("data: x\n\n")
 	e.rec.expect(t, `events message:"x"#`)
+	assert.Equal(t, 6, e.src.Stats().Failures)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 10s #7")
+	e.clk.Advance(10 * time.Second)
+	// One that carries events and stays open HealthyAfter was healthy.
+	b = e.openSSE(t)
+	e.clk.Advance(DefaultHealthyAfter)
+	b.send("data: y\n\n")
+	e.rec.expect(t, `events message:"y"#`)
 	assert.Equal(t, 0, e.src.Stats().Failures)
 	b.end()
-	e.rec.expect(t, "error end CONNECTING", "retrying 1s #7")
+	e.rec.expect(t, "error end CONNECTING", "retrying 1s #8")
+}
+
+// The server's retry field cannot defeat a Retry policy: "retry: 0" is
+// raised to the floor, a huge value lowered to the ceiling; and a stream
+// that connects, sends a little and closes reaches MaxAttempts.
+func TestRetryFieldBoundedByThePolicy(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Retry: &Retry{Initial: time.Second, Max: 30 * time.Second, MaxAttempts: 3}})
+	b := e.openSSE(t)
+	b.send("retry: 0\ndata: a\n\n")
+	e.rec.expect(t, `events message:"a"#`)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 1s #1")
+	e.clk.Advance(time.Second)
+	b = e.openSSE(t)
+	b.send("retry: 9999999999999\ndata: b\n\n")
+	e.rec.expect(t, `events message:"b"#`)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 30s #2")
+	e.clk.Advance(30 * time.Second)
+	b = e.openSSE(t)
+	b.send("data: c\n\n")
+	e.rec.expect(t, `events message:"c"#`)
+	b.end()
+	e.rec.expect(t, "error max-attempts CLOSED")
+	waitDone(t, e.src)
+}
+
+// Without a policy the spec's reconnection time holds, but never a tight
+// loop: "retry: 0" waits MinReconnectDelay.
+func TestNoTightLoopWithoutPolicy(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	b := e.openSSE(t)
+	b.send("retry: 0\ndata: a\n\n")
+	e.rec.expect(t, `events message:"a"#`)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 250ms #1")
+	e.clk.Advance(249 * time.Millisecond)
+	select {
+	case <-e.tr.reqs:
+		t.Fatal("reconnected before the floor")
+	case <-time.After(20 * time.Millisecond):
+	}
+	e.clk.Advance(time.Millisecond)
+	b = e.openSSE(t)
+	b.send("retry: 400\ndata: b\n\n")
+	e.rec.expect(t, `events message:"b"#`)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 400ms #2")
+}
+
+// A server that accepts the connection but never answers: with a policy,
+// the connect timeout fails the attempt and the source retries.
+func TestConnectTimeout(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Retry: &Retry{Initial: time.Second}})
+	e.tr.next(t) // never answered
+	e.clk.Advance(DefaultConnectTimeout)
+	e.rec.expect(t, "error timeout CONNECTING", "retrying 1s #1")
+	e.clk.Advance(time.Second)
+	b := e.openSSE(t)
+	e.clk.Advance(DefaultConnectTimeout) // an open stream is the watchdog's business, not this one's
+	b.send("data: x\n\n")
+	e.rec.expect(t, `events message:"x"#`)
+	// A header function that never returns is bounded too.
+	e2 := start(t, Config{ConnectTimeout: 5 * time.Second, HeaderFunc: func(ctx context.Context) (map[string]string, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}})
+	require.Eventually(t, func() bool { return e2.clk.pending() == 1 }, 5*time.Second, time.Millisecond)
+	e2.clk.Advance(5 * time.Second)
+	e2.rec.expect(t, "error timeout CONNECTING", "retrying 3s #1")
+	// Without a policy, no timeout: the spec's behaviour.
+	e3 := start(t, Config{})
+	e3.tr.next(t)
+	assert.Equal(t, 0, e3.clk.pending())
 }
 
 func TestJitter(t *testing.T) {

@@ -37,10 +37,24 @@ const (
 	DefaultPingParam = "ping_interval"
 	// DefaultPingEventType is the type of ping events.
 	DefaultPingEventType = "ping"
+	// MinReconnectDelay is the least wait before a reconnect without a Retry
+	// policy, whatever the server's retry field says: a server that sends
+	// "retry: 0" and closes must not get a tight loop. The spec lets a user
+	// agent wait longer than the reconnection time (#sse-processing-model).
+	MinReconnectDelay = 250 * time.Millisecond
+	// DefaultRetryInitial is a Retry policy's floor under the delay.
+	DefaultRetryInitial = time.Second
 	// DefaultRetryMax caps the backoff delay.
 	DefaultRetryMax = time.Minute
 	// DefaultRetryFactor grows the delay after each consecutive failure.
 	DefaultRetryFactor = 2.0
+	// DefaultHealthyAfter: a connection that carried an event and stayed
+	// open this long was healthy, and resets the count of failed attempts.
+	DefaultHealthyAfter = 30 * time.Second
+	// DefaultConnectTimeout bounds the connection phase (the headers
+	// function, the request, the response's headers) when a Ping or Retry
+	// policy is set.
+	DefaultConnectTimeout = 30 * time.Second
 	// DefaultImmediateAfter: a connection that lasted this long and then
 	// ended cleanly was a scheduled disconnect (an hourly token expiry), not
 	// a failure.
@@ -113,10 +127,16 @@ type Config struct {
 	// ReconnectionTime is the initial reconnection time; zero means
 	// DefaultReconnectionTime. A retry field from the server replaces it.
 	ReconnectionTime time.Duration
-	// MaxEventSize caps one event or NDJSON line in bytes; zero means
-	// DefaultMaxEventSize. An event over the cap closes the source with an
-	// error.
+	// MaxEventSize caps one event or NDJSON line in bytes, its event type
+	// and last event ID included; zero means DefaultMaxEventSize. An event
+	// over the cap closes the source with an error.
 	MaxEventSize int
+	// ConnectTimeout bounds the connection phase: from the start of an
+	// attempt (the header function included) to the response's headers. A
+	// timeout is a failed attempt. Zero means DefaultConnectTimeout when Ping
+	// or Retry is set, and none otherwise (the spec's behaviour); Off turns
+	// it off.
+	ConnectTimeout time.Duration
 
 	// Transport opens requests; nil means the net/http transport (not
 	// available when compiled for js/wasm, where it must be set).
@@ -149,12 +169,15 @@ type Ping struct {
 }
 
 // Retry is a reconnection policy: exponential backoff from the reconnection
-// time, reset once data arrives.
+// time, between a floor and a ceiling whatever the server's retry field
+// says, reset by a healthy connection.
 type Retry struct {
-	// Initial replaces the initial reconnection time; zero keeps
-	// Config.ReconnectionTime. A retry field from the server replaces it.
+	// Initial is the floor under every delay; zero means
+	// DefaultRetryInitial. When set, it is also the initial reconnection
+	// time (until the server's retry field replaces it).
 	Initial time.Duration
-	// Max caps the delay; zero means DefaultRetryMax.
+	// Max caps the delay; zero means DefaultRetryMax. (A Retry-After header
+	// on a retryable status is still honoured.)
 	Max time.Duration
 	// Factor multiplies the delay after each consecutive failure; zero means
 	// DefaultRetryFactor.
@@ -165,6 +188,11 @@ type Retry struct {
 	// MaxAttempts closes the source with an error after this many consecutive
 	// failed attempts; zero means no limit.
 	MaxAttempts int
+	// HealthyAfter: a connection that carried an event and stayed open this
+	// long was healthy and resets the count of failed attempts (and so the
+	// backoff); zero means DefaultHealthyAfter. A server that connects,
+	// sends a little and closes is failing, not healthy.
+	HealthyAfter time.Duration
 	// ImmediateAfter: a connection that was open at least this long and then
 	// ended cleanly (a service's scheduled disconnect) reconnects at once and
 	// does not count as a failure. Zero means DefaultImmediateAfter; Off
@@ -193,6 +221,8 @@ func (c Config) resolve() (Config, error) {
 		return bad("ReconnectionTime must not be negative")
 	case c.MaxEventSize < 0 || c.Dedupe < 0:
 		return bad("MaxEventSize and Dedupe must not be negative")
+	case c.ConnectTimeout < 0 && c.ConnectTimeout != Off:
+		return bad("ConnectTimeout must not be negative")
 	case c.Ping.Interval < 0 || c.Ping.Leeway < 0:
 		return bad("Ping durations must not be negative")
 	}
@@ -207,6 +237,9 @@ func (c Config) resolve() (Config, error) {
 	}
 	if c.IDPath == nil {
 		c.IDPath = DefaultIDPath
+	}
+	if c.ConnectTimeout == 0 && (c.Retry != nil || c.Ping.Interval > 0) {
+		c.ConnectTimeout = DefaultConnectTimeout
 	}
 	if c.LastEventIDParam == "" {
 		c.LastEventIDParam = DefaultLastEventIDParam
@@ -223,7 +256,7 @@ func (c Config) resolve() (Config, error) {
 	if c.Retry != nil {
 		r := *c.Retry // a copy: the caller's policy is not changed
 		switch {
-		case r.Initial < 0 || r.Max < 0 || (r.ImmediateAfter < 0 && r.ImmediateAfter != Off):
+		case r.Initial < 0 || r.Max < 0 || r.HealthyAfter < 0 || (r.ImmediateAfter < 0 && r.ImmediateAfter != Off):
 			return bad("Retry durations must not be negative")
 		case r.Factor != 0 && (r.Factor < 1 || math.IsInf(r.Factor, 0) || math.IsNaN(r.Factor)):
 			return bad("Retry.Factor must be at least 1")
@@ -234,9 +267,17 @@ func (c Config) resolve() (Config, error) {
 		}
 		if r.Initial > 0 {
 			c.ReconnectionTime = r.Initial
+		} else {
+			r.Initial = DefaultRetryInitial
 		}
 		if r.Max == 0 {
 			r.Max = DefaultRetryMax
+		}
+		if r.Max < r.Initial {
+			return bad("Retry.Max must not be less than Retry.Initial")
+		}
+		if r.HealthyAfter == 0 {
+			r.HealthyAfter = DefaultHealthyAfter
 		}
 		if r.Factor == 0 {
 			r.Factor = DefaultRetryFactor

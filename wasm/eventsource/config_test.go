@@ -33,7 +33,9 @@ func TestConfigDefaultsResolvedOnce(t *testing.T) {
 	t.Parallel()
 	c, err := Config{URL: "http://x/", Retry: &Retry{}}.resolve()
 	require.NoError(t, err)
-	assert.Equal(t, Retry{Max: DefaultRetryMax, Factor: DefaultRetryFactor, ImmediateAfter: DefaultImmediateAfter}, *c.Retry)
+	assert.Equal(t, Retry{Initial: DefaultRetryInitial, Max: DefaultRetryMax, Factor: DefaultRetryFactor,
+		ImmediateAfter: DefaultImmediateAfter, HealthyAfter: DefaultHealthyAfter}, *c.Retry)
+	assert.Equal(t, DefaultConnectTimeout, c.ConnectTimeout, "on with a policy")
 	assert.Equal(t, DefaultReconnectionTime, c.ReconnectionTime)
 	assert.Equal(t, DefaultMaxEventSize, c.MaxEventSize)
 	assert.Equal(t, Ping{Leeway: DefaultPingLeeway, Param: DefaultPingParam, EventType: DefaultPingEventType}, c.Ping)
@@ -45,6 +47,10 @@ func TestConfigDefaultsResolvedOnce(t *testing.T) {
 	c, err = Config{URL: "http://x/"}.resolve()
 	require.NoError(t, err)
 	assert.Nil(t, c.Retry, "no policy: the spec's reconnection")
+	assert.Equal(t, time.Duration(0), c.ConnectTimeout, "no timeout: the spec's behaviour")
+	c, err = Config{URL: "http://x/", Ping: Ping{Interval: time.Second}, ConnectTimeout: Off}.resolve()
+	require.NoError(t, err)
+	assert.Equal(t, Off, c.ConnectTimeout)
 	// The caller's policy is not changed.
 	r := &Retry{}
 	_, err = Config{URL: "http://x/", Retry: r}.resolve()

@@ -30,8 +30,10 @@ func (s *Source) flush() *outcome {
 	o := &s.out
 	n := o.queued
 	if n > 0 {
-		s.failures = 0 // data arrived: the connection is healthy
+		s.conn.carried = true
+		s.checkHealthy()
 	}
+	failures := s.failures
 	s.update(func(st *Stats) {
 		st.Bytes += o.bytes
 		if !o.activity.IsZero() {
@@ -40,9 +42,7 @@ func (s *Source) flush() *outcome {
 		st.Events += int64(n - o.pings)
 		st.Pings += int64(o.pings)
 		st.Dropped += o.dropped
-		if n > 0 {
-			st.Failures = 0
-		}
+		st.Failures = failures
 	})
 	o.bytes, o.activity, o.dropped = 0, time.Time{}, 0
 	if n == 0 {

@@ -75,6 +75,15 @@ var options = map[string]setter{
 		c.MaxEventSize, err = v.Int()
 		return err
 	},
+	// In JavaScript 0 turns the connect timeout off.
+	"connectTimeout": func(c *eventsource.Config, v safejs.Value) error {
+		ms, err := v.Float()
+		c.ConnectTimeout = time.Duration(ms * float64(time.Millisecond))
+		if ms == 0 {
+			c.ConnectTimeout = eventsource.Off
+		}
+		return err
+	},
 	"ping":          group,
 	"ping.interval": duration(func(c *eventsource.Config) *time.Duration { return &c.Ping.Interval }),
 	"ping.leeway":   duration(func(c *eventsource.Config) *time.Duration { return &c.Ping.Leeway }),
@@ -89,11 +98,12 @@ var options = map[string]setter{
 	},
 	"ping.dispatch": func(c *eventsource.Config, v safejs.Value) (err error) { c.Ping.Dispatch, err = v.Bool(); return err },
 	// A retry member, even {}, asks for a retry policy.
-	"retry":         func(c *eventsource.Config, _ safejs.Value) error { c.Retry = &eventsource.Retry{}; return nil },
-	"retry.initial": duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.Initial }),
-	"retry.max":     duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.Max }),
-	"retry.factor":  func(c *eventsource.Config, v safejs.Value) (err error) { c.Retry.Factor, err = v.Float(); return err },
-	"retry.jitter":  func(c *eventsource.Config, v safejs.Value) (err error) { c.Retry.Jitter, err = v.Float(); return err },
+	"retry":              func(c *eventsource.Config, _ safejs.Value) error { c.Retry = &eventsource.Retry{}; return nil },
+	"retry.initial":      duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.Initial }),
+	"retry.max":          duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.Max }),
+	"retry.factor":       func(c *eventsource.Config, v safejs.Value) (err error) { c.Retry.Factor, err = v.Float(); return err },
+	"retry.jitter":       func(c *eventsource.Config, v safejs.Value) (err error) { c.Retry.Jitter, err = v.Float(); return err },
+	"retry.healthyAfter": duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.HealthyAfter }),
 	"retry.maxAttempts": func(c *eventsource.Config, v safejs.Value) (err error) {
 		c.Retry.MaxAttempts, err = v.Int()
 		return err
