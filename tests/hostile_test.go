@@ -3,6 +3,8 @@
 package tests
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"net/http"
 	"strings"
@@ -71,4 +73,83 @@ func TestLongIDOverTheCap(t *testing.T) {
   setTimeout(() => resolve(r), 20000);
 })`)
 	assert.Equal(t, []any{"before", "error too-large rs=2", "sibling sibling"}, got["log"])
+}
+
+// gzipStream serves body gzip-compressed as an event stream, then holds.
+func gzipStream(body []byte) http.HandlerFunc {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	wire := buf.Bytes()
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(200)
+		w.Write(wire)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}
+}
+
+// A flood that arrives at once (a gzip bomb of line ends; a backlog of tiny
+// events) is read as queued data, whose reads resolve as microtasks: the
+// engine must still let the page's event loop run while it works through
+// it. A timer ticking every few milliseconds must run during the flood.
+func TestFloodDoesNotBlockThePage(t *testing.T) {
+	s := newServer(t)
+	blank := append(bytes.Repeat([]byte{'\n'}, 64<<20), "event: done\ndata: .\n\n"...)
+	s.mux.HandleFunc("/blank", gzipStream(blank))
+	var events bytes.Buffer
+	for i := 0; i < 100000; i++ {
+		events.WriteString("data: x\n\n")
+	}
+	events.WriteString("event: done\ndata: .\n\n")
+	s.mux.HandleFunc("/tiny", gzipStream(events.Bytes()))
+	tb := openHarness(t, s)
+	for _, path := range []string{"/blank", "/tiny"} {
+		got := eval[map[string]float64](tb, fmt.Sprintf(`new Promise((resolve) => {
+  let ticks = 0, messages = 0, flooding = false, last = 0, maxGap = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (flooding) { ticks++; maxGap = Math.max(maxGap, now - last); }
+    last = now;
+  }, 2);
+  const es = new sseshim.EventSource(%q);
+  es.onopen = () => { flooding = true; last = performance.now(); };
+  es.onmessage = () => messages++;
+  es.addEventListener('done', () => { clearInterval(timer); es.close(); resolve({ ticks, messages, maxGap }); });
+})`, path))
+		t.Logf("%s: %v", path, got)
+		assert.GreaterOrEqual(t, got["ticks"], float64(3), "%s: the page's timers ran during the flood", path)
+		if path == "/tiny" {
+			assert.Equal(t, float64(100000), got["messages"])
+		}
+	}
+}
+
+// A giant event must not stay in memory once it was delivered and the
+// source closed: the JavaScript heap returns to where it was. (Wasm memory
+// cannot shrink; the engine's buffers are freed for Go to reuse.)
+func TestGiantEventFreedAfterClose(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/giant", holdStream("data: "+strings.Repeat("g", 12<<20)+"\n\n"))
+	s.mux.HandleFunc("/small", holdStream("data: s\n\n"))
+	tb := openHarness(t, s)
+	got := eval[map[string]float64](tb, `(async () => {
+  const heap = async () => { for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 50)); } return performance.memory.usedJSHeapSize; };
+  const receive = (url) => new Promise((resolve) => {
+    const es = new sseshim.EventSource(url);
+    es.onmessage = (e) => { const n = e.data.length; es.close(); resolve(n); };
+  });
+  await receive('/small');
+  const before = await heap();
+  const n = await receive('/giant');
+  await receive('/small'); // the engine's next batch replaces the giant one
+  const after = await heap();
+  return { n, growth: after - before, wasm: __sseshimInstance.exports.mem.buffer.byteLength };
+})()`)
+	t.Logf("%v", got)
+	assert.Equal(t, float64(12<<20), got["n"])
+	assert.Less(t, got["growth"], float64(2<<20), "JS heap growth after close")
 }

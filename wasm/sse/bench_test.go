@@ -1,6 +1,7 @@
 package sse
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -65,6 +66,20 @@ func BenchmarkLineDecoder1KiB(b *testing.B) {
 	var d LineDecoder
 	for b.Loop() {
 		if err := d.Decode(stream, func([]byte) {}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeBlankLines: a flood of line ends (a gzip bomb of "\n"
+// compresses a thousandfold) must cost little per byte.
+func BenchmarkDecodeBlankLines(b *testing.B) {
+	chunk := bytes.Repeat([]byte{'\n'}, 64<<10)
+	chunk[1000] = '\r'
+	b.SetBytes(int64(len(chunk)))
+	var d Decoder
+	for i := 0; i < b.N; i++ {
+		if err := d.Decode(chunk, func(Event) {}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,6 +10,7 @@ package sse
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math"
 	"strconv"
@@ -191,6 +192,14 @@ func (d *Decoder) lines(p []byte, emit func(Event)) error {
 				continue
 			}
 		}
+		if len(d.line) == 0 && !d.inComment && (p[0] == '\n' || p[0] == '\r') && d.idle() {
+			// A blank line with nothing buffered dispatches nothing, and
+			// neither does a run of them: skip the run at once instead of
+			// line by line (a flood of line ends is cheap).
+			p = p[blankRun(p):]
+			d.skipLF = false // an LF that follows would only be one more blank line
+			continue
+		}
 		i := lineEnd(p)
 		if d.inComment {
 			if i < 0 {
@@ -241,6 +250,26 @@ func (d *Decoder) lines(p []byte, emit func(Event)) error {
 		d.line = nil
 	}
 	return nil
+}
+
+// idle reports whether a blank line now would do nothing: no data, no event
+// type, no id waiting to be committed (#dispatchMessage).
+func (d *Decoder) idle() bool {
+	return len(d.data) == 0 && len(d.eventType) == 0 && !d.idDirty
+}
+
+// blankRun returns the length of the run of CR and LF bytes that p starts
+// with, eight bytes at a time through runs of LF.
+func blankRun(p []byte) int {
+	const lfs = 0x0a0a0a0a0a0a0a0a
+	i := 0
+	for i+8 <= len(p) && binary.LittleEndian.Uint64(p[i:]) == lfs {
+		i += 8
+	}
+	for i < len(p) && (p[i] == '\n' || p[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // lineEnd returns the index of the first CR or LF in p, or -1. Two passes

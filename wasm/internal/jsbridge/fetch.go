@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -126,19 +127,51 @@ type fetchBody struct {
 
 	pending safejs.Value // the chunk being copied in pieces, or undefined
 	off, n  int
+
+	busySince time.Time // when the engine last let the page's event loop run
 }
+
+// yieldAfter bounds how long the engine works through data that is already
+// queued before it lets the page's event loop run. A read of queued data
+// resolves as a microtask, so without a yield a flood (a gzip bomb of line
+// ends, a backlog after a stall) would block the page until it is through.
+const yieldAfter = 20 * time.Millisecond
 
 func (b *fetchBody) Next() ([]byte, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	if b.pending.IsUndefined() {
-		if err := b.read(); err != nil {
+	if now := time.Now(); b.busySince.IsZero() {
+		b.busySince = now
+	} else if now.Sub(b.busySince) >= yieldAfter {
+		if err := b.yield(); err != nil {
 			b.err = err
 			return nil, err
 		}
 	}
+	if b.pending.IsUndefined() {
+		start := time.Now()
+		if err := b.read(); err != nil {
+			b.err = err
+			return nil, err
+		}
+		if end := time.Now(); end.Sub(start) >= time.Millisecond {
+			b.busySince = end // a real wait: the event loop ran meanwhile
+		}
+	}
 	return b.piece()
+}
+
+// yield lets the page's event loop run one task: a setTimeout callback
+// (the awaiter's resolve function) ends the wait, which is at most one turn
+// of the event loop, so it is not cut short when the source closes.
+func (b *fetchBody) yield() error {
+	if _, err := jsSetTimeout.Invoke(b.a.onResolve, 0); err != nil {
+		return err
+	}
+	<-b.a.ch
+	b.busySince = time.Now()
+	return nil
 }
 
 // read waits for the next chunk from the reader.

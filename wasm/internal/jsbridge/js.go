@@ -23,6 +23,7 @@ var (
 	jsObject          safejs.Value
 	jsUint8Array      safejs.Value
 	jsURL             safejs.Value
+	jsSetTimeout      safejs.Value
 )
 
 // Init resolves the JavaScript globals the bridge needs.
@@ -33,7 +34,7 @@ func Init() error {
 		dst  *safejs.Value
 	}{
 		{"fetch", &jsFetch}, {"Headers", &jsHeaders}, {"AbortController", &jsAbortController},
-		{"Object", &jsObject}, {"Uint8Array", &jsUint8Array}, {"URL", &jsURL},
+		{"Object", &jsObject}, {"Uint8Array", &jsUint8Array}, {"URL", &jsURL}, {"setTimeout", &jsSetTimeout},
 	} {
 		v, err := g.Get(x.name)
 		if err != nil {

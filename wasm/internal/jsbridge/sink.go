@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"time"
 	"unsafe"
@@ -135,11 +136,19 @@ func (s *Sink) FlushEvents() {
 		call(s.onEvents, s.array, len(b))
 	}
 	s.buf = b[:0]
+	big := false
 	if cap(s.buf) > 1<<20 {
-		s.buf = nil // do not pin a buffer grown by one giant chunk
+		s.buf, big = nil, true // do not pin a buffer grown by one giant chunk
 	}
 	if s.arrayCap > 1<<20 {
-		s.array, s.arrayCap = safejs.Undefined(), 0
+		s.array, s.arrayCap, big = safejs.Undefined(), 0, true
+	}
+	if big {
+		// A JavaScript object referenced from Go is released only when Go's
+		// collector finalizes its js.Value; the engine allocates so little
+		// that this could take a long time, keeping the giant batch in the
+		// JavaScript heap. Collect now: the Go heap is small, so it is cheap.
+		runtime.GC()
 	}
 }
 
