@@ -19,6 +19,7 @@ function createSseshim(loadEngine) {
     .then(
       (api) => {
         engine = api;
+        if (api.exited) api.exited.then(engineDied);
         for (const w of waiting.values()) w.start();
         waiting.clear();
       },
@@ -30,6 +31,28 @@ function createSseshim(loadEngine) {
       },
     );
   ready.catch(() => {}); // reported through each source's error event
+
+  // engineDied fails every source for good when the Go program stops (a
+  // fatal error, an exception from inside it): error with kind engine and
+  // readyState CLOSED. Later sources fail the same way; close() stays safe.
+  let engineDeath = null;
+  function engineDied(err) {
+    if (engineDeath) return;
+    engineDeath = err instanceof Error ? err : new Error('sseshim: the engine stopped: ' + String(err));
+    engine = null;
+    for (const fail of [...live.values()]) fail('engine', engineDeath.message);
+  }
+
+  // callEngine calls into Go; an exception there means the engine is gone.
+  function callEngine(name, ...args) {
+    if (!engine) return undefined;
+    try {
+      return engine[name](...args);
+    } catch (err) {
+      engineDied(new Error('sseshim: the engine stopped: ' + (err && err.message ? err.message : String(err))));
+      return undefined;
+    }
+  }
 
   // ---- options ------------------------------------------------------------
 
@@ -287,7 +310,8 @@ function createSseshim(loadEngine) {
 
   // ---- the user agent's aborts ---------------------------------------------
 
-  // The sources that are neither closed nor failed, each with how to fail it.
+  // The sources that are neither closed nor failed, each with how to fail
+  // it: fail(kind, message).
   const live = new Map();
 
   // window.stop() aborts every fetch of the document, and the spec fails an
@@ -302,7 +326,7 @@ function createSseshim(loadEngine) {
     const nativeStop = window.stop;
     window.stop = function stop(...args) {
       const r = nativeStop.apply(this, args);
-      for (const abort of [...live.values()]) abort();
+      for (const fail of [...live.values()]) fail('network', 'the user agent aborted the request (window.stop())');
       return r;
     };
   }
@@ -341,8 +365,9 @@ function createSseshim(loadEngine) {
         error: (readyState, kind, status, code, message) => this.#onError(readyState, kind, status, code, message),
         retrying: (delay, attempt) => this.#onRetrying(delay, attempt),
       };
-      live.set(this, () => this.#abortedByUserAgent());
-      if (engine) this.#start();
+      live.set(this, (kind, message) => this.#fail(kind, message));
+      if (engineDeath) this.#fail('engine', engineDeath.message);
+      else if (engine) this.#start();
       else if (loadFailure) this.#engineFailed(loadFailure);
       else waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
     }
@@ -354,7 +379,7 @@ function createSseshim(loadEngine) {
     // Diagnostics from the engine: events, bytes, reconnects, lastActivity,
     // nextRetry, failures, dropped, lastError.
     get stats() {
-      const s = engine && this.#handle ? engine.stats(this.#handle) : null;
+      const s = this.#handle ? callEngine('stats', this.#handle) : null;
       if (s) this.#lastStats = s;
       return Object.assign({ events: 0, pings: 0, bytes: 0, reconnects: 0, failures: 0, dropped: 0,
         lastActivity: 0, nextRetry: 0, lastError: '' }, this.#lastStats, { readyState: this.#readyState });
@@ -372,22 +397,23 @@ function createSseshim(loadEngine) {
       this.#readyState = CLOSED;
       waiting.delete(this);
       if (this.#handle && engine) {
-        this.#lastStats = engine.stats(this.#handle) || this.#lastStats;
-        engine.close(this.#handle);
+        this.#lastStats = callEngine('stats', this.#handle) || this.#lastStats;
+        callEngine('close', this.#handle);
       }
     }
 
-    // #abortedByUserAgent fails the connection: window.stop() aborted it.
-    #abortedByUserAgent() {
+    // #fail fails the connection from the page's side: window.stop()
+    // aborted it, or the engine stopped.
+    #fail(kind, message) {
       this.#stopEngine();
-      this.#failSoon('network', 'the user agent aborted the request (window.stop())');
+      this.#failSoon(kind, message);
     }
 
     #start() {
       if (this.#readyState === CLOSED) return;
-      const h = engine.open(this.#url, this.#engineOptions, this.#callbacks);
+      const h = callEngine('open', this.#url, this.#engineOptions, this.#callbacks);
       if (typeof h === 'number') this.#handle = h;
-      else this.#failSoon('config', String(h));
+      else if (this.#readyState !== CLOSED) this.#failSoon('config', String(h));
     }
 
     #engineFailed(err) {

@@ -68,8 +68,18 @@ function loadGoEngine(wasmURL, prefetched) {
   if (g.__sseshimLoading) return g.__sseshimLoading;
   g.__sseshimLoading = new Promise((resolve, reject) => {
     const mark = (name) => { if (g.performance && performance.mark) performance.mark(name); };
-    g.__sseshimReady = () => { mark('sseshim:ready'); resolve(g.__sseshimGo); };
     const go = new g.Go();
+    // exited settles when the Go program stops, whatever the reason (a
+    // fatal error such as running out of memory exits with code 2).
+    let exitCode = 0;
+    const goExit = go.exit;
+    go.exit = (code) => { exitCode = code; goExit.call(go, code); };
+    let exited;
+    g.__sseshimReady = () => {
+      mark('sseshim:ready');
+      g.__sseshimGo.exited = exited;
+      resolve(g.__sseshimGo);
+    };
     const response = prefetched || fetchEngine(wasmURL);
     const instantiate = response.then((r) => (WebAssembly.instantiateStreaming
       ? WebAssembly.instantiateStreaming(r, go.importObject).catch(async () => {
@@ -81,7 +91,12 @@ function loadGoEngine(wasmURL, prefetched) {
     instantiate.then((res) => {
       mark('sseshim:instantiated');
       g.__sseshimInstance = res.instance; // for diagnostics: its memory
-      go.run(res.instance).then(() => reject(new Error('sseshim: the engine exited')));
+      g.__sseshimRuntime = go; // for diagnostics: whether it has exited
+      exited = go.run(res.instance).then(() => {
+        const err = new Error(`sseshim: the engine stopped (exit code ${exitCode}); reload the page`);
+        reject(err); // if it stopped before it was ready
+        return err;
+      });
     }, reject);
   });
   return g.__sseshimLoading;

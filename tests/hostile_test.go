@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Streams from a hostile or broken server must not crash the engine or
@@ -152,4 +153,47 @@ func TestGiantEventFreedAfterClose(t *testing.T) {
 	t.Logf("%v", got)
 	assert.Equal(t, float64(12<<20), got["n"])
 	assert.Less(t, got["growth"], float64(2<<20), "JS heap growth after close")
+}
+
+// When the engine stops for any reason, every source is told: error with
+// kind engine and readyState CLOSED; close() stays safe, and a new source
+// fails with the same clear error instead of throwing from deep inside.
+// The Go program's exit is simulated as wasm_exec.js records a real one
+// (exited set, the run promise resolved): a fatal error such as running out
+// of memory ends the same way.
+func TestEngineDeathFailsEverySource(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/x", holdStream("data: a\n\n"))
+	for _, how := range []string{"exit", "exception"} {
+		t.Run(how, func(t *testing.T) {
+			tb := openHarness(t, s)
+			tb.expectConsole("Go program has already exited")
+			got := eval[map[string]any](tb, fmt.Sprintf(`(async () => {
+  const log = [];
+  const watch = (name, es) => { es.onerror = (e) => log.push(name + ' ' + e.kind + ' rs=' + es.readyState + ' ' + e.message); };
+  const open = new sseshim.EventSource('/x');
+  watch('open', open);
+  await new Promise((r) => { open.onmessage = r; });
+  const pending = new sseshim.EventSource('/x', { headers: () => new Promise(() => {}) });
+  watch('pending', pending);
+  await new Promise((r) => setTimeout(r, 50));
+  const rt = __sseshimRuntime;
+  rt.exited = true;
+  if (%q === 'exit') rt._resolveExitPromise(); else void open.stats; // the next call into Go throws
+  await new Promise((r) => setTimeout(r, 50));
+  const later = new sseshim.EventSource('/x');
+  watch('later', later);
+  await new Promise((r) => setTimeout(r, 50));
+  open.close(); pending.close(); later.close();
+  return { log, states: [open.readyState, pending.readyState, later.readyState].join(), stats: typeof open.stats.events };
+})()`, how))
+			log := got["log"].([]any)
+			require.Len(t, log, 3, "%v", log)
+			for i, name := range []string{"open", "pending", "later"} {
+				assert.Regexp(t, "^"+name+` engine rs=2 sseshim: the engine stopped`, log[i])
+			}
+			assert.Equal(t, "2,2,2", got["states"])
+			assert.Equal(t, "number", got["stats"], "stats stay readable")
+		})
+	}
 }
