@@ -93,6 +93,9 @@ vet:
 	@# safejs's jsguard: every JavaScript touch goes through safejs, so that
 	@# a JavaScript exception is a Go error, never a panic.
 	GOOS=js GOARCH=wasm $(GO) vet -vettool="$$($(GO) tool -n jsguard)" ./wasm/...
+	@# jsguard sees calls on plain variables only: no package may import
+	@# syscall/js at all, so that safejs is the one way in.
+	@if grep -rln --include='*.go' '"syscall/js"' wasm; then echo "syscall/js imported above: use safejs"; exit 1; fi
 
 clean:
 	rm -rf $(DIST)

@@ -71,8 +71,12 @@ function createSseshim(loadEngine) {
     }
     return v;
   }
-  const ms = (v, p) => num(v, p);
-  const count = (v, p) => num(v, p, { int: true });
+  // Bounds: a duration fits a setTimeout (about 24.8 days), a count fits
+  // what the engine can hold.
+  const MAX_MS = 2147483647;
+  const ms = (v, p) => num(v, p, { max: MAX_MS });
+  const positiveMS = (v, p) => num(v, p, { min: 1, max: MAX_MS });
+  const count = (v, p) => num(v, p, { int: true, max: MAX_MS });
 
   function bool(v, path) {
     if (typeof v !== 'boolean') fail(path, 'must be a boolean');
@@ -84,18 +88,39 @@ function createSseshim(loadEngine) {
     return v;
   }
 
+  // name is a query parameter name, or false for none.
+  function name(v, path) {
+    if (v === false) return v;
+    if (typeof v !== 'string' || v === '' || v === '-') fail(path, 'must be a parameter name or false');
+    return v;
+  }
+
   function strArray(v, path) {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail(path, 'must be an array of strings');
     return v.slice();
   }
 
-  function headers(h, path) {
-    if (typeof h === 'function') return h;
-    if (typeof h !== 'object' || h === null) fail(path, 'must be an object or a function returning one');
+  function plainHeaders(h, path) {
+    if (typeof h !== 'object' || h === null) fail(path, 'must be an object, a Headers or a function returning one');
     const out = {};
     const entries = typeof Headers !== 'undefined' && h instanceof Headers ? [...h.entries()] : Object.entries(h);
     for (const [k, v] of entries) out[k] = str(v, `${path}.${k}`);
     return out;
+  }
+
+  // headers: an object or Headers, sent as a plain object; or a function,
+  // wrapped so that the engine always gets a promise of a plain object (or
+  // of nothing): a Headers it returns is read here, and an exception it
+  // throws becomes a rejection, which keeps its name.
+  function headers(h, path) {
+    if (typeof h !== 'function') return plainHeaders(h, path);
+    return () => {
+      try {
+        return Promise.resolve(h()).then((v) => (v === undefined || v === null ? v : plainHeaders(v, 'headers()')));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
   }
 
   // A group is an option whose members are options: checked member by
@@ -133,20 +158,20 @@ function createSseshim(loadEngine) {
     headers,
     format: (v, p) => (FORMATS.includes(v) ? v : fail(p, `must be one of ${FORMATS.join(', ')}`)),
     json: bool,
-    ping: group({ interval: ms, leeway: ms, param: str, eventType: str, requireEvent: bool, dispatch: bool }),
+    ping: group({ interval: positiveMS, leeway: ms, param: name, eventType: str, requireEvent: bool, dispatch: bool }),
     retry: group({
-      initial: ms, max: ms, factor: (v, p) => num(v, p, { min: 1 }), jitter: (v, p) => num(v, p, { max: 1 }),
-      maxAttempts: count, immediateAfter: ms, healthyAfter: ms,
+      initial: positiveMS, max: positiveMS, factor: (v, p) => num(v, p, { min: 1, max: 1000 }),
+      jitter: (v, p) => num(v, p, { max: 1 }), maxAttempts: count, immediateAfter: ms, healthyAfter: ms,
     }),
     connectTimeout: ms,
     retryStatuses: (v, p) => {
       if (!Array.isArray(v)) fail(p, 'must be an array of HTTP statuses');
       return v.map((s, i) => num(s, `${p}[${i}]`, { min: 100, max: 599, int: true }));
     },
-    dedupe: (v, p) => (typeof v === 'boolean' ? (v ? 1000 : 0) : count(v, p)),
+    dedupe: (v, p) => (typeof v === 'boolean' ? v : num(v, p, { int: true, max: 1 << 20 })),
     lastEventId: str,
-    lastEventIdParam: (v, p) => (v === false ? false : str(v, p)),
-    maxEventSize: (v, p) => num(v, p, { min: 1, int: true }),
+    lastEventIdParam: name,
+    maxEventSize: (v, p) => num(v, p, { min: 1, max: 1 << 30, int: true }),
     eventTypePath: strArray,
     idPath: strArray,
   };
@@ -160,7 +185,9 @@ function createSseshim(loadEngine) {
     // A number for ping is its interval.
     if (typeof init.ping === 'number') init = { ...init, ping: { interval: init.ping } };
     const engine = checkFields(init, OPTIONS, '');
-    if (engine.ping && !(engine.ping.interval > 0)) fail('ping.interval', 'must be a positive number of milliseconds');
+    if (engine.ping && engine.ping.interval === undefined) fail('ping.interval', 'must be set');
+    if (engine.retry && engine.retry.initial !== undefined && engine.retry.max !== undefined &&
+        engine.retry.max < engine.retry.initial) fail('retry.max', 'must not be less than retry.initial');
     if (engine.withCredentials === false) delete engine.withCredentials; // the default: nothing to send
     const json = engine.json === true;
     for (const k of SHIM_ONLY) delete engine[k];
@@ -170,9 +197,10 @@ function createSseshim(loadEngine) {
   // validURL parses url as the EventSource constructor does
   // (#dom-eventsource): failure throws a SyntaxError. new URL() alone is not
   // enough: Chromium percent-encodes what the URL Standard refuses in a host
-  // ("http://this is invalid/" becomes "this%20is%20invalid"), and a valid
-  // host of a special scheme never keeps a "%" or a forbidden domain code
-  // point (#forbidden-domain-code-point).
+  // ("http://this is invalid/" becomes "this%20is%20invalid"): the host is
+  // percent-decoded as the URL Standard's host parser does, and a valid host
+  // of a special scheme then holds no forbidden domain code point
+  // (#forbidden-domain-code-point), "%" included.
   const SPECIAL = ['http:', 'https:', 'ws:', 'wss:', 'ftp:'];
   const FORBIDDEN_HOST = /[\x00-\x20#%/:<>?@[\\\]^|\x7f]/;
   function validURL(url, base) {
@@ -182,7 +210,12 @@ function createSseshim(loadEngine) {
     } catch {
       parsed = null;
     }
-    const host = parsed && parsed.hostname;
+    let host = parsed ? parsed.hostname : '';
+    try {
+      host = decodeURIComponent(host); // what the URL Standard's host parser sees
+    } catch {
+      // an invalid escape keeps its "%", which is forbidden
+    }
     if (!parsed || (SPECIAL.includes(parsed.protocol) && !host.startsWith('[') && FORBIDDEN_HOST.test(host))) {
       throw new DOMException(`Failed to construct 'EventSource': The URL '${url}' is invalid.`, 'SyntaxError');
     }
@@ -313,6 +346,8 @@ function createSseshim(loadEngine) {
   // The sources that are neither closed nor failed, each with how to fail
   // it: fail(kind, message).
   const live = new Map();
+  // The method window.stop() calls on each live source (a symbol: not API).
+  const abortedByUserAgent = Symbol('abortedByUserAgent');
 
   // window.stop() aborts every fetch of the document, and the spec fails an
   // EventSource's connection when its fetch is aborted ("if res is an
@@ -326,7 +361,7 @@ function createSseshim(loadEngine) {
     const nativeStop = window.stop;
     window.stop = function stop(...args) {
       const r = nativeStop.apply(this, args);
-      for (const fail of [...live.values()]) fail('network', 'the user agent aborted the request (window.stop())');
+      for (const source of [...live.keys()]) source[abortedByUserAgent]();
       return r;
     };
   }
@@ -345,6 +380,8 @@ function createSseshim(loadEngine) {
     #origin = '';
     #callbacks;
     #lastEventId = '';
+    #failing = false; // failed by window.stop(): nothing more from the engine
+    #retryingUntil = 0; // waiting to reconnect until then: no fetch in flight
     #lastStats = null;
     #closedByPage = false;
 
@@ -367,7 +404,10 @@ function createSseshim(loadEngine) {
       };
       live.set(this, (kind, message) => this.#fail(kind, message));
       if (engineDeath) this.#fail('engine', engineDeath.message);
-      else if (engine) this.#start();
+      // Start in a microtask: the engine may fail the first attempt during
+      // the call (a headers function that throws), and listeners added
+      // right after the constructor must hear of it.
+      else if (engine) queueMicrotask(() => this.#start());
       else if (loadFailure) this.#engineFailed(loadFailure);
       else waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
     }
@@ -402,15 +442,31 @@ function createSseshim(loadEngine) {
       }
     }
 
-    // #fail fails the connection from the page's side: window.stop()
-    // aborted it, or the engine stopped.
+    // #fail fails the connection from the page's side: the engine stopped.
     #fail(kind, message) {
       this.#stopEngine();
       this.#failSoon(kind, message);
     }
 
+    // window.stop() aborted the fetch in flight, if there is one (or the
+    // engine's own download, while the source waits for it): fail the
+    // connection (#fail-the-connection: a task that sets readyState to
+    // CLOSED and fires error; until then readyState stays as it is).
+    [abortedByUserAgent]() {
+      if (this.#handle && this.#retryingUntil > performance.now()) return; // no fetch to abort
+      live.delete(this);
+      waiting.delete(this);
+      this.#failing = true;
+      if (this.#handle && engine) callEngine('close', this.#handle);
+      setTimeout(() => {
+        if (this.#closedByPage || this.#readyState === CLOSED) return;
+        this.#readyState = CLOSED;
+        this.dispatchEvent(new SseshimErrorEvent('error', { kind: 'network', message: 'the user agent aborted the request (window.stop())' }));
+      }, 0);
+    }
+
     #start() {
-      if (this.#readyState === CLOSED) return;
+      if (this.#readyState === CLOSED || this.#failing) return;
       const h = callEngine('open', this.#url, this.#engineOptions, this.#callbacks);
       if (typeof h === 'number') this.#handle = h;
       else if (this.#readyState !== CLOSED) this.#failSoon('config', String(h));
@@ -433,7 +489,7 @@ function createSseshim(loadEngine) {
     // Calls from the engine. After close() nothing more is dispatched.
 
     #onOpen(url) {
-      if (this.#readyState === CLOSED) return;
+      if (this.#readyState === CLOSED || this.#failing) return;
       this.#readyState = OPEN;
       try {
         this.#origin = new URL(url || this.#url).origin;
@@ -446,14 +502,14 @@ function createSseshim(loadEngine) {
     // #onEvents reads one chunk's records (wasm/internal/jsbridge/sink.go):
     // "m\rtype\rdata\r" a message, "i\rid\r" a new last event ID, "p\r" a ping.
     #onEvents(bytes, length) {
-      if (this.#readyState === CLOSED) return;
+      if (this.#readyState === CLOSED || this.#failing) return;
       // The WHATWG UTF-8 decoder replaces invalid sequences
       // (#parsing-an-event-stream).
       const f = utf8.decode(bytes.subarray(0, length)).split('\r');
       const origin = this.#origin;
       const json = this.#json;
       const end = f.length - 1; // the text ends with a CR
-      for (let i = 0; i < end && this.#readyState !== CLOSED;) { // close() from a listener stops it
+      for (let i = 0; i < end && this.#readyState !== CLOSED && !this.#failing;) { // close() from a listener stops it
         const flag = f[i];
         if (flag === 'm') {
           const ev = newMessageEvent(f[i + 1], f[i + 2], origin, this.#lastEventId);
@@ -471,14 +527,15 @@ function createSseshim(loadEngine) {
     }
 
     #onError(readyState, kind, status, code, message) {
-      if (this.#readyState === CLOSED) return;
+      if (this.#readyState === CLOSED || this.#failing) return;
       this.#readyState = readyState;
       if (readyState === CLOSED) live.delete(this);
       this.dispatchEvent(new SseshimErrorEvent('error', { kind, status, code, message }));
     }
 
     #onRetrying(delay, attempt) {
-      if (this.#readyState === CLOSED) return;
+      if (this.#readyState === CLOSED || this.#failing) return;
+      this.#retryingUntil = performance.now() + delay;
       this.dispatchEvent(new RetryingEvent('retrying', { delay, attempt }));
     }
   }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -149,4 +150,114 @@ func TestEnvelopePingsOverSSEInTheBrowser(t *testing.T) {
 	assert.Equal(t, "ping,message touch,ping", got["log"])
 	assert.Equal(t, float64(2), got["pings"])
 	assert.Equal(t, float64(2), got["events"], "the touch event and done")
+}
+
+// Option values as the shim sends them mean what the README says once the
+// engine has them: seen from the server and from the events.
+func TestOptionValuesReachTheEngine(t *testing.T) {
+	s := newServer(t)
+	var mu sync.Mutex
+	seen := map[string]*http.Request{}
+	s.mux.HandleFunc("/o/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path] = r
+		mu.Unlock()
+		holdStream("id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 1\ndata: dup\n\nid: 3\nevent: done\ndata: .\n\n")(w, r)
+	})
+	tb := openHarness(t, s)
+	got := eval[map[string]string](tb, `(async () => {
+  const run = (path, init) => new Promise((resolve) => {
+    const log = [];
+    const es = new sseshim.EventSource(path, init);
+    es.onmessage = (e) => log.push(e.data);
+    es.addEventListener('done', () => { es.close(); resolve(log.join()); });
+    es.onerror = (e) => { es.close(); resolve('error ' + e.kind + ' ' + e.message); };
+  });
+  return {
+    pingNumber: await run('/o/ping', { ping: 10000 }),
+    pingNoParam: await run('/o/noparam', { ping: { interval: 10000, param: false, leeway: 0 } }),
+    dedupeTrue: await run('/o/dedupe', { dedupe: true }),
+    dedupeFalse: await run('/o/nodedupe', { dedupe: false }),
+    headersFn: await run('/o/headers', { headers: () => new Headers({ 'X-Token': 't1' }) }),
+    headersAsync: await run('/o/async', { headers: async () => ({ 'X-Token': 't2' }) }),
+    retryEmpty: await run('/o/retry', { retry: {} }),
+  };
+})()`)
+	assert.Equal(t, "a,b,dup", got["pingNumber"])
+	assert.Equal(t, "a,b", got["dedupeTrue"], "dedupe: true drops the repeated id")
+	assert.Equal(t, "a,b,dup", got["dedupeFalse"])
+	assert.Equal(t, "a,b,dup", got["headersFn"])
+	assert.Equal(t, "a,b,dup", got["retryEmpty"])
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, "10s", seen["/o/ping"].URL.Query().Get("ping_interval"), "a number is the ping interval")
+	assert.Empty(t, seen["/o/noparam"].URL.RawQuery, "param: false sends none")
+	assert.Equal(t, "t1", seen["/o/headers"].Header.Get("X-Token"), "a headers function may return a Headers")
+	assert.Equal(t, "t2", seen["/o/async"].Header.Get("X-Token"))
+}
+
+// Values the engine cannot honour are refused by the constructor.
+func TestOptionBounds(t *testing.T) {
+	s := newServer(t)
+	tb := openHarness(t, s)
+	got := eval[map[string]string](tb, `(() => {
+  const r = {};
+  for (const [k, v] of Object.entries({
+    dedupeHuge: { dedupe: 2 ** 40 }, pingHuge: { ping: 1e300 }, initialInfinite: { retry: { initial: Infinity } },
+    initialZero: { retry: { initial: 0 } }, maxZero: { retry: { max: 0 } }, maxBelowInitial: { retry: { initial: 5000, max: 1000 } },
+    paramEmpty: { lastEventIdParam: '' }, paramMarker: { ping: { interval: 1000, param: '-' } }, sizeHuge: { maxEventSize: 2 ** 31 },
+  })) {
+    try { new sseshim.EventSource('/x', v).close(); r[k] = 'accepted'; } catch (e) { r[k] = e.name; }
+  }
+  return r;
+})()`)
+	for k, v := range got {
+		assert.Equal(t, "TypeError", v, k)
+	}
+	assert.Len(t, got, 9)
+}
+
+// The engine starts a source after the constructor has returned: a headers
+// function that throws fails the first attempt, and a listener added right
+// after the constructor hears of it, with the exception's name.
+func TestFirstErrorReachesListenersAddedAfterTheConstructor(t *testing.T) {
+	s := newServer(t)
+	tb := openHarness(t, s)
+	got := eval[[]string](tb, `new Promise((resolve) => {
+  const log = [];
+  const es = new sseshim.EventSource('/x', { retry: { maxAttempts: 1 }, headers: () => { throw new TypeError('no token'); } });
+  es.onerror = (e) => { log.push(e.kind + ' rs=' + es.readyState + ' ' + e.message); if (es.readyState === 2) resolve(log); };
+  setTimeout(() => resolve(log), 3000);
+})`)
+	require.Len(t, got, 1)
+	assert.Equal(t, "max-attempts rs=2", got[0][:len("max-attempts rs=2")])
+	assert.Contains(t, got[0], "TypeError: no token")
+}
+
+// close() called from another source's engine: a listener of source a opens
+// source b, whose headers function closes a. Before, b's engine could start
+// inside the constructor while a's engine was still delivering to that
+// listener, and close() waited for a's delivery: the Go program deadlocked
+// and every source on the page died. Now sources start after the
+// constructor returns, and close() from JavaScript never waits.
+func TestCloseFromAnotherSourcesCallback(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/a", holdStream("data: a1\n\ndata: a2\n\n"))
+	s.mux.HandleFunc("/b", holdStream("data: b\n\n"))
+	tb := openHarness(t, s)
+	got := eval[[]string](tb, `new Promise((resolve) => {
+  const log = [];
+  const a = new sseshim.EventSource('/a');
+  a.onmessage = (e) => {
+    log.push(e.data);
+    if (e.data !== 'a1') return;
+    const b = new sseshim.EventSource('/b', { headers: () => { a.close(); log.push('b closed a'); return {}; } });
+    b.onmessage = (e) => { log.push(e.data); b.close(); resolve(log); };
+  };
+  setTimeout(() => resolve(log.concat('timeout')), 5000);
+})`)
+	require.NotContains(t, got, "timeout")
+	assert.Equal(t, "a1", got[0])
+	assert.Equal(t, []string{"b closed a", "b"}, got[len(got)-2:], "%v", got)
+	assert.Equal(t, "0", eval[string](tb, `String(new sseshim.EventSource('/b').readyState)`), "the engine still answers")
 }

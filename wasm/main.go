@@ -132,14 +132,13 @@ func lookup(args []safejs.Value) *eventsource.Source {
 	return sources[id]
 }
 
-// jsClose(handle) closes a source and returns at once. Called from inside a
-// listener while the engine is delivering events, it runs on the goroutine
-// that is making that call (JavaScript re-enters Go on the calling
-// goroutine), which Source.Close recognises and does not wait for; no other
-// goroutine can run while JavaScript is running a listener.
+// jsClose(handle) closes a source and returns at once: it must never wait,
+// since while JavaScript calls into Go other goroutines run — another
+// source's engine may be the one whose listener or headers function called
+// close(). The shim ignores whatever a closed source's engine still sends.
 func jsClose(_ safejs.Value, args []safejs.Value) any {
 	if src := lookup(args); src != nil {
-		src.Close()
+		src.Stop()
 	}
 	return nil
 }

@@ -127,8 +127,8 @@ func (s *Source) checkHealthy() {
 }
 
 // requestHeader builds one attempt's headers: the fixed ones, the header
-// function's over them, Accept, and Last-Event-ID when the last event ID
-// string is not empty (#sse-processing-model).
+// function's over them, Accept (#dom-eventsource), and Last-Event-ID when
+// the last event ID string is not empty (#reestablish-the-connection).
 func (s *Source) requestHeader(ctx context.Context) (map[string]string, error) {
 	header := make(map[string]string, len(s.cfg.Header)+3)
 	for k, v := range s.cfg.Header {

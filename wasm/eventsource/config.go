@@ -62,6 +62,12 @@ const (
 	// DefaultLastEventIDParam is the query parameter that carries the last
 	// event ID when a cross-origin server refuses the Last-Event-ID header.
 	DefaultLastEventIDParam = "lastEventId"
+	// DefaultDedupe is how many ids de-duplication remembers when asked for
+	// without a count (JavaScript's dedupe: true).
+	DefaultDedupe = 1000
+	// MaxDedupe and MaxDuration bound what a configuration may ask for.
+	MaxDedupe   = 1 << 20
+	MaxDuration = 365 * 24 * time.Hour
 	// Off, for a duration option whose zero value is a default, turns it off.
 	Off time.Duration = -1
 )
@@ -151,7 +157,7 @@ type Ping struct {
 	// watchdog off.
 	Interval time.Duration
 	// Leeway is added to Interval before the connection counts as dead;
-	// zero means DefaultPingLeeway.
+	// zero means DefaultPingLeeway, Off none.
 	Leeway time.Duration
 	// Param is the query parameter that asks for pings; empty means
 	// DefaultPingParam, "-" sends none. Its value is the interval as "10s".
@@ -223,8 +229,13 @@ func (c Config) resolve() (Config, error) {
 		return bad("MaxEventSize and Dedupe must not be negative")
 	case c.ConnectTimeout < 0 && c.ConnectTimeout != Off:
 		return bad("ConnectTimeout must not be negative")
-	case c.Ping.Interval < 0 || c.Ping.Leeway < 0:
+	case c.Ping.Interval < 0 || (c.Ping.Leeway < 0 && c.Ping.Leeway != Off):
 		return bad("Ping durations must not be negative")
+	case c.Dedupe > MaxDedupe:
+		return bad("Dedupe must be at most " + strconv.Itoa(MaxDedupe))
+	case c.ReconnectionTime > MaxDuration || c.ConnectTimeout > MaxDuration ||
+		c.Ping.Interval > MaxDuration || c.Ping.Leeway > MaxDuration:
+		return bad("durations must be at most a year")
 	}
 	if c.ReconnectionTime == 0 {
 		c.ReconnectionTime = DefaultReconnectionTime
@@ -244,8 +255,11 @@ func (c Config) resolve() (Config, error) {
 	if c.LastEventIDParam == "" {
 		c.LastEventIDParam = DefaultLastEventIDParam
 	}
-	if c.Ping.Leeway == 0 {
+	switch c.Ping.Leeway {
+	case 0:
 		c.Ping.Leeway = DefaultPingLeeway
+	case Off:
+		c.Ping.Leeway = 0
 	}
 	if c.Ping.Param == "" {
 		c.Ping.Param = DefaultPingParam
@@ -264,6 +278,8 @@ func (c Config) resolve() (Config, error) {
 			return bad("Retry.Jitter must be between 0 and 1")
 		case r.MaxAttempts < 0:
 			return bad("Retry.MaxAttempts must not be negative")
+		case r.Initial > MaxDuration || r.Max > MaxDuration || r.HealthyAfter > MaxDuration || r.ImmediateAfter > MaxDuration:
+			return bad("Retry durations must be at most a year")
 		}
 		if r.Initial > 0 {
 			c.ReconnectionTime = r.Initial

@@ -63,6 +63,9 @@ type Sink interface {
 // without allocating per event: ev.Data is borrowed, valid only during
 // WriteEvent, and not checked for UTF-8 — the writer must copy it and decode
 // it as the WHATWG UTF-8 decoder does (JavaScript's TextDecoder does).
+// WriteEvent only collects: it may still be called for the chunk in hand
+// after Close returns, and then DiscardEvents, never FlushEvents, follows.
+// FlushEvents is the delivery, and obeys Close like every Sink call.
 type EventWriter interface {
 	WriteEvent(ev Event)
 	FlushEvents()

@@ -119,17 +119,14 @@ func New(cfg Config, sink Sink) (*Source, error) {
 // Close stops the source at any moment: a pending request or read is
 // aborted and a pending reconnect is cancelled. Nothing reaches the sink
 // after Close returns: called from another goroutine while a sink call runs,
-// Close waits for that call to return. It is safe to call from inside a sink
-// call (it then returns at once, and the call's remaining events are not
-// delivered) and more than once.
+// Close waits for that call to return — so a sink call must not wait for
+// something that waits for Close (select on Closing instead). It is safe to
+// call from inside a sink call (it then returns at once, and the call's
+// remaining events are not delivered) and more than once.
 func (s *Source) Close() {
 	l := &s.life
 	l.mu.Lock()
-	if !l.closed {
-		l.closed = true
-		l.stats.State = Closed
-		s.cancel()
-	}
+	s.closeLocked()
 	if l.inSink && goroutineID() != l.engineID {
 		for l.inSink {
 			l.sinkDone.Wait()
@@ -137,6 +134,30 @@ func (s *Source) Close() {
 	}
 	l.mu.Unlock()
 }
+
+// Stop is Close without the wait: no sink call starts after Stop returns,
+// but one already running may still be delivering. It is for callers that
+// must never block, such as a JavaScript callback — where another source's
+// engine may run inside the call and a wait could deadlock the program —
+// and whose sink ignores what arrives after it closed.
+func (s *Source) Stop() {
+	s.life.mu.Lock()
+	s.closeLocked()
+	s.life.mu.Unlock()
+}
+
+func (s *Source) closeLocked() {
+	l := &s.life
+	if !l.closed {
+		l.closed = true
+		l.stats.State = Closed
+		s.cancel()
+	}
+}
+
+// Closing is closed as soon as Close or Stop is called, or the source gives
+// up: a sink call that waits for something can select on it.
+func (s *Source) Closing() <-chan struct{} { return s.ctx.Done() }
 
 // Done is closed when the source has stopped for good, by Close or failure.
 func (s *Source) Done() <-chan struct{} { return s.done }

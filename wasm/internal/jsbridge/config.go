@@ -67,7 +67,14 @@ var options = map[string]setter{
 		c.RetryStatuses, err = arrayOf(v, safejs.Value.Int)
 		return err
 	},
+	// true remembers eventsource.DefaultDedupe ids, false none.
 	"dedupe": func(c *eventsource.Config, v safejs.Value) (err error) {
+		if v.Type() == safejs.TypeBoolean {
+			if on, _ := v.Bool(); on {
+				c.Dedupe = eventsource.DefaultDedupe
+			}
+			return nil
+		}
 		c.Dedupe, err = v.Int()
 		return err
 	},
@@ -86,8 +93,24 @@ var options = map[string]setter{
 	},
 	"ping":          group,
 	"ping.interval": duration(func(c *eventsource.Config) *time.Duration { return &c.Ping.Interval }),
-	"ping.leeway":   duration(func(c *eventsource.Config) *time.Duration { return &c.Ping.Leeway }),
-	"ping.param":    func(c *eventsource.Config, v safejs.Value) (err error) { c.Ping.Param, err = v.String(); return err },
+	// In JavaScript 0 means no leeway.
+	"ping.leeway": func(c *eventsource.Config, v safejs.Value) error {
+		ms, err := v.Float()
+		c.Ping.Leeway = time.Duration(ms * float64(time.Millisecond))
+		if ms == 0 {
+			c.Ping.Leeway = eventsource.Off
+		}
+		return err
+	},
+	// false sends no ping parameter.
+	"ping.param": func(c *eventsource.Config, v safejs.Value) (err error) {
+		if v.Type() == safejs.TypeBoolean {
+			c.Ping.Param = "-"
+			return nil
+		}
+		c.Ping.Param, err = v.String()
+		return err
+	},
 	"ping.eventType": func(c *eventsource.Config, v safejs.Value) (err error) {
 		c.Ping.EventType, err = v.String()
 		return err

@@ -4,7 +4,6 @@ package jsbridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -36,7 +35,7 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 	}
 	for k, v := range r.Header {
 		if _, err := headers.Call("set", k, byteString(v)); err != nil {
-			return nil, errors.New("sseshim: invalid header " + k + ": " + err.Error())
+			return nil, &JSError{Name: "TypeError", Message: "invalid header " + k + ": " + err.Error()}
 		}
 	}
 	creds := "same-origin"

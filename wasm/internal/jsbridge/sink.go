@@ -127,13 +127,15 @@ func (s *Sink) FlushEvents() {
 		n := max(len(b), 64<<10)
 		arr, err := jsUint8Array.New(n)
 		if err != nil {
-			s.buf = b[:0]
+			s.buf, s.sentID = b[:0], unsentID
 			return
 		}
 		s.array, s.arrayCap = arr, n
 	}
 	if _, err := safejs.CopyBytesToJS(s.array, b); err == nil {
 		call(s.onEvents, s.array, len(b))
+	} else {
+		s.sentID = unsentID
 	}
 	s.buf = b[:0]
 	big := false
@@ -153,7 +155,15 @@ func (s *Sink) FlushEvents() {
 }
 
 // DiscardEvents drops the batch of a chunk that arrived as the source closed.
-func (s *Sink) DiscardEvents() { s.buf = s.buf[:0] }
+func (s *Sink) DiscardEvents() {
+	s.buf = s.buf[:0]
+	s.sentID = unsentID
+}
+
+// unsentID is never an event's last event ID (an id with NUL is ignored,
+// #event-stream-interpretation): after a batch that did not reach the shim,
+// the next event sends its id again.
+const unsentID = "\x00unsent"
 
 // appendField appends v and the CR that ends it. A CR inside v would break
 // the framing; text/event-stream cannot produce one, but NDJSON can, as an
