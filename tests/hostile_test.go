@@ -197,3 +197,18 @@ func TestEngineDeathFailsEverySource(t *testing.T) {
 		})
 	}
 }
+
+// Endless redirects: fetch() says only "Failed to fetch"; sseshim says why.
+func TestEndlessRedirectsSaySo(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop?again", http.StatusTemporaryRedirect) })
+	tb := openHarness(t, s)
+	tb.expectConsole("ERR_TOO_MANY_REDIRECTS")
+	got := eval[string](tb, `new Promise((resolve) => {
+  const es = new sseshim.EventSource('/loop', { retry: { maxAttempts: 1 } });
+  es.onerror = (e) => { if (es.readyState === 2) resolve(e.kind + ': ' + e.message); };
+  setTimeout(() => resolve('timeout'), 10000);
+})`)
+	assert.Contains(t, got, "max-attempts")
+	assert.Contains(t, got, "too many redirects")
+}

@@ -256,10 +256,32 @@ func classify(ctx context.Context, err error, url string) error {
 		return err
 	case isJSError(err, "AbortError"):
 		return fmt.Errorf("%w: %w", eventsource.ErrAborted, err)
-	case isJSError(err, "TypeError") && futile(ctx, url):
+	case !isJSError(err, "TypeError") || offline():
+		return err // offline, nothing would answer a probe
+	case redirects(ctx, url):
+		return fmt.Errorf("%w (the server redirects, and following its redirects failed: too many redirects, "+
+			"or a redirect to a URL that cannot be fetched)", err)
+	case futile(ctx, url):
 		return fmt.Errorf("%w: %w (the server does not allow this cross-origin request)", eventsource.ErrFutile, err)
 	}
 	return err
+}
+
+// redirects tells a same-origin fetch that failed while following
+// redirects (a loop: more than twenty) from others, which reject with the
+// same TypeError: a HEAD request that does not follow redirects gets an
+// "opaqueredirect" response. (Cross-origin, the probe would itself need
+// CORS; there only the futile probe runs.)
+func redirects(ctx context.Context, url string) bool {
+	if !sameOrigin(url) {
+		return false
+	}
+	res, ok := probe(ctx, url, map[string]any{"method": "HEAD", "redirect": "manual", "cache": "no-store"})
+	if !ok {
+		return false
+	}
+	typ, _ := getString(res, "type")
+	return typ == "opaqueredirect"
 }
 
 // futile tells a failed cross-origin fetch that the server refused by CORS
@@ -268,36 +290,48 @@ func classify(ctx context.Context, err error, url string) error {
 // access; if it gets any answer, the server is there and reconnecting cannot
 // help. The browser's own EventSource fails the connection in that case.
 func futile(ctx context.Context, url string) bool {
+	if sameOrigin(url) {
+		return false // same-origin requests are not subject to CORS
+	}
+	_, ok := probe(ctx, url, map[string]any{"method": "HEAD", "mode": "no-cors", "cache": "no-store", "credentials": "omit"})
+	return ok
+}
+
+// sameOrigin reports whether url has the page's origin (or cannot be told).
+func sameOrigin(url string) bool {
 	u, err := jsURL.New(url)
 	if err != nil {
-		return false
+		return true
 	}
 	origin, _ := getString(u, "origin")
-	if origin == "" || origin == pageOrigin() || offline() {
-		return false // same-origin requests are not subject to CORS; offline, nothing answers
-	}
+	return origin == "" || origin == pageOrigin()
+}
+
+// probe makes one request that only asks a question of the server, and
+// aborts it as soon as its response has arrived.
+func probe(ctx context.Context, url string, opts map[string]any) (safejs.Value, bool) {
 	ac, err := jsAbortController.New()
 	if err != nil {
-		return false
+		return safejs.Undefined(), false
 	}
 	signal, _ := ac.Get("signal")
-	init, err := safejs.ValueOf(map[string]any{"method": "HEAD", "mode": "no-cors", "cache": "no-store", "credentials": "omit"})
+	init, err := safejs.ValueOf(opts)
 	if err != nil || init.Set("signal", signal) != nil {
-		return false
+		return safejs.Undefined(), false
 	}
 	a, err := newAwaiter()
 	if err != nil {
-		return false
+		return safejs.Undefined(), false
 	}
 	defer a.release()
 	p, err := jsFetch.Invoke(url, init)
 	if err != nil {
-		return false
+		return safejs.Undefined(), false
 	}
 	abort := func() { _, _ = ac.Call("abort") }
-	_, err = a.await(ctx, p, abort)
+	res, err := a.await(ctx, p, abort)
 	abort()
-	return err == nil
+	return res, err == nil
 }
 
 // offline reports whether the browser knows it has no network.
