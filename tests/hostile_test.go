@@ -201,7 +201,9 @@ func TestEngineDeathFailsEverySource(t *testing.T) {
 // Endless redirects: fetch() says only "Failed to fetch"; sseshim says why.
 func TestEndlessRedirectsSaySo(t *testing.T) {
 	s := newServer(t)
-	s.mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop?again", http.StatusTemporaryRedirect) })
+	s.mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/loop?again", http.StatusTemporaryRedirect)
+	})
 	tb := openHarness(t, s)
 	tb.expectConsole("ERR_TOO_MANY_REDIRECTS")
 	got := eval[string](tb, `new Promise((resolve) => {
