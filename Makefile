@@ -74,6 +74,7 @@ test-go:
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./wasm/...
 	SSESHIM_BENCH=full $(GO) test -count=1 -timeout 15m -run '^TestBrowserBenchmark$$' -v ./tests | grep -v '^\s*bench_test.go'
+	SSESHIM_BENCH=full $(GO) test -count=1 -timeout 10m -run '^TestSoak$$' -v ./tests
 
 bench-quick: deps build
 	$(GO) test -run '^$$' -bench . -benchtime 200ms -benchmem ./wasm/...
