@@ -145,6 +145,36 @@ function createSseshim(loadEngine) {
     return out;
   }
 
+  // A request method: a token, not one the Fetch Standard forbids.
+  function method(v, path) {
+    if (typeof v !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v)) fail(path, 'must be an HTTP method');
+    if (['CONNECT', 'TRACE', 'TRACK'].includes(v.toUpperCase())) fail(path, `must not be ${v.toUpperCase()}`);
+    return v.toUpperCase();
+  }
+
+  // A request body fetch() can send again on every reconnect (so no
+  // ReadableStream): a string, URLSearchParams, Blob, FormData or bytes.
+  function plainBody(v, path) {
+    const ok = typeof v === 'string' || v instanceof ArrayBuffer || ArrayBuffer.isView(v) ||
+      (typeof Blob !== 'undefined' && v instanceof Blob) || (typeof FormData !== 'undefined' && v instanceof FormData) ||
+      (typeof URLSearchParams !== 'undefined' && v instanceof URLSearchParams);
+    if (!ok) fail(path, 'must be a string, URLSearchParams, Blob, FormData, ArrayBuffer or typed array, or a function returning one');
+    return v;
+  }
+
+  // body: as it is, or a function called before every attempt, wrapped like
+  // a headers function.
+  function body(b, path) {
+    if (typeof b !== 'function') return plainBody(b, path);
+    return () => {
+      try {
+        return Promise.resolve(b()).then((v) => (v === undefined || v === null ? v : plainBody(v, 'body()')));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+  }
+
   // OPTIONS is the shim's half of the options protocol: every option of the
   // second constructor argument and how it is checked. What passes is sent
   // to the engine as the user set it, and only what the user set: the
@@ -155,6 +185,8 @@ function createSseshim(loadEngine) {
   const OPTIONS = {
     // The spec's one member: a dictionary boolean, so any value converts.
     withCredentials: (v) => Boolean(v),
+    method,
+    body,
     headers,
     format: (v, p) => (FORMATS.includes(v) ? v : fail(p, `must be one of ${FORMATS.join(', ')}`)),
     json: bool,
@@ -186,6 +218,9 @@ function createSseshim(loadEngine) {
     if (typeof init.ping === 'number') init = { ...init, ping: { interval: init.ping } };
     const engine = checkFields(init, OPTIONS, '');
     if (engine.ping && engine.ping.interval === undefined) fail('ping.interval', 'must be set');
+    if (engine.body !== undefined && (engine.method === undefined || engine.method === 'GET' || engine.method === 'HEAD')) {
+      fail('body', `needs a method other than ${engine.method || 'GET'} (method: 'POST')`);
+    }
     if (engine.retry && engine.retry.initial !== undefined && engine.retry.max !== undefined &&
         engine.retry.max < engine.retry.initial) fail('retry.max', 'must not be less than retry.initial');
     if (engine.withCredentials === false) delete engine.withCredentials; // the default: nothing to send

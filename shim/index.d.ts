@@ -41,8 +41,15 @@ export interface RetryOptions {
   immediateAfter?: number;
 }
 
+/** What fetch() can send again on every reconnect. */
+export type RequestBody = string | URLSearchParams | Blob | FormData | ArrayBuffer | ArrayBufferView;
+
 export interface EventSourceInit {
   withCredentials?: boolean;
+  /** The request method (default GET); a body needs another one, e.g. POST. */
+  method?: string;
+  /** Sent with every attempt, reconnects included; or a function (sync or async) called before every attempt. */
+  body?: RequestBody | (() => RequestBody | null | undefined | Promise<RequestBody | null | undefined>);
   /** Request headers, or a function (sync or async) called before every attempt. */
   headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
   format?: Format;
@@ -81,7 +88,7 @@ export interface SseshimMessageEvent<T = any> extends MessageEvent<string> {
 }
 
 export type ErrorKind = 'network' | 'end' | 'status' | 'content-type' | 'timeout' | 'watchdog' | 'server' |
-  'too-large' | 'headers' | 'max-attempts' | 'config' | 'engine';
+  'too-large' | 'headers' | 'body' | 'max-attempts' | 'config' | 'engine';
 
 export interface SseshimErrorEventInit extends EventInit {
   kind?: ErrorKind;

@@ -78,8 +78,8 @@ func (s *Source) attempt() outcome {
 	}
 }
 
-// connect runs the connection phase — the header function and the request
-// up to the response's headers — under the connect timeout.
+// connect runs the connection phase — the header and body functions and the
+// request up to the response's headers — under the connect timeout.
 func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*Response, outcome, bool) {
 	var timer Timer
 	if d := s.cfg.ConnectTimeout; d > 0 {
@@ -100,7 +100,17 @@ func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*
 	if s.idInQuery && s.lastID != "" {
 		url = addQuery(url, s.cfg.LastEventIDParam, s.lastID)
 	}
-	resp, err := s.transport.RoundTrip(ctx, &Request{URL: url, Header: header, WithCredentials: s.cfg.WithCredentials})
+	body := s.cfg.Body
+	if s.cfg.BodyFunc != nil {
+		if body, err = s.cfg.BodyFunc(ctx); err != nil {
+			if context.Cause(ctx) == errConnectTimeout {
+				return timedOut()
+			}
+			return nil, outcome{err: &Error{Kind: KindBody, Err: err}, count: true}, false
+		}
+	}
+	resp, err := s.transport.RoundTrip(ctx, &Request{Method: s.cfg.Method, URL: url, Header: header, Body: body,
+		WithCredentials: s.cfg.WithCredentials})
 	if timer != nil && !timer.Stop() && err == nil {
 		// The timer fired as the response arrived: the attempt is cancelled.
 		if resp.Body != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -99,6 +100,18 @@ type Config struct {
 	// keeps doing so. Empty means DefaultLastEventIDParam; "-" turns the
 	// fallback off.
 	LastEventIDParam string
+
+	// Method is the request method; empty means GET. Any other method needs
+	// a server that answers it with a stream (a chat completion, a query).
+	Method string
+	// Body is the request body sent with every attempt (and again with each
+	// reconnect, with Last-Event-ID); nil for none. The net/http transport
+	// takes a []byte or a string; the fetch transport whatever fetch()
+	// takes. A body with GET or HEAD is a configuration error.
+	Body any
+	// BodyFunc, when set, is called before every attempt; what it returns
+	// replaces Body. An error counts as a failed attempt.
+	BodyFunc func(ctx context.Context) (any, error)
 
 	// Header holds extra request headers sent with every attempt.
 	Header map[string]string
@@ -214,6 +227,16 @@ func (c Config) resolve() (Config, error) {
 	bad := func(msg string) (Config, error) { return c, &Error{Kind: KindConfig, Message: msg} }
 	if !isHTTPURL(c.URL) {
 		return bad("URL must be an absolute http or https URL: " + strconv.Quote(c.URL))
+	}
+	c.Method = strings.ToUpper(c.Method)
+	switch c.Method {
+	case "":
+		c.Method = "GET"
+	case "CONNECT", "TRACE", "TRACK":
+		return bad("method " + c.Method + " is forbidden")
+	}
+	if (c.Body != nil || c.BodyFunc != nil) && (c.Method == "GET" || c.Method == "HEAD") {
+		return bad("a body needs a method other than GET or HEAD")
 	}
 	switch c.Format {
 	case "":

@@ -20,6 +20,11 @@ func TestConfigValidation(t *testing.T) {
 		{URL: "http://x/", Retry: &Retry{MaxAttempts: -1}},
 		{URL: "http://x/", Ping: Ping{Interval: -time.Second}},
 		{URL: "http://x/", ReconnectionTime: -1},
+		{URL: "http://x/", Body: "x"},
+		{URL: "http://x/", Method: "head", Body: "x"},
+		{URL: "http://x/", Method: "TRACE"},
+		{URL: "http://x/", Dedupe: MaxDedupe + 1},
+		{URL: "http://x/", Ping: Ping{Interval: 2 * MaxDuration}},
 	}
 	for _, c := range bad {
 		_, err := New(c, nil)

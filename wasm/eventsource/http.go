@@ -3,8 +3,12 @@
 package eventsource
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 )
 
 // HTTPTransport is a Transport over net/http: the native Go client.
@@ -22,7 +26,21 @@ func defaultTransport() Transport { return &HTTPTransport{} }
 
 // RoundTrip implements Transport.
 func (t *HTTPTransport) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
+	var body io.Reader
+	switch b := r.Body.(type) {
+	case nil:
+	case []byte:
+		body = bytes.NewReader(b)
+	case string:
+		body = strings.NewReader(b)
+	default:
+		return nil, fmt.Errorf("eventsource: the net/http transport takes a []byte or string body, not %T", r.Body)
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.URL, body)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,9 @@
 package eventsource
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -151,4 +153,31 @@ func TestHTTPConnectionRefused(t *testing.T) {
 	clk.Advance(time.Second)
 	rec.expect(t, "error max-attempts CLOSED")
 	waitDone(t, src)
+}
+
+// A POST stream: the body goes with every attempt, the reconnect with
+// Last-Event-ID too; a body function is called before every attempt.
+func TestHTTPPostWithBodyResentOnReconnect(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	e := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		sseHeaders(w)
+		fmt.Fprintf(w, "id: %d\ndata: %s %s leid=%s\n\n", n.Add(1), r.Method, b, r.Header.Get("Last-Event-ID"))
+	}, Config{Method: "post", Body: `{"prompt":"hi"}`})
+	e.rec.expect(t, "open sse", `events message:"POST {\"prompt\":\"hi\"} leid="#1`, "error end CONNECTING", "retrying 3s #1")
+	e.clk.Advance(3 * time.Second)
+	e.rec.expect(t, "open sse", `events message:"POST {\"prompt\":\"hi\"} leid=1"#2`)
+
+	var calls atomic.Int32
+	e2 := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		sseHeaders(w)
+		fmt.Fprintf(w, "data: %s %s\n\n", r.Method, b)
+	}, Config{Method: "PUT", BodyFunc: func(context.Context) (any, error) {
+		return []byte(fmt.Sprintf("attempt %d", calls.Add(1))), nil
+	}})
+	e2.rec.expect(t, "open sse", `events message:"PUT attempt 1"#`, "error end CONNECTING", "retrying 3s #1")
+	e2.clk.Advance(3 * time.Second)
+	e2.rec.expect(t, "open sse", `events message:"PUT attempt 2"#`)
 }

@@ -118,6 +118,7 @@ const (
 	KindServer      Kind = "server"       // an in-band {"error":{...}} object
 	KindTooLarge    Kind = "too-large"    // an event over the size cap
 	KindHeaders     Kind = "headers"      // the header function failed
+	KindBody        Kind = "body"         // the body function failed
 	KindTimeout     Kind = "timeout"      // no response within the connect timeout
 	KindMaxAttempts Kind = "max-attempts" // too many consecutive failures
 	KindConfig      Kind = "config"       // the configuration cannot work

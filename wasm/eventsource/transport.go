@@ -28,8 +28,10 @@ var ErrAborted = errors.New("the user agent aborted the request")
 
 // Request is one attempt to open the stream.
 type Request struct {
+	Method          string // GET unless the source was configured otherwise
 	URL             string
 	Header          map[string]string
+	Body            any // nil, or what Config.Body or Config.BodyFunc gave
 	WithCredentials bool
 }
 

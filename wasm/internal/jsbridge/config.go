@@ -42,6 +42,20 @@ var options = map[string]setter{
 		c.LastEventIDParam, err = v.String()
 		return err
 	},
+	"method": func(c *eventsource.Config, v safejs.Value) (err error) {
+		c.Method, err = v.String()
+		return err
+	},
+	// A body is handed to fetch() as it is; a function is called before
+	// every attempt (the shim makes it return a promise).
+	"body": func(c *eventsource.Config, v safejs.Value) error {
+		if v.Type() == safejs.TypeFunction {
+			c.BodyFunc = bodyFunc(v)
+			return nil
+		}
+		c.Body = v
+		return nil
+	},
 	"headers": func(c *eventsource.Config, v safejs.Value) (err error) {
 		if v.Type() == safejs.TypeFunction {
 			c.HeaderFunc = headerFunc(v)
@@ -298,5 +312,25 @@ func headerFunc(fn safejs.Value) func(context.Context) (map[string]string, error
 			return nil, errors.New("the headers function must return an object")
 		}
 		return stringMap(v)
+	}
+}
+
+// bodyFunc wraps a JavaScript function returning a body, or a promise of
+// one, like headerFunc.
+func bodyFunc(fn safejs.Value) func(context.Context) (any, error) {
+	return func(ctx context.Context) (any, error) {
+		v, err := fn.Invoke()
+		if err != nil {
+			return nil, err
+		}
+		if isThenable(v) {
+			if v, err = awaitDetached(ctx, v); err != nil {
+				return nil, err
+			}
+		}
+		if v.IsNull() || v.IsUndefined() {
+			return nil, nil
+		}
+		return v, nil
 	}
 }

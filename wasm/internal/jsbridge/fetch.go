@@ -42,8 +42,12 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 	if r.WithCredentials {
 		creds = "include"
 	}
+	method := r.Method
+	if method == "" {
+		method = "GET"
+	}
 	init, err := safejs.ValueOf(map[string]any{
-		"method":      "GET",
+		"method":      method,
 		"cache":       "no-store",
 		"credentials": creds,
 		"redirect":    "follow",
@@ -56,6 +60,11 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 	}
 	if err := init.Set("signal", signal); err != nil {
 		return nil, err
+	}
+	if body, ok := r.Body.(safejs.Value); ok {
+		if err := init.Set("body", body); err != nil {
+			return nil, err
+		}
 	}
 	a, err := newAwaiter()
 	if err != nil {
