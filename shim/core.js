@@ -208,6 +208,8 @@ function createSseshim(loadEngine) {
     idPath: strArray,
   };
   const SHIM_ONLY = ['json'];
+  // What fromReadableStream() takes: nothing about requests or reconnection.
+  const STREAM_OPTIONS = ['json', 'format', 'maxEventSize', 'dedupe', 'eventTypePath', 'idPath'];
 
   // normalizeOptions checks the second constructor argument and splits it
   // into what the engine reads and what only the shim uses.
@@ -403,6 +405,7 @@ function createSseshim(loadEngine) {
 
   // ---- the class ----------------------------------------------------------
 
+  const STREAM_URL = 'about:event-stream';
   const baseURL = () => (typeof document !== 'undefined' ? document.baseURI : globalThis.location && location.href);
 
   class EventSource extends EventTarget {
@@ -416,6 +419,9 @@ function createSseshim(loadEngine) {
     #callbacks;
     #lastEventId = '';
     #failing = false; // failed by window.stop(): nothing more from the engine
+    #reader = null; // fromReadableStream(): the stream's reader, handed to the engine
+    #reconnectionTime = 0; // 0 until the engine says (see the getter)
+    static #nextReader = null; // fromReadableStream() passes its reader to the constructor
     #retryingUntil = 0; // waiting to reconnect until then: no fetch in flight
     #lastStats = null;
     #closedByPage = false;
@@ -425,7 +431,9 @@ function createSseshim(loadEngine) {
       if (arguments.length < 1) {
         throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
       }
-      this.#url = validURL(String(url), baseURL());
+      this.#reader = EventSource.#nextReader;
+      EventSource.#nextReader = null;
+      this.#url = this.#reader ? STREAM_URL : validURL(String(url), baseURL());
       const opts = normalizeOptions(eventSourceInitDict);
       this.#engineOptions = opts.engine;
       this.#json = opts.json;
@@ -451,6 +459,64 @@ function createSseshim(loadEngine) {
     get withCredentials() { return this.#withCredentials; }
     get readyState() { return this.#readyState; }
 
+    // The proposed EventSource.fromReadableStream() (whatwg/html#12272):
+    // parse any ReadableStream of bytes as an event stream. The source's url
+    // is about:event-stream; it opens, dispatches events as a network source
+    // would (origin "null"), and when the stream ends or fails it fires
+    // error and is CLOSED: it never reconnects. A locked stream throws a
+    // TypeError. close() cancels the stream. The second argument, an
+    // sseshim extension, takes json, format, maxEventSize, dedupe,
+    // eventTypePath and idPath.
+    static fromReadableStream(stream, options) {
+      if (typeof ReadableStream === 'undefined' || !(stream instanceof ReadableStream)) {
+        throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': parameter 1 is not of type 'ReadableStream'.");
+      }
+      if (options !== undefined && options !== null) {
+        if (typeof options !== 'object') fail('', 'object must be an object');
+        for (const k of Object.keys(options)) {
+          if (!STREAM_OPTIONS.includes(k)) fail(k, `does not apply to a stream (known: ${STREAM_OPTIONS.join(', ')})`);
+        }
+      }
+      const reader = stream.getReader(); // throws a TypeError when the stream is locked
+      // What the engine reads through: cancelling an errored stream rejects,
+      // which is nobody's business.
+      EventSource.#nextReader = {
+        read: () => reader.read(),
+        cancel: () => reader.cancel().catch(() => {}),
+        releaseLock: () => reader.releaseLock(),
+      };
+      try {
+        return new EventSource(STREAM_URL, options);
+      } catch (err) {
+        EventSource.#nextReader = null;
+        reader.releaseLock();
+        throw err;
+      }
+    }
+
+    // The last event ID string: what id: fields set, and what a reconnect
+    // sends as Last-Event-ID (whatwg/html#12272 adds the getter).
+    get lastEventId() { return this.#lastEventId; }
+
+    // The reconnection time in milliseconds: initially the engine's default
+    // (or retry.initial), then what retry: fields set.
+    get reconnectionTime() {
+      if (!this.#reconnectionTime && this.#handle) {
+        const s = callEngine('stats', this.#handle);
+        if (s) this.#reconnectionTime = s.reconnectionTime;
+      }
+      // Before the engine has started the source: the spec's default as
+      // Chromium and the engine use it (eventsource.DefaultReconnectionTime).
+      return this.#reconnectionTime || (this.#engineOptions.retry && this.#engineOptions.retry.initial) || 3000;
+    }
+
+    // reset() discards unfinished buffered data — a partial line, data, an
+    // event type — so that a fresh stream can be piped in; the last event ID
+    // and the reconnection time persist (whatwg/html#12272).
+    reset() {
+      if (this.#handle) callEngine('reset', this.#handle);
+    }
+
     // Diagnostics from the engine: events, bytes, reconnects, lastActivity,
     // nextRetry, failures, dropped, lastError.
     get stats() {
@@ -471,6 +537,7 @@ function createSseshim(loadEngine) {
       if (this.#readyState === CLOSED) return;
       this.#readyState = CLOSED;
       waiting.delete(this);
+      if (this.#reader && !this.#handle) this.#reader.cancel(); // the engine never had it
       if (this.#handle && engine) {
         this.#lastStats = callEngine('stats', this.#handle) || this.#lastStats;
         callEngine('close', this.#handle);
@@ -502,7 +569,9 @@ function createSseshim(loadEngine) {
 
     #start() {
       if (this.#readyState === CLOSED || this.#failing) return;
-      const h = callEngine('open', this.#url, this.#engineOptions, this.#callbacks);
+      const h = this.#reader
+        ? callEngine('open', this.#url, this.#engineOptions, this.#callbacks, this.#reader)
+        : callEngine('open', this.#url, this.#engineOptions, this.#callbacks);
       if (typeof h === 'number') this.#handle = h;
       else if (this.#readyState !== CLOSED) this.#failSoon('config', String(h));
     }
@@ -535,7 +604,8 @@ function createSseshim(loadEngine) {
     }
 
     // #onEvents reads one chunk's records (wasm/internal/jsbridge/sink.go):
-    // "m\rtype\rdata\r" a message, "i\rid\r" a new last event ID, "p\r" a ping.
+    // "m\rtype\rdata\r" a message, "i\rid\r" a new last event ID,
+    // "r\rms\r" a new reconnection time, "p\r" a ping.
     #onEvents(bytes, length) {
       if (this.#readyState === CLOSED || this.#failing) return;
       // The WHATWG UTF-8 decoder replaces invalid sequences
@@ -553,6 +623,9 @@ function createSseshim(loadEngine) {
           this.dispatchEvent(ev);
         } else if (flag === 'i') {
           this.#lastEventId = f[i + 1];
+          i += 2;
+        } else if (flag === 'r') {
+          this.#reconnectionTime = Number(f[i + 1]);
           i += 2;
         } else {
           i += 1;

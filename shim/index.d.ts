@@ -82,6 +82,9 @@ export interface EventSourceInit {
   idPath?: string[];
 }
 
+/** What fromReadableStream() takes besides the stream: nothing about requests or reconnection. */
+export type StreamOptions = Pick<EventSourceInit, 'json' | 'format' | 'maxEventSize' | 'dedupe' | 'eventTypePath' | 'idPath'>;
+
 export interface SseshimMessageEvent<T = any> extends MessageEvent<string> {
   /** With the json option: data parsed as JSON, nested JSON strings decoded; undefined when invalid. */
   readonly json?: T;
@@ -136,6 +139,8 @@ export interface EventSourceStats {
   /** Delay of the pending or last reconnect, in ms. */
   nextRetry: number;
   lastError: string;
+  /** The reconnection time in ms. */
+  reconnectionTime: number;
 }
 
 export interface EventSourceEventMap {
@@ -152,6 +157,18 @@ export declare class EventSource extends EventTarget {
   readonly withCredentials: boolean;
   readonly readyState: number;
   readonly stats: EventSourceStats;
+  /** The last event ID string: what id: fields set, sent as Last-Event-ID on reconnect. */
+  readonly lastEventId: string;
+  /** The reconnection time in milliseconds: the default, or what retry: fields set. */
+  readonly reconnectionTime: number;
+  /** Discards unfinished buffered data, so that a fresh stream can be piped in (fromReadableStream). */
+  reset(): void;
+  /**
+   * The proposed EventSource.fromReadableStream() (whatwg/html#12272): parses a ReadableStream of bytes.
+   * url is "about:event-stream"; the stream's end or failure fires error and closes the source (no reconnect);
+   * a locked stream throws a TypeError; close() cancels the stream.
+   */
+  static fromReadableStream(stream: ReadableStream<Uint8Array>, options?: StreamOptions): EventSource;
   onopen: ((this: EventSource, ev: Event) => any) | null;
   onmessage: ((this: EventSource, ev: SseshimMessageEvent) => any) | null;
   onerror: ((this: EventSource, ev: SseshimErrorEvent) => any) | null;

@@ -1,7 +1,7 @@
 //go:build js && wasm
 
 // Command sseshim is the WebAssembly engine behind sseshim's EventSource. It
-// registers globalThis.__sseshimGo = {open, close, stats, live, options},
+// registers globalThis.__sseshimGo = {open, close, stats, live, reset, options},
 // tells the loader it is ready, and then serves calls forever.
 package main
 
@@ -48,13 +48,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	reset, err := safejs.FuncOf(jsReset)
+	if err != nil {
+		return err
+	}
 	// safejs.ValueOf does not unwrap its own Func type inside a map, so the
 	// members are set one by one.
 	api, err := safejs.ValueOf(map[string]any{})
 	if err != nil {
 		return err
 	}
-	for name, fn := range map[string]safejs.Func{"open": open, "close": closeFn, "stats": stats, "live": live} {
+	for name, fn := range map[string]safejs.Func{"open": open, "close": closeFn, "stats": stats, "live": live, "reset": reset} {
 		if err := api.Set(name, fn); err != nil {
 			return err
 		}
@@ -82,9 +86,10 @@ func run() error {
 	return err
 }
 
-// jsOpen(url, options, callbacks) starts a source and returns its handle, or
-// a string describing why it could not start. It never blocks: New only
-// validates and starts a goroutine.
+// jsOpen(url, options, callbacks[, reader]) starts a source and returns its
+// handle, or a string describing why it could not start. With a
+// ReadableStream reader it reads that one stream (fromReadableStream). It
+// never blocks: New only validates and starts a goroutine.
 func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	if len(args) < 3 {
 		return "open needs url, options and callbacks"
@@ -96,6 +101,9 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	cfg, err := jsbridge.Config(url, args[1])
 	if err != nil {
 		return err.Error()
+	}
+	if len(args) > 3 && args[3].Type() == safejs.TypeObject {
+		cfg.Transport, cfg.Once = jsbridge.NewStreamTransport(args[3]), true
 	}
 	sink, err := jsbridge.NewSink(args[2])
 	if err != nil {
@@ -143,6 +151,15 @@ func jsClose(_ safejs.Value, args []safejs.Value) any {
 	return nil
 }
 
+// jsReset(handle) discards a source's unfinished buffered data
+// (EventSource.reset()).
+func jsReset(_ safejs.Value, args []safejs.Value) any {
+	if src := lookup(args); src != nil {
+		src.ResetBuffers()
+	}
+	return nil
+}
+
 // jsStats(handle) returns the diagnostics as a plain object.
 func jsStats(_ safejs.Value, args []safejs.Value) any {
 	src := lookup(args)
@@ -155,16 +172,17 @@ func jsStats(_ safejs.Value, args []safejs.Value) any {
 		last = float64(st.LastActivity.UnixMilli())
 	}
 	v, err := safejs.ValueOf(map[string]any{
-		"readyState":   int(st.State),
-		"events":       float64(st.Events),
-		"pings":        float64(st.Pings),
-		"bytes":        float64(st.Bytes),
-		"reconnects":   float64(st.Reconnects),
-		"failures":     st.Failures,
-		"dropped":      float64(st.Dropped),
-		"lastActivity": last,
-		"nextRetry":    float64(st.NextRetry.Milliseconds()),
-		"lastError":    st.LastError,
+		"readyState":       int(st.State),
+		"events":           float64(st.Events),
+		"pings":            float64(st.Pings),
+		"bytes":            float64(st.Bytes),
+		"reconnects":       float64(st.Reconnects),
+		"failures":         st.Failures,
+		"dropped":          float64(st.Dropped),
+		"lastActivity":     last,
+		"nextRetry":        float64(st.NextRetry.Milliseconds()),
+		"lastError":        st.LastError,
+		"reconnectionTime": float64(st.ReconnectionTime.Milliseconds()),
 	})
 	if err != nil {
 		return nil

@@ -240,6 +240,10 @@ func (s *Source) consume(chunk []byte) *outcome {
 	if c.wd != nil && !s.cfg.Ping.RequireEvent {
 		c.wd.feed(now)
 	}
+	if s.resetReq.Swap(false) {
+		c.dec.Reset()
+		c.lines.Reset()
+	}
 	var err error
 	if c.format == FormatNDJSON {
 		err = c.lines.Decode(chunk, s.emitLine)
@@ -249,6 +253,9 @@ func (s *Source) consume(chunk []byte) *outcome {
 			s.reconnectionTime = r // #concept-event-stream-reconnection-time
 		}
 		s.lastID = c.dec.LastEventID()
+	}
+	if sw, ok := s.sink.(StateWriter); ok && sw.WriteState(s.lastID, s.reconnectionTime) {
+		s.out.stateChanged = true
 	}
 	s.out.bytes += int64(len(chunk))
 	s.out.activity = now

@@ -157,6 +157,12 @@ type Config struct {
 	// it off.
 	ConnectTimeout time.Duration
 
+	// Once reads one stream and never reconnects: its end, or its failure,
+	// fails the connection. With a Transport that hands over a stream that
+	// is already open (EventSource.fromReadableStream), URL need not be an
+	// http(s) URL ("about:event-stream").
+	Once bool
+
 	// Transport opens requests; nil means the net/http transport (not
 	// available when compiled for js/wasm, where it must be set).
 	Transport Transport
@@ -225,7 +231,7 @@ type Retry struct {
 // place where a zero value becomes its meaning.
 func (c Config) resolve() (Config, error) {
 	bad := func(msg string) (Config, error) { return c, &Error{Kind: KindConfig, Message: msg} }
-	if !isHTTPURL(c.URL) {
+	if !isHTTPURL(c.URL) && !(c.Once && c.Transport != nil) {
 		return bad("URL must be an absolute http or https URL: " + strconv.Quote(c.URL))
 	}
 	c.Method = strings.ToUpper(c.Method)

@@ -12,6 +12,7 @@ type outbox struct {
 	batch         []Event
 	queued, pings int // events (pings included) and pings queued from the current chunk
 	dropped       int64
+	stateChanged  bool // a StateWriter has something to deliver even without events
 	bytes         int64
 	activity      time.Time
 
@@ -43,9 +44,12 @@ func (s *Source) flush() *outcome {
 		st.Pings += int64(o.pings)
 		st.Dropped += o.dropped
 		st.Failures = failures
+		st.ReconnectionTime = s.reconnectionTime
 	})
 	o.bytes, o.activity, o.dropped = 0, time.Time{}, 0
-	if n == 0 {
+	changed := o.stateChanged
+	o.stateChanged = false
+	if n == 0 && !changed {
 		return s.conn.stop
 	}
 	if s.enterSink(noState, false) {

@@ -74,6 +74,15 @@ type EventWriter interface {
 	DiscardEvents()
 }
 
+// StateWriter is an optional extension of EventWriter for sinks that mirror
+// the source's state: after each chunk is decoded, before FlushEvents, the
+// engine reports the last event ID string and the reconnection time. It
+// returns whether it has something to deliver, in which case FlushEvents
+// follows even when the chunk held no event.
+type StateWriter interface {
+	WriteState(lastEventID string, reconnectionTime time.Duration) bool
+}
+
 // SinkFuncs adapts functions to a Sink; nil functions are skipped.
 type SinkFuncs struct {
 	OnOpen     func(OpenInfo)
@@ -164,4 +173,7 @@ type Stats struct {
 	LastActivity time.Time     // when the last chunk arrived
 	NextRetry    time.Duration // the delay of the pending or last reconnect
 	LastError    string
+	// ReconnectionTime is the source's reconnection time: the initial one,
+	// or what the server's retry field last set.
+	ReconnectionTime time.Duration
 }

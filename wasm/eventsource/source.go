@@ -14,6 +14,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sseshim/sseshim/wasm/sse"
@@ -38,8 +39,9 @@ type Source struct {
 	reconnectionTime time.Duration
 	failures         int // consecutive failed attempts
 	lastID           string
-	opened           bool // a response was accepted once: the server allows our requests
-	idInQuery        bool // send the last event ID as Config.LastEventIDParam, not as a header
+	resetReq         atomic.Bool // ResetBuffers was called: discard unfinished data before the next chunk
+	opened           bool        // a response was accepted once: the server allows our requests
+	idInQuery        bool        // send the last event ID as Config.LastEventIDParam, not as a header
 	conn             connState
 	out              outbox
 	nd               ndjsonState
@@ -89,6 +91,7 @@ func New(cfg Config, sink Sink) (*Source, error) {
 		done:             make(chan struct{}),
 	}
 	s.life.sinkDone = sync.NewCond(&s.life.mu)
+	s.life.stats.ReconnectionTime = cfg.ReconnectionTime
 	if s.clock == nil {
 		s.clock = realClock{}
 	}
@@ -154,6 +157,12 @@ func (s *Source) closeLocked() {
 		s.cancel()
 	}
 }
+
+// ResetBuffers discards what the decoder holds of an unfinished event — a
+// partial line, data, an event type — before the next chunk, keeping the
+// last event ID and the reconnection time: a fresh stream can follow
+// (EventSource.reset()). It may be called from any goroutine.
+func (s *Source) ResetBuffers() { s.resetReq.Store(true) }
 
 // Closing is closed as soon as Close or Stop is called, or the source gives
 // up: a sink call that waits for something can select on it.
@@ -244,6 +253,9 @@ func (s *Source) run() {
 		}
 		if out.count {
 			s.failures++
+		}
+		if s.cfg.Once {
+			out.fatal = true // one stream: its end fails the connection, no reconnect
 		}
 		if r := s.cfg.Retry; !out.fatal && r != nil && r.MaxAttempts > 0 && s.failures >= r.MaxAttempts {
 			out = outcome{fatal: true, err: &Error{Kind: KindMaxAttempts,

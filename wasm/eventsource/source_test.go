@@ -55,3 +55,28 @@ func TestOpenEventsReconnectWithLastEventID(t *testing.T) {
 	assert.Equal(t, int64(3), st.Events)
 	assert.Equal(t, int64(1), st.Reconnects)
 }
+
+// A source that reads one stream (EventSource.fromReadableStream): its end
+// fails the connection, and ResetBuffers discards an unfinished event while
+// the last event ID and the reconnection time persist.
+func TestOnceAndResetBuffers(t *testing.T) {
+	t.Parallel()
+	clk, tr := newFakeClock(), newFakeTransport()
+	rec := newRecorder()
+	src, err := New(Config{URL: "about:event-stream", Once: true, Transport: tr, Clock: clk}, rec)
+	require.NoError(t, err)
+	tr.next(t)
+	b := tr.answerSSE()
+	rec.expect(t, "open sse")
+	b.send("retry: 5000\nid: 42\ndata: first\n\ndata: unfinish")
+	rec.expect(t, `events message:"first"#42`)
+	src.ResetBuffers()
+	b.send("ed\n\ndata: fresh\n\n") // "ed" is a line of its own now: an unknown field
+	rec.expect(t, `events message:"fresh"#42`)
+	assert.Equal(t, 5*time.Second, src.Stats().ReconnectionTime)
+	b.end()
+	rec.expect(t, "error end CLOSED")
+	waitDone(t, src)
+	_, err = New(Config{URL: "about:event-stream", Once: true}, nil)
+	require.Error(t, err, "only with a transport that hands over the stream")
+}

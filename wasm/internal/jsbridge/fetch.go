@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -102,8 +103,42 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 		abort()
 		return nil, err
 	}
-	resp.Body = &fetchBody{ctx: ctx, reader: reader, abort: abort, a: a, pending: safejs.Undefined()}
+	resp.Body = &fetchBody{ctx: ctx, reader: reader, abort: abort, a: a, pending: safejs.Undefined(), ownChunks: true}
 	return resp, nil
+}
+
+// StreamTransport hands the engine one ReadableStream that is already open
+// (EventSource.fromReadableStream): its reader, acquired by the shim, is the
+// body of the one "response" there is; closing the source cancels it.
+type StreamTransport struct {
+	reader safejs.Value
+	used   bool
+}
+
+// NewStreamTransport returns a transport for a ReadableStreamDefaultReader.
+func NewStreamTransport(reader safejs.Value) *StreamTransport {
+	return &StreamTransport{reader: reader}
+}
+
+// RoundTrip implements eventsource.Transport. The source reads one stream
+// (Config.Once), so it is called once.
+func (t *StreamTransport) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsource.Response, error) {
+	if t.used {
+		return nil, errors.New("sseshim: a stream can be read only once")
+	}
+	t.used = true
+	a, err := newAwaiter()
+	if err != nil {
+		return nil, err
+	}
+	reader := t.reader
+	cancel := func() { _, _ = reader.Call("cancel") }
+	return &eventsource.Response{
+		Status:      200,
+		ContentType: "text/event-stream",
+		URL:         r.URL,
+		Body:        &fetchBody{ctx: ctx, reader: reader, abort: cancel, a: a, pending: safejs.Undefined()},
+	}, nil
 }
 
 func getInt(v safejs.Value, prop string) (int, error) {
@@ -135,6 +170,9 @@ type fetchBody struct {
 
 	pending safejs.Value // the chunk being copied in pieces, or undefined
 	off, n  int
+	// ownChunks: the chunks are the fetch's own, and their buffers may be
+	// detached once copied; a page's stream may still use its chunks.
+	ownChunks bool
 
 	busySince time.Time // when the engine last let the page's event loop run
 }
@@ -237,7 +275,9 @@ func (b *fetchBody) piece() ([]byte, error) {
 	}
 	b.off += k
 	if b.off >= b.n {
-		releaseChunk(b.pending)
+		if b.ownChunks {
+			releaseChunk(b.pending)
+		}
 		b.pending = safejs.Undefined()
 	}
 	return b.buf, nil

@@ -5,6 +5,7 @@ package jsbridge
 import (
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -27,6 +28,7 @@ import (
 //
 //	m CR type CR data CR    a message
 //	i CR id CR              the last event ID is now id, for the messages after it
+//	r CR ms CR              the reconnection time is now ms milliseconds
 //	p CR                    a ping
 //
 // The last event ID persists from event to event (#dispatchMessage), so it
@@ -38,7 +40,8 @@ import (
 type Sink struct {
 	onOpen, onEvents, onError, onRetrying safejs.Value
 
-	sentID string // the last event ID the shim has been told
+	sentID    string        // the last event ID the shim has been told
+	sentRetry time.Duration // the reconnection time the shim has been told (0: none yet)
 
 	buf      []byte
 	array    safejs.Value // the reused Uint8Array the batch crosses in
@@ -107,6 +110,25 @@ func (s *Sink) WriteEvent(e eventsource.Event) {
 	s.buf = append(s.buf, '\r')
 }
 
+// WriteState implements eventsource.StateWriter: the shim mirrors the last
+// event ID string and the reconnection time (its lastEventId and
+// reconnectionTime getters), told when they change.
+func (s *Sink) WriteState(lastEventID string, reconnectionTime time.Duration) bool {
+	changed := false
+	if !sameString(lastEventID, s.sentID) {
+		s.buf = append(s.buf, 'i', '\r')
+		s.buf = appendField(s.buf, lastEventID, "\uFFFD")
+		s.sentID, changed = lastEventID, true
+	}
+	if reconnectionTime != s.sentRetry {
+		s.buf = append(s.buf, 'r', '\r')
+		s.buf = strconv.AppendInt(s.buf, reconnectionTime.Milliseconds(), 10)
+		s.buf = append(s.buf, '\r')
+		s.sentRetry, changed = reconnectionTime, true
+	}
+	return changed
+}
+
 // sameString compares the id the engine hands over, usually the very string
 // it handed over before, without reading a long one byte by byte.
 func sameString(a, b string) bool {
@@ -127,7 +149,7 @@ func (s *Sink) FlushEvents() {
 		n := max(len(b), 64<<10)
 		arr, err := jsUint8Array.New(n)
 		if err != nil {
-			s.buf, s.sentID = b[:0], unsentID
+			s.buf, s.sentID, s.sentRetry = b[:0], unsentID, 0
 			return
 		}
 		s.array, s.arrayCap = arr, n
@@ -135,7 +157,7 @@ func (s *Sink) FlushEvents() {
 	if _, err := safejs.CopyBytesToJS(s.array, b); err == nil {
 		call(s.onEvents, s.array, len(b))
 	} else {
-		s.sentID = unsentID
+		s.sentID, s.sentRetry = unsentID, 0
 	}
 	s.buf = b[:0]
 	big := false
@@ -157,7 +179,7 @@ func (s *Sink) FlushEvents() {
 // DiscardEvents drops the batch of a chunk that arrived as the source closed.
 func (s *Sink) DiscardEvents() {
 	s.buf = s.buf[:0]
-	s.sentID = unsentID
+	s.sentID, s.sentRetry = unsentID, 0
 }
 
 // unsentID is never an event's last event ID (an id with NUL is ignored,
