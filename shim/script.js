@@ -5,19 +5,48 @@
 // window.sseshim = {EventSource, ready, configure}, and installs
 // window.EventSource: "auto" only where the browser has none, "force" always,
 // "off" never.
-const script = document.currentScript;
-const base = script && script.src ? script.src : document.baseURI;
+//
+// In a classic or shared worker, importScripts('…/sseshim.js') does the same:
+// the engine's files default to beside sseshim.js, and self.sseshimConfig =
+// {wasmURL, wasmExecURL, polyfill} set before importScripts, or
+// sseshim.configure() right after it, replaces the data attributes.
+const inWorker = typeof document === 'undefined' && typeof importScripts === 'function';
+const script = inWorker ? null : document.currentScript;
+const preset = (globalThis.sseshimConfig && typeof globalThis.sseshimConfig === 'object') ? globalThis.sseshimConfig : {};
+const base = script && script.src ? script.src : (inWorker ? workerScriptURL() : document.baseURI);
 const attr = (name) => (script && script.dataset ? script.dataset[name] : undefined);
-const config = createEngineConfig('; from a separate <script>, it is too late: ' +
-  'use the data-wasm and data-wasm-exec attributes of the sseshim.js script tag instead');
+const config = createEngineConfig(inWorker
+  ? '; in a worker, call it right after importScripts(), or set self.sseshimConfig before'
+  : '; from a separate <script>, it is too late: use the data-wasm and data-wasm-exec attributes of the sseshim.js script tag instead');
+if (preset.wasmURL !== undefined || preset.wasmExecURL !== undefined) {
+  config.configure({ wasmURL: preset.wasmURL, wasmExecURL: preset.wasmExecURL });
+}
+
+// workerScriptURL finds where importScripts() loaded this file from: a
+// worker has no document.currentScript, but the stack of an Error names the
+// script. Failing that, the worker's own location.
+function workerScriptURL() {
+  const stack = String(new Error().stack || '');
+  const m = stack.match(/(https?:\/\/[^\s()]+):\d+:\d+/);
+  return m ? m[1] : self.location.href;
+}
 
 function loadScript(url) {
+  const missing = () => new Error('sseshim: could not load ' + url +
+    ': serve wasm_exec.js there, or point data-wasm-exec (or configure({ wasmExecURL })) at it');
+  if (inWorker) {
+    try {
+      importScripts(url);
+      return Promise.resolve();
+    } catch {
+      return Promise.reject(missing());
+    }
+  }
   return new Promise((resolve, reject) => {
     const s = document.createElement('script');
     s.src = url;
     s.onload = resolve;
-    s.onerror = () => reject(new Error('sseshim: could not load ' + url +
-      ': serve wasm_exec.js there, or point data-wasm-exec (or configure({ wasmExecURL })) at it'));
+    s.onerror = () => reject(missing());
     document.head.appendChild(s);
   });
 }
@@ -35,7 +64,7 @@ const api = createSseshim(() => {
 globalThis.sseshim = { EventSource: api.EventSource, SseshimErrorEvent: api.SseshimErrorEvent,
   RetryingEvent: api.RetryingEvent, ready: api.ready, configure: config.configure,
   CONNECTING: api.CONNECTING, OPEN: api.OPEN, CLOSED: api.CLOSED };
-const mode = attr('polyfill') || 'auto';
+const mode = attr('polyfill') || preset.polyfill || 'auto';
 if (mode === 'force' || (mode === 'auto' && typeof globalThis.EventSource === 'undefined')) {
   globalThis.EventSource = api.EventSource;
 } else if (mode !== 'auto' && mode !== 'off') {
