@@ -190,6 +190,7 @@ function createSseshim(loadEngine) {
     headers,
     format: (v, p) => (FORMATS.includes(v) ? v : fail(p, `must be one of ${FORMATS.join(', ')}`)),
     json: bool,
+    batch: (v, p) => (v === true || v === false || v === 'frame' ? v : fail(p, "must be true, false or 'frame'")),
     ping: group({ interval: positiveMS, leeway: ms, param: name, eventType: str, requireEvent: bool, dispatch: bool }),
     retry: group({
       initial: positiveMS, max: positiveMS, factor: (v, p) => num(v, p, { min: 1, max: 1000 }),
@@ -207,14 +208,14 @@ function createSseshim(loadEngine) {
     eventTypePath: strArray,
     idPath: strArray,
   };
-  const SHIM_ONLY = ['json'];
+  const SHIM_ONLY = ['json', 'batch'];
   // What fromReadableStream() takes: nothing about requests or reconnection.
-  const STREAM_OPTIONS = ['json', 'format', 'maxEventSize', 'dedupe', 'eventTypePath', 'idPath'];
+  const STREAM_OPTIONS = ['json', 'batch', 'format', 'maxEventSize', 'dedupe', 'eventTypePath', 'idPath'];
 
   // normalizeOptions checks the second constructor argument and splits it
   // into what the engine reads and what only the shim uses.
   function normalizeOptions(init) {
-    if (init === undefined || init === null) return { engine: {}, json: false };
+    if (init === undefined || init === null) return { engine: {}, json: false, batch: false };
     if (typeof init !== 'object') fail('', 'object must be an object');
     // A number for ping is its interval.
     if (typeof init.ping === 'number') init = { ...init, ping: { interval: init.ping } };
@@ -227,8 +228,9 @@ function createSseshim(loadEngine) {
         engine.retry.max < engine.retry.initial) fail('retry.max', 'must not be less than retry.initial');
     if (engine.withCredentials === false) delete engine.withCredentials; // the default: nothing to send
     const json = engine.json === true;
+    const batch = engine.batch || false;
     for (const k of SHIM_ONLY) delete engine[k];
-    return { engine, json };
+    return { engine, json, batch };
   }
 
   // validURL parses url as the EventSource constructor does
@@ -364,6 +366,46 @@ function createSseshim(loadEngine) {
     get attempt() { return this.#attempt; }
   }
 
+  // BatchEvent carries the events of one delivery in batch mode, in order,
+  // as plain records: no DOM event per event.
+  class BatchEvent extends Event {
+    #events;
+    constructor(type, init = {}) {
+      super(type, init);
+      this.#events = init.events || [];
+    }
+    get events() { return this.#events; }
+  }
+
+  // BatchRecord is one event of a batch; with json on, JSONRecord adds a
+  // lazy json property, parsed on first use.
+  class BatchRecord {
+    constructor(type, data, lastEventId) {
+      this.type = type;
+      this.data = data;
+      this.lastEventId = lastEventId;
+    }
+  }
+  const PARSED = Symbol('parsed');
+  const UNPARSED = {};
+  class JSONRecord extends BatchRecord {
+    constructor(type, data, lastEventId) {
+      super(type, data, lastEventId);
+      this[PARSED] = UNPARSED;
+    }
+    get json() {
+      if (this[PARSED] === UNPARSED) this[PARSED] = parseNested(this.data);
+      return this[PARSED];
+    }
+  }
+
+  // nextFrame runs f at the next animation frame, or soon where there are
+  // no frames (a worker without requestAnimationFrame, a hidden page's
+  // frames still come, throttled).
+  const nextFrame = typeof requestAnimationFrame === 'function'
+    ? (f) => requestAnimationFrame(() => f())
+    : (f) => setTimeout(f, 16);
+
   // newMessageEvent makes a real MessageEvent. The legacy positional
   // initMessageEvent skips the conversion of an init dictionary, which is
   // most of the constructor's cost (see the README's benchmarks). Where it
@@ -414,6 +456,8 @@ function createSseshim(loadEngine) {
     #readyState = CONNECTING;
     #engineOptions;
     #json;
+    #batch; // false, true (a batch event per chunk) or 'frame' (per animation frame)
+    #pending = null; // batch: 'frame': the records waiting for the next frame
     #handle = 0;
     #origin = '';
     #callbacks;
@@ -437,6 +481,7 @@ function createSseshim(loadEngine) {
       const opts = normalizeOptions(eventSourceInitDict);
       this.#engineOptions = opts.engine;
       this.#json = opts.json;
+      this.#batch = opts.batch;
       this.#withCredentials = opts.engine.withCredentials === true;
       // The engine's half of the bridge protocol is wasm/internal/jsbridge/sink.go.
       this.#callbacks = {
@@ -611,6 +656,10 @@ function createSseshim(loadEngine) {
       // The WHATWG UTF-8 decoder replaces invalid sequences
       // (#parsing-an-event-stream).
       const f = utf8.decode(bytes.subarray(0, length)).split('\r');
+      if (this.#batch) {
+        this.#onBatch(f);
+        return;
+      }
       const origin = this.#origin;
       const json = this.#json;
       const end = f.length - 1; // the text ends with a CR
@@ -632,6 +681,42 @@ function createSseshim(loadEngine) {
           this.dispatchEvent(new Event('ping'));
         }
       }
+    }
+
+    // #onBatch turns a chunk's records into plain records for one batch
+    // event (now, or at the next animation frame); pings still fire ping.
+    #onBatch(f) {
+      const Rec = this.#json ? JSONRecord : BatchRecord;
+      const out = this.#pending || [];
+      const end = f.length - 1;
+      for (let i = 0; i < end;) {
+        const flag = f[i];
+        if (flag === 'm') {
+          out.push(new Rec(f[i + 1], f[i + 2], this.#lastEventId));
+          i += 3;
+        } else if (flag === 'i') {
+          this.#lastEventId = f[i + 1];
+          i += 2;
+        } else if (flag === 'r') {
+          this.#reconnectionTime = Number(f[i + 1]);
+          i += 2;
+        } else {
+          i += 1;
+          this.dispatchEvent(new Event('ping'));
+          if (this.#readyState === CLOSED || this.#failing) return;
+        }
+      }
+      if (this.#batch !== 'frame') {
+        if (out.length) this.dispatchEvent(new BatchEvent('batch', { events: out }));
+        return;
+      }
+      if (this.#pending || !out.length) return; // a frame is already due
+      this.#pending = out;
+      nextFrame(() => {
+        const events = this.#pending;
+        this.#pending = null;
+        if (this.#readyState !== CLOSED && !this.#failing) this.dispatchEvent(new BatchEvent('batch', { events }));
+      });
     }
 
     #onError(readyState, kind, status, code, message) {
@@ -692,5 +777,5 @@ function createSseshim(loadEngine) {
 
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
 
-  return { EventSource, SseshimErrorEvent, RetryingEvent, ready, CONNECTING, OPEN, CLOSED };
+  return { EventSource, SseshimErrorEvent, RetryingEvent, BatchEvent, ready, CONNECTING, OPEN, CLOSED };
 }

@@ -30,6 +30,7 @@ const api = createSseshim(() => {
 export const EventSource = api.EventSource;
 export const SseshimErrorEvent = api.SseshimErrorEvent;
 export const RetryingEvent = api.RetryingEvent;
+export const BatchEvent = api.BatchEvent;
 export const ready = api.ready;
 export const CONNECTING = 0;
 export const OPEN = 1;

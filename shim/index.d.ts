@@ -55,6 +55,12 @@ export interface EventSourceInit {
   format?: Format;
   /** Add a lazy `json` property to every MessageEvent (nested JSON strings decoded). */
   json?: boolean;
+  /**
+   * Batch mode: instead of a MessageEvent per event, one `batch` event per delivery (true: per chunk received;
+   * 'frame': coalesced to one per animation frame) carrying the events in order as plain records.
+   * open, error, retrying and ping are unchanged; onmessage does not fire; stats count events.
+   */
+  batch?: boolean | 'frame';
   /** Dead-connection watchdog; a number is the interval in ms. */
   ping?: PingOptions | number;
   retry?: RetryOptions;
@@ -83,7 +89,7 @@ export interface EventSourceInit {
 }
 
 /** What fromReadableStream() takes besides the stream: nothing about requests or reconnection. */
-export type StreamOptions = Pick<EventSourceInit, 'json' | 'format' | 'maxEventSize' | 'dedupe' | 'eventTypePath' | 'idPath'>;
+export type StreamOptions = Pick<EventSourceInit, 'json' | 'batch' | 'format' | 'maxEventSize' | 'dedupe' | 'eventTypePath' | 'idPath'>;
 
 export interface SseshimMessageEvent<T = any> extends MessageEvent<string> {
   /** With the json option: data parsed as JSON, nested JSON strings decoded; undefined when invalid. */
@@ -143,12 +149,28 @@ export interface EventSourceStats {
   reconnectionTime: number;
 }
 
+/** One event of a batch. */
+export interface BatchRecord<T = any> {
+  readonly type: string;
+  readonly data: string;
+  readonly lastEventId: string;
+  /** With the json option: data parsed (nested JSON strings decoded) on first use; undefined when invalid. */
+  readonly json?: T;
+}
+
+/** The batch event of batch mode. */
+export declare class BatchEvent<T = any> extends Event {
+  constructor(type: string, init?: EventInit & { events?: BatchRecord<T>[] });
+  readonly events: readonly BatchRecord<T>[];
+}
+
 export interface EventSourceEventMap {
   open: Event;
   message: SseshimMessageEvent;
   error: SseshimErrorEvent;
   ping: Event;
   retrying: RetryingEvent;
+  batch: BatchEvent;
 }
 
 export declare class EventSource extends EventTarget {

@@ -62,7 +62,7 @@ const api = createSseshim(() => {
 });
 
 globalThis.sseshim = { EventSource: api.EventSource, SseshimErrorEvent: api.SseshimErrorEvent,
-  RetryingEvent: api.RetryingEvent, ready: api.ready, configure: config.configure,
+  RetryingEvent: api.RetryingEvent, BatchEvent: api.BatchEvent, ready: api.ready, configure: config.configure,
   CONNECTING: api.CONNECTING, OPEN: api.OPEN, CLOSED: api.CLOSED };
 const mode = attr('polyfill') || preset.polyfill || 'auto';
 if (mode === 'force' || (mode === 'auto' && typeof globalThis.EventSource === 'undefined')) {
