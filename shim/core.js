@@ -190,6 +190,8 @@ function createSseshim(loadEngine) {
     headers,
     format: (v, p) => (FORMATS.includes(v) ? v : fail(p, `must be one of ${FORMATS.join(', ')}`)),
     json: bool,
+    lifecycle: bool,
+    staleAfter: positiveMS,
     batch: (v, p) => (v === true || v === false || v === 'frame' ? v : fail(p, "must be true, false or 'frame'")),
     ping: group({ interval: positiveMS, leeway: ms, param: name, eventType: str, requireEvent: bool, dispatch: bool }),
     retry: group({
@@ -208,14 +210,14 @@ function createSseshim(loadEngine) {
     eventTypePath: strArray,
     idPath: strArray,
   };
-  const SHIM_ONLY = ['json', 'batch'];
+  const SHIM_ONLY = ['json', 'batch', 'lifecycle', 'staleAfter'];
   // What fromReadableStream() takes: nothing about requests or reconnection.
   const STREAM_OPTIONS = ['json', 'batch', 'format', 'maxEventSize', 'dedupe', 'eventTypePath', 'idPath'];
 
   // normalizeOptions checks the second constructor argument and splits it
   // into what the engine reads and what only the shim uses.
   function normalizeOptions(init) {
-    if (init === undefined || init === null) return { engine: {}, json: false, batch: false };
+    if (init === undefined || init === null) return { engine: {}, json: false, batch: false, lifecycle: true, staleAfter: 0 };
     if (typeof init !== 'object') fail('', 'object must be an object');
     // A number for ping is its interval.
     if (typeof init.ping === 'number') init = { ...init, ping: { interval: init.ping } };
@@ -229,8 +231,12 @@ function createSseshim(loadEngine) {
     if (engine.withCredentials === false) delete engine.withCredentials; // the default: nothing to send
     const json = engine.json === true;
     const batch = engine.batch || false;
+    const lifecycle = engine.lifecycle !== false;
+    // A connection silent longer than this is replaced when the tab becomes
+    // visible again: staleAfter, or the ping watchdog's limit.
+    const staleAfter = engine.staleAfter || (engine.ping ? engine.ping.interval + (engine.ping.leeway ?? 2000) : 0);
     for (const k of SHIM_ONLY) delete engine[k];
-    return { engine, json, batch };
+    return { engine, json, batch, lifecycle, staleAfter };
   }
 
   // validURL parses url as the EventSource constructor does
@@ -357,13 +363,18 @@ function createSseshim(loadEngine) {
   class RetryingEvent extends Event {
     #delay;
     #attempt;
+    #reason;
     constructor(type, init = {}) {
       super(type, init);
       this.#delay = init.delay ?? 0;
       this.#attempt = init.attempt ?? 0;
+      this.#reason = init.reason || undefined;
     }
     get delay() { return this.#delay; }
     get attempt() { return this.#attempt; }
+    // Why the page's lifecycle replaced the connection (online, wake,
+    // visible, restored); undefined for an ordinary reconnect.
+    get reason() { return this.#reason; }
   }
 
   // BatchEvent carries the events of one delivery in batch mode, in order,
@@ -445,6 +456,43 @@ function createSseshim(loadEngine) {
     };
   }
 
+  // ---- the page's lifecycle -------------------------------------------------
+
+  // Streams die when a laptop sleeps, a phone goes offline, or a tab comes
+  // back from the back/forward cache; each source reacts unless created with
+  // lifecycle: false:
+  // - offline: the connection is paused, no attempt made and no failure
+  //   counted; online: it reconnects at once, with Last-Event-ID;
+  // - a wake from sleep (a timer that fired far too late): replaced at once;
+  // - a tab made visible again whose connection has been silent longer than
+  //   staleAfter (or the ping watchdog's limit): replaced at once; nothing is
+  //   torn down because a tab is hidden;
+  // - entering the back/forward cache (pagehide, persisted): paused, so that
+  //   the page stays eligible, as Chromium closes its own EventSource; restored
+  //   (pageshow, persisted): reconnected with Last-Event-ID.
+  // Each reconnect fires retrying with a reason.
+  const onLifecycle = Symbol('onLifecycle');
+  const isOffline = () => typeof navigator !== 'undefined' && navigator.onLine === false;
+  const lifecycleEvent = (what) => { for (const source of [...live.keys()]) source[onLifecycle](what); };
+  if (typeof addEventListener === 'function') {
+    addEventListener('offline', () => lifecycleEvent('offline'));
+    addEventListener('online', () => lifecycleEvent('online'));
+    addEventListener('pagehide', (e) => { if (e.persisted) lifecycleEvent('hidden-cached'); });
+    addEventListener('pageshow', (e) => { if (e.persisted) lifecycleEvent('restored'); });
+  }
+  if (typeof document !== 'undefined') {
+    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') lifecycleEvent('visible'); });
+  }
+  // Wake detection: a 5 s timer that fires more than 15 s late means the
+  // machine slept (or the tab was frozen): connections may be dead.
+  const WAKE_TICK = 5000;
+  let lastTick = Date.now();
+  setInterval(() => {
+    const now = Date.now();
+    if (now - lastTick > WAKE_TICK + 15000) lifecycleEvent('wake');
+    lastTick = now;
+  }, WAKE_TICK);
+
   // ---- the class ----------------------------------------------------------
 
   const STREAM_URL = 'about:event-stream';
@@ -458,6 +506,8 @@ function createSseshim(loadEngine) {
     #json;
     #batch; // false, true (a batch event per chunk) or 'frame' (per animation frame)
     #pending = null; // batch: 'frame': the records waiting for the next frame
+    #lifecycle; // null with lifecycle: false, else {staleAfter}
+    #offlineStart = false; // constructed offline: started on 'online'
     #handle = 0;
     #origin = '';
     #callbacks;
@@ -482,13 +532,14 @@ function createSseshim(loadEngine) {
       this.#engineOptions = opts.engine;
       this.#json = opts.json;
       this.#batch = opts.batch;
+      this.#lifecycle = opts.lifecycle ? { staleAfter: opts.staleAfter } : null;
       this.#withCredentials = opts.engine.withCredentials === true;
       // The engine's half of the bridge protocol is wasm/internal/jsbridge/sink.go.
       this.#callbacks = {
         open: (url) => this.#onOpen(url),
         events: (bytes, length) => this.#onEvents(bytes, length),
         error: (readyState, kind, status, code, message) => this.#onError(readyState, kind, status, code, message),
-        retrying: (delay, attempt) => this.#onRetrying(delay, attempt),
+        retrying: (delay, attempt, reason) => this.#onRetrying(delay, attempt, reason),
       };
       live.set(this, (kind, message) => this.#fail(kind, message));
       if (engineDeath) this.#fail('engine', engineDeath.message);
@@ -595,6 +646,36 @@ function createSseshim(loadEngine) {
       this.#failSoon(kind, message);
     }
 
+    // The page's lifecycle (see "page lifecycle" below): what happened, and
+    // whether this source's connection should be paused or replaced.
+    [onLifecycle](what) {
+      if (!this.#lifecycle || this.#readyState === CLOSED || this.#failing) return;
+      if (!this.#handle) {
+        if (what === 'online' && this.#offlineStart && engine) {
+          this.#offlineStart = false;
+          this.#start();
+        }
+        return;
+      }
+      switch (what) {
+        case 'offline':
+        case 'hidden-cached':
+          callEngine('pause', this.#handle);
+          break;
+        case 'online':
+        case 'wake':
+        case 'restored':
+          callEngine('reconnect', this.#handle, what);
+          break;
+        case 'visible': {
+          const stale = this.#lifecycle.staleAfter;
+          const s = stale ? callEngine('stats', this.#handle) : null;
+          if (s && s.lastActivity && Date.now() - s.lastActivity > stale) callEngine('reconnect', this.#handle, 'visible');
+          break;
+        }
+      }
+    }
+
     // window.stop() aborted the fetch in flight, if there is one (or the
     // engine's own download, while the source waits for it): fail the
     // connection (#fail-the-connection: a task that sets readyState to
@@ -614,6 +695,10 @@ function createSseshim(loadEngine) {
 
     #start() {
       if (this.#readyState === CLOSED || this.#failing) return;
+      if (this.#lifecycle && isOffline()) {
+        this.#offlineStart = true; // no attempt while offline: 'online' starts it
+        return;
+      }
       const h = this.#reader
         ? callEngine('open', this.#url, this.#engineOptions, this.#callbacks, this.#reader)
         : callEngine('open', this.#url, this.#engineOptions, this.#callbacks);
@@ -726,10 +811,10 @@ function createSseshim(loadEngine) {
       this.dispatchEvent(new SseshimErrorEvent('error', { kind, status, code, message }));
     }
 
-    #onRetrying(delay, attempt) {
+    #onRetrying(delay, attempt, reason) {
       if (this.#readyState === CLOSED || this.#failing) return;
       this.#retryingUntil = performance.now() + delay;
-      this.dispatchEvent(new RetryingEvent('retrying', { delay, attempt }));
+      this.dispatchEvent(new RetryingEvent('retrying', { delay, attempt, reason }));
     }
   }
 

@@ -61,6 +61,14 @@ export interface EventSourceInit {
    * open, error, retrying and ping are unchanged; onmessage does not fire; stats count events.
    */
   batch?: boolean | 'frame';
+  /**
+   * React to the page's lifecycle (default true): pause while offline and reconnect on online, replace the
+   * connection after a wake from sleep, after a return to a visible tab when it has been silent longer than
+   * staleAfter, and after a restore from the back/forward cache. Each reconnect fires retrying with a reason.
+   */
+  lifecycle?: boolean;
+  /** A connection silent longer than this (ms) is replaced when the tab becomes visible (default: the ping limit). */
+  staleAfter?: number;
   /** Dead-connection watchdog; a number is the interval in ms. */
   ping?: PingOptions | number;
   retry?: RetryOptions;
@@ -97,7 +105,7 @@ export interface SseshimMessageEvent<T = any> extends MessageEvent<string> {
 }
 
 export type ErrorKind = 'network' | 'end' | 'status' | 'content-type' | 'timeout' | 'watchdog' | 'server' |
-  'too-large' | 'headers' | 'body' | 'max-attempts' | 'config' | 'engine';
+  'too-large' | 'headers' | 'body' | 'lifecycle' | 'max-attempts' | 'config' | 'engine';
 
 export interface SseshimErrorEventInit extends EventInit {
   kind?: ErrorKind;
@@ -121,6 +129,7 @@ export declare class SseshimErrorEvent extends Event {
 export interface RetryingEventInit extends EventInit {
   delay?: number;
   attempt?: number;
+  reason?: 'online' | 'wake' | 'visible' | 'restored';
 }
 
 /** Fires after each error that will reconnect. */
@@ -130,6 +139,8 @@ export declare class RetryingEvent extends Event {
   readonly delay: number;
   /** The number of the attempt it waits for (1 for the first reconnect). */
   readonly attempt: number;
+  /** Why the page's lifecycle replaced the connection; undefined for an ordinary reconnect. */
+  readonly reason: 'online' | 'wake' | 'visible' | 'restored' | undefined;
 }
 
 export interface EventSourceStats {

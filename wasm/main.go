@@ -1,7 +1,8 @@
 //go:build js && wasm
 
 // Command sseshim is the WebAssembly engine behind sseshim's EventSource. It
-// registers globalThis.__sseshimGo = {open, close, stats, live, reset, options},
+// registers globalThis.__sseshimGo = {open, close, stats, live, reset, pause,
+// reconnect, options},
 // tells the loader it is ready, and then serves calls forever.
 package main
 
@@ -57,13 +58,21 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	pause, err := safejs.FuncOf(jsPause)
+	if err != nil {
+		return err
+	}
+	reconnect, err := safejs.FuncOf(jsReconnect)
+	if err != nil {
+		return err
+	}
 	// safejs.ValueOf does not unwrap its own Func type inside a map, so the
 	// members are set one by one.
 	api, err := safejs.ValueOf(map[string]any{})
 	if err != nil {
 		return err
 	}
-	for name, fn := range map[string]safejs.Func{"open": open, "close": closeFn, "stats": stats, "live": live, "reset": reset} {
+	for name, fn := range map[string]safejs.Func{"open": open, "close": closeFn, "stats": stats, "live": live, "reset": reset, "pause": pause, "reconnect": reconnect} {
 		if err := api.Set(name, fn); err != nil {
 			return err
 		}
@@ -161,6 +170,27 @@ func jsClose(_ safejs.Value, args []safejs.Value) any {
 func jsReset(_ safejs.Value, args []safejs.Value) any {
 	if src := lookup(args); src != nil {
 		src.ResetBuffers()
+	}
+	return nil
+}
+
+// jsPause(handle) ends a source's connection and makes no attempt until
+// jsReconnect: offline, or in the back/forward cache.
+func jsPause(_ safejs.Value, args []safejs.Value) any {
+	if src := lookup(args); src != nil {
+		src.Pause()
+	}
+	return nil
+}
+
+// jsReconnect(handle, reason) replaces a source's connection at once.
+func jsReconnect(_ safejs.Value, args []safejs.Value) any {
+	if src := lookup(args); src != nil {
+		reason := ""
+		if len(args) > 1 {
+			reason, _ = args[1].String()
+		}
+		src.Reconnect(reason)
 	}
 	return nil
 }

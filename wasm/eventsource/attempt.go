@@ -11,6 +11,8 @@ import (
 var (
 	errWatchdog       = errors.New("no data within the ping interval")
 	errConnectTimeout = errors.New("no response within the connect timeout")
+	errReconnect      = errors.New("the connection is being replaced")
+	errPaused         = errors.New("paused")
 )
 
 // attempt makes one connection and reads it until it ends
@@ -18,6 +20,36 @@ var (
 func (s *Source) attempt() outcome {
 	ctx, cancel := context.WithCancelCause(s.ctx)
 	defer cancel(nil)
+	s.life.mu.Lock()
+	s.ctrl.cancelAttempt = cancel
+	if s.ctrl.paused {
+		cancel(errPaused)
+	}
+	select {
+	case <-s.ctrl.kick: // a Reconnect before this attempt: it is this attempt
+	default:
+	}
+	s.life.mu.Unlock()
+	defer func() {
+		s.life.mu.Lock()
+		s.ctrl.cancelAttempt = nil
+		s.life.mu.Unlock()
+	}()
+	out := s.attemptWith(ctx, cancel)
+	switch context.Cause(ctx) {
+	case errReconnect:
+		s.life.mu.Lock()
+		reason := s.ctrl.reason
+		s.life.mu.Unlock()
+		return outcome{err: &Error{Kind: KindLifecycle, Message: "reconnecting: " + reason}, immediate: true}
+	case errPaused:
+		return outcome{err: &Error{Kind: KindLifecycle, Message: "paused (offline, or the page is in the back/forward cache)"}, paused: true}
+	}
+	return out
+}
+
+// attemptWith makes the connection under ctx and reads it until it ends.
+func (s *Source) attemptWith(ctx context.Context, cancel context.CancelCauseFunc) outcome {
 	resp, out, ok := s.connect(ctx, cancel)
 	if !ok {
 		return out

@@ -74,6 +74,13 @@ type EventWriter interface {
 	DiscardEvents()
 }
 
+// ReasonedSink is an optional extension of Sink: the engine calls
+// RetryingFor instead of Retrying, with the reason Reconnect gave ("" for an
+// ordinary reconnect).
+type ReasonedSink interface {
+	RetryingFor(delay time.Duration, attempt int, reason string)
+}
+
 // StateWriter is an optional extension of EventWriter for sinks that mirror
 // the source's state: after each chunk is decoded, before FlushEvents, the
 // engine reports the last event ID string and the reconnection time. It
@@ -126,6 +133,7 @@ const (
 	KindWatchdog    Kind = "watchdog"     // no ping within interval + leeway
 	KindServer      Kind = "server"       // an in-band {"error":{...}} object
 	KindTooLarge    Kind = "too-large"    // an event over the size cap
+	KindLifecycle   Kind = "lifecycle"    // the page's lifecycle replaced or paused the connection (Reconnect, Pause)
 	KindHeaders     Kind = "headers"      // the header function failed
 	KindBody        Kind = "body"         // the body function failed
 	KindTimeout     Kind = "timeout"      // no response within the connect timeout

@@ -40,8 +40,9 @@ type Source struct {
 	failures         int // consecutive failed attempts
 	lastID           string
 	resetReq         atomic.Bool // ResetBuffers was called: discard unfinished data before the next chunk
-	opened           bool        // a response was accepted once: the server allows our requests
-	idInQuery        bool        // send the last event ID as Config.LastEventIDParam, not as a header
+	ctrl             control
+	opened           bool // a response was accepted once: the server allows our requests
+	idInQuery        bool // send the last event ID as Config.LastEventIDParam, not as a header
 	conn             connState
 	out              outbox
 	nd               ndjsonState
@@ -57,6 +58,15 @@ type lifecycle struct {
 	inSink   bool
 	sinkDone *sync.Cond // signalled when a sink call returns
 	engineID uint64     // the engine goroutine, to recognise Close from a sink call
+}
+
+// control is how the page's lifecycle steers the engine (Pause, Reconnect):
+// guarded by life.mu.
+type control struct {
+	cancelAttempt context.CancelCauseFunc // the attempt in progress, if any
+	paused        bool                    // make no attempt until Reconnect
+	reason        string                  // why Reconnect was called
+	kick          chan struct{}           // Reconnect wakes a waiting run loop
 }
 
 // connState is what one attempt reads with: reset when a response arrives.
@@ -91,6 +101,7 @@ func New(cfg Config, sink Sink) (*Source, error) {
 		done:             make(chan struct{}),
 	}
 	s.life.sinkDone = sync.NewCond(&s.life.mu)
+	s.ctrl.kick = make(chan struct{}, 1)
 	s.life.stats.ReconnectionTime = cfg.ReconnectionTime
 	if s.clock == nil {
 		s.clock = realClock{}
@@ -155,6 +166,36 @@ func (s *Source) closeLocked() {
 		l.closed = true
 		l.stats.State = Closed
 		s.cancel()
+	}
+}
+
+// Reconnect replaces the connection at once, with Last-Event-ID, and ends a
+// Pause: the page came back online, woke from sleep, became visible with a
+// stale connection, or was restored from the back/forward cache. It counts
+// as no failure; reason goes with the Retrying call (a ReasonedSink sees
+// it). It may be called from any goroutine.
+func (s *Source) Reconnect(reason string) {
+	s.life.mu.Lock()
+	defer s.life.mu.Unlock()
+	s.ctrl.paused, s.ctrl.reason = false, reason
+	if s.ctrl.cancelAttempt != nil {
+		s.ctrl.cancelAttempt(errReconnect) // the attempt ends, and the next follows at once
+		return
+	}
+	select { // the run loop is waiting: wake it
+	case s.ctrl.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Pause ends the connection and makes no attempt until Reconnect: the page
+// is offline, or in the back/forward cache. It counts as no failure.
+func (s *Source) Pause() {
+	s.life.mu.Lock()
+	defer s.life.mu.Unlock()
+	s.ctrl.paused = true
+	if s.ctrl.cancelAttempt != nil {
+		s.ctrl.cancelAttempt(errPaused)
 	}
 }
 
@@ -233,6 +274,7 @@ func (s *Source) leaveSink() {
 type outcome struct {
 	err        *Error
 	fatal      bool          // fail the connection: CLOSED, no reconnect
+	paused     bool          // Pause ended it: wait for Reconnect
 	count      bool          // a failed attempt for backoff and MaxAttempts
 	immediate  bool          // reconnect without waiting
 	retryAfter time.Duration // wait at least this long
@@ -247,6 +289,9 @@ func (s *Source) run() {
 	s.life.engineID = goroutineID()
 	s.life.mu.Unlock()
 	for attempt := 1; ; attempt++ {
+		if !s.waitWhilePaused() {
+			return
+		}
 		out := s.attempt()
 		if s.isClosed() {
 			return
@@ -289,15 +334,59 @@ func (s *Source) run() {
 			s.sink.Failed(out.err, Connecting)
 			s.leaveSink()
 		}
-		if s.enterSink(noState, false) {
-			s.sink.Retrying(delay, attempt)
-			s.leaveSink()
+		if out.paused {
+			t.Stop()
+			if !s.waitWhilePaused() {
+				return
+			}
+			s.retrying(0, attempt) // Reconnect ended the pause: at once
+			continue
 		}
+		s.retrying(delay, attempt)
 		select {
 		case <-wake:
+		case <-s.ctrl.kick: // Reconnect: no need to wait
+			t.Stop()
+			s.retrying(0, attempt)
 		case <-s.ctx.Done():
 			t.Stop()
 			return
+		}
+	}
+}
+
+// retrying tells the sink of the next attempt, with the reason Reconnect
+// gave, if any.
+func (s *Source) retrying(delay time.Duration, attempt int) {
+	s.life.mu.Lock()
+	reason := s.ctrl.reason
+	s.ctrl.reason = ""
+	s.life.mu.Unlock()
+	if !s.enterSink(noState, false) {
+		return
+	}
+	if rs, ok := s.sink.(ReasonedSink); ok {
+		rs.RetryingFor(delay, attempt, reason)
+	} else {
+		s.sink.Retrying(delay, attempt)
+	}
+	s.leaveSink()
+}
+
+// waitWhilePaused returns once the source is not paused (Reconnect), or
+// false when it was closed meanwhile.
+func (s *Source) waitWhilePaused() bool {
+	for {
+		s.life.mu.Lock()
+		paused := s.ctrl.paused
+		s.life.mu.Unlock()
+		if !paused {
+			return true
+		}
+		select {
+		case <-s.ctrl.kick:
+		case <-s.ctx.Done():
+			return false
 		}
 	}
 }

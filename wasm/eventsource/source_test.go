@@ -1,7 +1,9 @@
 package eventsource
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,4 +81,47 @@ func TestOnceAndResetBuffers(t *testing.T) {
 	waitDone(t, src)
 	_, err = New(Config{URL: "about:event-stream", Once: true}, nil)
 	require.Error(t, err, "only with a transport that hands over the stream")
+}
+
+// The page's lifecycle: Pause ends the connection and makes no attempt,
+// counting nothing; Reconnect resumes at once with Last-Event-ID and a
+// reason; Reconnect on an open connection replaces it at once.
+func TestPauseAndReconnect(t *testing.T) {
+	t.Parallel()
+	clk, tr := newFakeClock(), newFakeTransport()
+	rec := &reasonRecorder{newRecorder()}
+	src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr}, rec)
+	require.NoError(t, err)
+	t.Cleanup(func() { src.Close(); <-src.Done() })
+	tr.next(t)
+	b := tr.answerSSE()
+	rec.expect(t, "open sse")
+	b.send("id: 5\ndata: a\n\n")
+	rec.expect(t, `events message:"a"#5`)
+	src.Pause()
+	rec.expect(t, "error lifecycle CONNECTING")
+	select {
+	case r := <-tr.reqs:
+		t.Fatalf("an attempt while paused: %v", r)
+	case <-time.After(50 * time.Millisecond):
+	}
+	assert.Equal(t, 0, src.Stats().Failures, "a pause is no failure")
+	src.Reconnect("online")
+	rec.expect(t, "retrying 0s #1 online")
+	r := tr.next(t)
+	assert.Equal(t, "5", r.Header["Last-Event-ID"])
+	b = tr.answerSSE()
+	rec.expect(t, "open sse")
+	src.Reconnect("wake")
+	rec.expect(t, "error lifecycle CONNECTING", "retrying 0s #2 wake")
+	tr.next(t)
+	tr.answerSSE()
+	rec.expect(t, "open sse")
+	assert.Equal(t, 0, src.Stats().Failures)
+}
+
+type reasonRecorder struct{ *recorder }
+
+func (r *reasonRecorder) RetryingFor(d time.Duration, n int, reason string) {
+	r.recorder.log <- strings.TrimSpace(fmt.Sprintf("retrying %s #%d %s", d, n, reason))
 }

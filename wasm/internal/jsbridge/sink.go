@@ -21,7 +21,7 @@ import (
 //	open(url, status, format)
 //	events(bytes, length)        the chunk's events, UTF-8 in a Uint8Array
 //	error(readyState, kind, status, code, message)
-//	retrying(delayMs, attempt)
+//	retrying(delayMs, attempt, reason)
 //
 // All events parsed from one chunk cross the boundary in a single call as one
 // UTF-8 text of records, each field ended by CR:
@@ -214,6 +214,9 @@ func (s *Sink) Failed(err *eventsource.Error, st eventsource.ReadyState) {
 	call(s.onError, int(st), string(err.Kind), err.Status, err.Code, msg)
 }
 
-func (s *Sink) Retrying(d time.Duration, attempt int) {
-	call(s.onRetrying, float64(d.Milliseconds()), attempt)
+func (s *Sink) Retrying(d time.Duration, attempt int) { s.RetryingFor(d, attempt, "") }
+
+// RetryingFor implements eventsource.ReasonedSink.
+func (s *Sink) RetryingFor(d time.Duration, attempt int, reason string) {
+	call(s.onRetrying, float64(d.Milliseconds()), attempt, reason)
 }

@@ -1,0 +1,104 @@
+//go:build !js
+
+package tests
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+)
+
+// lifecycleServer serves a stream that sends one event with the next id
+// per connection and holds it open, and counts its connections.
+func lifecycleServer(t *testing.T) (*server, *atomic.Int32) {
+	s := newServer(t)
+	var n atomic.Int32
+	s.mux.HandleFunc("/life", func(w http.ResponseWriter, r *http.Request) {
+		c := n.Add(1)
+		holdStream(fmt.Sprintf("id: %d\ndata: conn %d leid=%s\n\n", c, c, r.Header.Get("Last-Event-ID")))(w, r)
+	})
+	return s, &n
+}
+
+const lifecycleLog = `
+window.log = [];
+window.es = new sseshim.EventSource('/life', INIT);
+es.onmessage = (e) => log.push(e.data);
+es.onerror = (e) => log.push('error ' + e.kind + ' rs=' + es.readyState);
+es.addEventListener('retrying', (e) => log.push('retrying ' + e.delay + ' ' + (e.reason || '-')));
+`
+
+func waitLog(tb *tab, n int) []string {
+	return eval[[]string](tb, fmt.Sprintf(`new Promise((resolve) => {
+  const check = () => (log.length >= %d ? resolve(log) : setTimeout(check, 20));
+  check();
+  setTimeout(() => resolve(log.concat('timeout')), 8000);
+})`, n))
+}
+
+// Offline: the connection is paused with no attempt and no failure counted;
+// online: it reconnects at once with Last-Event-ID.
+func TestLifecycleOfflineOnline(t *testing.T) {
+	s, conns := lifecycleServer(t)
+	tb := openHarness(t, s)
+	eval[bool](tb, "(() => {"+strings.Replace(lifecycleLog, "INIT", "{}", 1)+"; return true; })()")
+	waitLog(tb, 1)
+	emulate := func(offline bool) {
+		ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+		defer cancel()
+		err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, network.OverrideNetworkState,
+				network.OverrideNetworkStateParams{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1})
+			return err
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	emulate(true)
+	got := waitLog(tb, 2)
+	assert.Equal(t, []string{"conn 1 leid=", "error lifecycle rs=0"}, got)
+	time.Sleep(500 * time.Millisecond) // no attempt meanwhile (a wall-clock wait: offline is the browser's state)
+	assert.Equal(t, int32(1), conns.Load())
+	assert.Equal(t, float64(0), eval[float64](tb, `es.stats.failures`))
+	emulate(false)
+	got = waitLog(tb, 4)
+	assert.Equal(t, []string{"conn 1 leid=", "error lifecycle rs=0", "retrying 0 online", "conn 2 leid=1"}, got)
+}
+
+// A wake from sleep (the page's clock jumps: a timer fired far too late) and
+// a tab made visible after a long silence replace the connection at once;
+// with lifecycle: false nothing happens.
+func TestLifecycleWakeAndVisible(t *testing.T) {
+	s, _ := lifecycleServer(t)
+	tb := openHarness(t, s)
+	eval[bool](tb, "(() => {"+strings.Replace(lifecycleLog, "INIT", "{ staleAfter: 100 }", 1)+`
+window.quiet = new sseshim.EventSource('/life', { lifecycle: false, staleAfter: 100 });
+quiet.addEventListener('retrying', () => log.push('quiet retried'));
+return true; })()`)
+	waitLog(tb, 1)
+	// Sleep: Date.now() jumps a minute ahead of the 5 s timer.
+	eval[bool](tb, `(() => { const real = Date.now; const skew = 60000; Date.now = () => real() + skew; return true; })()`)
+	got := waitLog(tb, 4)
+	assert.Equal(t, []string{"conn 1 leid=", "error lifecycle rs=0", "retrying 0 wake"}, got[:3])
+	assert.Regexp(t, `^conn \d leid=1$`, got[3])
+	// Visible after a silence longer than staleAfter.
+	eval[bool](tb, `(async () => {
+  await new Promise((r) => setTimeout(r, 300));
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+  document.dispatchEvent(new Event('visibilitychange'));
+  return true;
+})()`)
+	got = waitLog(tb, 7)
+	assert.Equal(t, []string{"error lifecycle rs=0", "retrying 0 visible"}, got[4:6])
+	assert.NotContains(t, got, "quiet retried", "lifecycle: false opts out")
+}
