@@ -79,7 +79,8 @@ func (s *server) dtStream(w http.ResponseWriter, r *http.Request) {
 	}
 	filter := parseDTFilter(r)
 	pingIDs := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	s.subscribeAndServe(w, r, f, "dt/"+project, s.sim.dtProject, streamOptions{
+	topic := "dt/" + project
+	s.subscribeAndServe(w, r, f, topic, streamOptions{
 		format:      fm,
 		contentType: ct,
 		lifetime:    lifetime,
@@ -100,7 +101,7 @@ func (s *server) dtStream(w http.ResponseWriter, r *http.Request) {
 			}
 			return &frame{data: `{"error":{"code":408,"message":"closing stream","details":[]}}`}
 		},
-	})
+	}, func() { s.sim.ensure(topic, s.sim.dtProject, topic) })
 }
 
 // dtFilter is a stream's query: device_ids, device_types, event_types and
@@ -208,19 +209,61 @@ func dtEnvelope(r *rand.Rand, project string, d *dtDevice, eventType string, dat
 	}{result{event{dtID(r), target, eventType, data, dtTime(t)}}})
 }
 
-// dtProject publishes the fleet's events: each sensor's reading every few
-// seconds, and now and then its network and battery status.
-func (s *simulator) dtProject(stop <-chan struct{}, topic string) {
+// dtDemoProject is the project the demo dashboard reads; it runs from
+// server start, other projects from their first stream.
+const dtDemoProject = "demo"
+
+func (s *simulator) startDT() {
+	s.always("dt/"+dtDemoProject, s.dtProject, "dt/"+dtDemoProject)
+}
+
+// thermostat is a fridge or a freezer: the compressor cools until the low
+// mark, switches off, and the box warms toward the room until the high mark
+// (a sawtooth, as real cold-chain sensors show); an opened door warms it
+// faster for a while.
+type thermostat struct {
+	v, low, high, room float64
+	cooling            bool
+	doorOpen           int // reports left with the door open
+}
+
+func (t *thermostat) step(r *rand.Rand) float64 {
+	if t.doorOpen == 0 && r.IntN(40) == 0 {
+		t.doorOpen = 2 + r.IntN(4)
+	}
+	leak := 0.02
+	if t.doorOpen > 0 {
+		t.doorOpen--
+		leak = 0.08
+	}
+	t.v = approach(t.v, t.room, leak)
+	if t.cooling {
+		t.v -= 0.35
+	}
+	switch {
+	case t.v <= t.low:
+		t.cooling = false
+	case t.v >= t.high:
+		t.cooling = true
+	}
+	return t.v + r.NormFloat64()*0.03
+}
+
+// dtProject publishes the fleet's events: a reading from one of the sensors
+// every 0.7 s, and now and then a sensor's network and battery status.
+func (s *simulator) dtProject(stop <-chan struct{}, topic string, r *rand.Rand) {
 	project := strings.TrimPrefix(topic, "dt/")
-	r := rng(topic)
-	temps := map[string]*drift{
-		dtFleet[0].id: {v: 4, mean: 4, pull: 0.1, noise: 0.15, min: -5, max: 15},
-		dtFleet[1].id: {v: -18, mean: -18, pull: 0.1, noise: 0.2, min: -30, max: 0},
+	temps := map[string]*thermostat{
+		dtFleet[0].id: {v: 3 + r.Float64()*2, low: 2.5, high: 5, room: 21, cooling: r.IntN(2) == 0},
+		dtFleet[1].id: {v: -19 + r.Float64()*2, low: -20, high: -16.5, room: 21, cooling: r.IntN(2) == 0},
 	}
 	hum := drift{v: 45, mean: 45, pull: 0.05, noise: 0.6, min: 10, max: 90}
 	office := drift{v: 22, mean: 22, pull: 0.1, noise: 0.1, min: 15, max: 30}
+	battery := map[string]float64{}
+	for _, d := range dtFleet {
+		battery[d.id] = 70 + r.Float64()*30
+	}
 	present := false
-	touches := 0
 	s.ticker(stop, 700*time.Millisecond, func() {
 		d := &dtFleet[r.IntN(len(dtFleet))]
 		t := time.Now()
@@ -238,13 +281,13 @@ func (s *simulator) dtProject(stop <-chan struct{}, topic string) {
 			}}
 		case r.IntN(15) == 0:
 			eventType = "batteryStatus"
-			data = map[string]any{"batteryStatus": map[string]any{"percentage": 80 + r.IntN(21), "updateTime": ts}}
+			battery[d.id] = math.Max(1, battery[d.id]-r.Float64()*0.2)
+			data = map[string]any{"batteryStatus": map[string]any{"percentage": int(battery[d.id]), "updateTime": ts}}
 		case d.primary == "temperature":
 			v := round(temps[d.id].step(r), 2)
 			data = map[string]any{"temperature": map[string]any{"value": v, "updateTime": ts, "isBackfilled": false,
 				"samples": []any{map[string]any{"value": v, "sampleTime": ts}}}}
 		case d.primary == "touch":
-			touches++
 			data = map[string]any{"touch": map[string]any{"updateTime": ts}}
 		case d.primary == "objectPresent":
 			present = !present

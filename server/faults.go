@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"errors"
+	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,13 +82,39 @@ func parseFaults(r *http.Request) (faults, error) {
 	default:
 		return f, errors.New("inject must be malformed, invalid-utf8 or oversized")
 	}
-	if ct := q.Get("content_type"); ct != "" {
-		if strings.ContainsAny(ct, "\r\n") {
-			return f, errors.New("content_type must be one line")
+	if v := q.Get("content_type"); v != "" {
+		if f.contentType, err = streamContentType(v); err != nil {
+			return f, err
 		}
-		f.contentType = ct
 	}
 	return f, nil
+}
+
+// streamTypes are the only types a stream is served as, with the
+// content_type fault too: none is a document that a browser would render
+// (and run) in the server's origin, as text/html or image/svg+xml would be.
+var streamTypes = []string{"text/event-stream", "application/json", "application/x-ndjson"}
+
+var errContentType = errors.New("content_type must be " + strings.Join(streamTypes, ", ") +
+	", with at most a charset parameter")
+
+// streamContentType checks a content_type fault's value: a stream type, with
+// at most a charset (to test how clients treat one), written out afresh.
+func streamContentType(v string) (string, error) {
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil || !slices.Contains(streamTypes, mt) {
+		return "", errContentType
+	}
+	cs, ok := params["charset"]
+	switch {
+	case len(params) == 0:
+		return mt, nil
+	case len(params) == 1 && ok:
+		if ct := mime.FormatMediaType(mt, map[string]string{"charset": cs}); ct != "" {
+			return ct, nil
+		}
+	}
+	return "", errContentType
 }
 
 // answerStatus applies the status fault: the stream answers with that status

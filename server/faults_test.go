@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -58,8 +59,34 @@ func TestFaultInjection(t *testing.T) {
 		assert.Equal(t, 401, resp.StatusCode)
 	})
 	t.Run("content_type", func(t *testing.T) {
-		resp := get(t, ts, "/live-users?content_type=text/plain", nil)
-		assert.Equal(t, "text/plain", resp.Header.Get("Content-Type"))
+		for q, want := range map[string]string{
+			"application/json":                       "application/json",
+			"application/x-ndjson":                   "application/x-ndjson",
+			"text/event-stream":                      "text/event-stream",
+			"Application/JSON":                       "application/json",
+			"text/event-stream;charset=windows-1252": "text/event-stream; charset=windows-1252",
+			"application/json; charset=utf-8":        "application/json; charset=utf-8",
+		} {
+			resp := get(t, ts, "/live-users?content_type="+url.QueryEscape(q), nil)
+			assert.Equal(t, 200, resp.StatusCode, q)
+			assert.Equal(t, want, resp.Header.Get("Content-Type"), q)
+			assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), q)
+		}
+	})
+	t.Run("content_type a page", func(t *testing.T) {
+		// A stream served as a document would be a page in the server's
+		// origin; nothing but the stream types is allowed.
+		for _, q := range []string{"text/html", "TEXT/HTML; charset=utf-8", "image/svg+xml", "application/xhtml+xml",
+			"text/xml", "application/xml", "text/plain", "text/javascript", "application/pdf", "multipart/x-mixed-replace; boundary=x",
+			"text/event-stream; x=<script>", "text/event-stream, text/html", "application/json;charset", "x"} {
+			resp := get(t, ts, "/api/stream/devices/a?content_type="+url.QueryEscape(q), nil)
+			assert.Equal(t, 400, resp.StatusCode, q)
+			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"), q)
+			msg, _ := jsonBody(t, resp)["error"].(string)
+			for _, allowed := range []string{"text/event-stream", "application/json", "application/x-ndjson"} {
+				assert.Contains(t, msg, allowed, q)
+			}
+		}
 	})
 	t.Run("inject malformed", func(t *testing.T) {
 		r := readSSE(t, get(t, ts, "/live-users?inject=malformed", nil), 3, 10*time.Second)

@@ -21,10 +21,20 @@ type frame struct {
 	// is not an event (it does not count for close_after, stall_after,
 	// inject or idleness).
 	ping bool
-	meta any // the source's own data, read only by its vendor's file
+	// comment, when set, makes the frame an SSE comment line (": comment"):
+	// news about the stream itself, such as the MQTT broker going away,
+	// that clients dispatch no event for. NDJSON streams leave it out.
+	comment string
+	meta    any // the source's own data, read only by its vendor's file
 }
 
 func (f frame) encode(dst []byte, fm format) []byte {
+	if f.comment != "" {
+		if fm == formatNDJSON {
+			return dst
+		}
+		return append(sse.AppendComment(dst, f.comment), '\n')
+	}
 	if fm == formatNDJSON {
 		dst = append(dst, f.data...)
 		return append(dst, '\n')

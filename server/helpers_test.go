@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +34,8 @@ func testConfig(t *testing.T) config {
 	cfg.speed = 20
 	cfg.heartbeat = time.Hour
 	cfg.dist = t.TempDir()
+	// Each test server embeds its own broker, on a free port.
+	cfg.mqttListen, cfg.mqttListenSet = "127.0.0.1:0", true
 	return cfg
 }
 
@@ -39,13 +43,57 @@ func startServer(t *testing.T, cfg config) (*server, *httptest.Server) {
 	t.Helper()
 	s, err := newServer(cfg)
 	require.NoError(t, err)
-	ts := httptest.NewServer(s.handler)
+	ts := serveTest(t, s)
 	t.Cleanup(func() {
 		s.shutdownStreams()
 		ts.Close()
-		s.sim.stopAll()
+		s.stop()
 	})
 	return s, ts
+}
+
+// serveTest serves s with its own http.Server settings and listener.
+func serveTest(t *testing.T, s *server) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(s.handler)
+	ts.Config = s.httpServer()
+	ts.Listener = s.listener(ts.Listener)
+	ts.Start()
+	return ts
+}
+
+// logBuffer is a server's log, for tests that read it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServerLog is startServer with the server's log kept for the test.
+func startServerLog(t *testing.T, cfg config) (*server, *httptest.Server, *logBuffer) {
+	t.Helper()
+	lb := &logBuffer{}
+	cfg.log = log.New(lb, "", 0)
+	s, err := newServer(cfg)
+	require.NoError(t, err)
+	ts := serveTest(t, s)
+	t.Cleanup(func() {
+		s.shutdownStreams()
+		ts.Close()
+		s.stop()
+	})
+	return s, ts, lb
 }
 
 // get opens a request whose body the test reads; it is cancelled at cleanup.

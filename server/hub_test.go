@@ -37,7 +37,7 @@ func TestSlowConsumerDroppedWithoutDelayingOthers(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.queueSize = 4
 	s, ts := startServer(t, cfg)
-	const topic = "custom/slow"
+	const topic = mqttHubPrefix + "slow"
 
 	// A fast client reading everything, counting as it goes.
 	fast := get(t, ts, "/api/stream/topics/slow", nil)

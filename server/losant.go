@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -59,9 +61,12 @@ func (s *server) losantDeviceStream(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "invalid device id")
 		return
 	}
-	s.subscribeAndServe(w, r, f, "losant/"+id+"/state", s.sim.losantDevice,
-		streamOptions{contentType: sseType, heartbeat: s.cfg.heartbeat})
+	s.serveMQTT(w, r, f, losantStateTopic(id), streamOptions{contentType: sseType, heartbeat: s.cfg.heartbeat},
+		func() { s.simulateDevice(id) })
 }
+
+// losantStateTopic is the MQTT topic a device publishes its state on.
+func losantStateTopic(id string) string { return "losant/" + id + "/state" }
 
 // validTopic follows MQTT's rules as Losant applies them: at most 230
 // characters, no wildcards, no empty levels at the ends.
@@ -79,23 +84,26 @@ func (s *server) losantTopicStream(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "invalid topic")
 		return
 	}
-	s.subscribeAndServe(w, r, f, "custom/"+topic, nil, streamOptions{contentType: sseType, heartbeat: s.cfg.heartbeat})
+	s.serveMQTT(w, r, f, topic, streamOptions{contentType: sseType, heartbeat: s.cfg.heartbeat}, nil)
 }
 
-// losantPublish: POST /api/publish/{topic} with a JSON body. Subscribers of
-// /api/stream/topics/{topic} receive an mqttMessage whose message is the body
-// as JSON text — or, when the body is {"message": "<string>"}, that string as
-// it is (custom topics carry text that need not be JSON).
+// losantPublish: POST /api/publish/{topic} with a JSON body, published
+// through the MQTT broker. Subscribers of /api/stream/topics/{topic} (and of
+// the device streams, for losant/{id}/state) receive an mqttMessage whose
+// message is the body as JSON text — or, when the body is
+// {"message": "<string>"}, that string as it is (custom topics carry text
+// that need not be JSON).
 func (s *server) losantPublish(w http.ResponseWriter, r *http.Request) {
 	topic := r.PathValue("topic")
 	if !validTopic(topic) {
 		writeJSONError(w, http.StatusBadRequest, "invalid topic")
 		return
 	}
-	// Losant's limit for one MQTT message.
-	body, err := io.ReadAll(io.LimitReader(r.Body, 32768+1))
+	// The body is bounded by guard (maxBody); Losant's limit for one MQTT
+	// message is lower.
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, "cannot read body")
+		bodyError(w, err)
 		return
 	}
 	if len(body) > 32767 {
@@ -113,11 +121,12 @@ func (s *server) losantPublish(w http.ResponseWriter, r *http.Request) {
 	if json.Unmarshal(body, &wrapped) == nil && wrapped.Message != nil {
 		message = *wrapped.Message
 	}
-	n := s.hub.subscribers("custom/" + topic)
-	s.hub.publish("custom/"+topic, frame{
-		event: "mqttMessage",
-		data:  mqttMessage(topic, message),
-	}, s.cfg.losantIDs)
+	n := s.hub.subscribers(mqttHubPrefix + topic)
+	if err := s.mqtt.publish(topic, []byte(message)); err != nil {
+		w.Header().Set("Retry-After", "2")
+		writeJSONError(w, http.StatusServiceUnavailable, "cannot publish: "+err.Error())
+		return
+	}
 	writeJSON(w, map[string]any{"published": true, "subscribers": n})
 }
 
@@ -152,7 +161,7 @@ func (s *server) losantStateStream(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "device not found")
 		return
 	}
-	s.subscribeAndServe(w, r, f, "losant/"+dev+"/state", s.sim.losantDevice, streamOptions{
+	s.serveMQTT(w, r, f, losantStateTopic(dev), streamOptions{
 		contentType: sseType,
 		heartbeat:   keepAlive,
 		mapFrame: func(fr frame) (frame, bool) {
@@ -167,7 +176,7 @@ func (s *server) losantStateStream(w http.ResponseWriter, r *http.Request) {
 			st["deviceId"] = dev
 			return frame{id: fr.id, event: "deviceState", data: mustJSON(st)}, true
 		},
-	})
+	}, func() { s.simulateDevice(dev) })
 }
 
 // mqttMessage is the data of a Losant mqttMessage event, members in Losant's order.
@@ -179,27 +188,96 @@ func mqttMessage(topic, message string) string {
 	}{topic, message, now()})
 }
 
-// losantDevice publishes a generator's state about once a second, as a
-// Losant Experience device-state stream delivers it: an mqttMessage whose
-// message is the JSON text of {"time", "data"}.
-func (s *simulator) losantDevice(stop <-chan struct{}, topic string) {
-	r := rng(topic)
-	temp := drift{v: 160 + r.Float64()*20, mean: 170, pull: 0.05, noise: 1.5, min: 20, max: 260}
-	volt := drift{v: 230, mean: 230, pull: 0.2, noise: 0.8, min: 200, max: 250}
-	rpm := drift{v: 1800, mean: 1800, pull: 0.1, noise: 12, min: 0, max: 3600}
+// defaultLosantFleet is what -sim-devices auto simulates from server start.
+var defaultLosantFleet = []string{"generator-1", "generator-2", "generator-3"}
+
+// losantSims is what -sim-devices says: the devices simulated from server
+// start, and whether any other device a stream asks for is simulated too.
+type losantSims struct {
+	fleet    []string
+	onDemand bool
+}
+
+func (l losantSims) String() string {
+	switch {
+	case len(l.fleet) == 0 && !l.onDemand:
+		return "none (-sim-devices)"
+	case l.onDemand:
+		return strings.Join(l.fleet, ", ") + ", and any other a stream asks for"
+	}
+	return strings.Join(l.fleet, ", ")
+}
+
+// parseSimDevices reads -sim-devices: auto (the demo fleet, and any device a
+// stream asks for, with the embedded broker or none; nothing with an external
+// broker, whose devices are real), none, or a list of device ids.
+func parseSimDevices(v string, external bool) (losantSims, error) {
+	switch strings.TrimSpace(v) {
+	case "auto":
+		if external {
+			return losantSims{}, nil
+		}
+		return losantSims{fleet: defaultLosantFleet, onDemand: true}, nil
+	case "", "none", "off":
+		return losantSims{}, nil
+	}
+	var sims losantSims
+	for _, id := range strings.Split(v, ",") {
+		id = strings.TrimSpace(id)
+		if !losantID.MatchString(id) {
+			return sims, errors.New("-sim-devices: " + strconv.Quote(id) + " is not a device id (letters, digits, _ and -)")
+		}
+		sims.fleet = append(sims.fleet, id)
+	}
+	return sims, nil
+}
+
+// startLosant starts the simulated fleet.
+func (s *server) startLosant() {
+	for _, id := range s.losant.fleet {
+		s.sim.always("losant/"+id, s.sim.losantDevice, mqttHubPrefix+losantStateTopic(id))
+	}
+}
+
+// simulateDevice starts simulating a device a stream asks for, when
+// -sim-devices allows it.
+func (s *server) simulateDevice(id string) {
+	if s.losant.onDemand {
+		s.sim.ensure("losant/"+id, s.sim.losantDevice, mqttHubPrefix+losantStateTopic(id))
+	}
+}
+
+// losantDevice is a generator set reporting its state over MQTT every
+// second, as a Losant device does: {"time", "data": {temperature (°F),
+// voltage, rpm}} on losant/{id}/state. Its load changes now and then; the
+// engine's speed dips when the load steps up and recovers, the output
+// voltage sags a little under load, and the temperature follows the load
+// slowly (a time constant of about half a minute).
+func (s *simulator) losantDevice(stop <-chan struct{}, name string, r *rand.Rand) {
+	topic := losantStateTopic(strings.TrimPrefix(name, "losant/"))
+	loads := []float64{0.35, 0.6, 0.85}
+	load := loads[r.IntN(len(loads))]
+	temp := 110 + 80*load + r.NormFloat64()*3
+	dip := 0.0 // the transient after a load step, decaying
 	s.ticker(stop, time.Second, func() {
-		state := mustJSON(map[string]any{
-			"time": now(),
-			"data": map[string]any{
-				"temperature": round(temp.step(r), 1),
-				"voltage":     round(volt.step(r), 2),
-				"rpm":         math.Round(rpm.step(r)),
-			},
-		})
-		s.hub.publish(topic, frame{
-			event: "mqttMessage",
-			data:  mqttMessage(topic, state),
-			meta:  losantState(state),
-		}, s.cfg.losantIDs)
+		if r.IntN(45) == 0 {
+			next := loads[r.IntN(len(loads))]
+			dip += next - load
+			load = next
+		}
+		temp = approach(temp, 110+80*load, 0.03) + r.NormFloat64()*0.3
+		rpm := 1800 - 36*load - 60*dip + r.NormFloat64()*2
+		volt := 240 - 4*load - 8*dip + r.NormFloat64()*0.4
+		dip *= 0.5
+		type state struct {
+			Temperature float64 `json:"temperature"`
+			Voltage     float64 `json:"voltage"`
+			RPM         float64 `json:"rpm"`
+		}
+		payload := mustJSON(struct {
+			Time string `json:"time"`
+			Data state  `json:"data"`
+		}{now(), state{round(temp, 1), round(volt, 1), math.Round(rpm)}})
+		_ = s.publishMQTT(topic, []byte(payload)) // a device whose broker is away loses its reports
 	})
 }

@@ -15,7 +15,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /api/stream/devices/{deviceId}", s.losantDeviceStream)
 	mux.HandleFunc("GET /api/device/stream", s.losantDeviceStream) // the docs' Generator Temperatures page
 	mux.HandleFunc("GET /api/stream/topics/{topic...}", s.losantTopicStream)
-	mux.HandleFunc("POST /api/publish/{topic...}", s.losantPublish)
+	mux.Handle("POST /api/publish/{topic...}", s.control(s.losantPublish))
 	// Losant REST API.
 	mux.HandleFunc("GET /applications/{app}/devices/{device}/stateStream", s.losantStateStream)
 
@@ -26,12 +26,15 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /live-users", s.liveUsersStream)
 	mux.HandleFunc("GET /smart-home", s.smartHomeStream)
 	mux.HandleFunc("GET /heartbeat", s.heartbeatStream)
+	mux.HandleFunc("GET /api/heartbeat", s.heartbeatStream) // the document's relative api/heartbeat
 
 	// Kaazing-style stock prices.
 	mux.HandleFunc("GET /stock-prices/{symbol}", s.stockStream)
+	mux.HandleFunc("GET /stock-prices", s.stockStream) // every symbol, as the document's first example reads it
 
-	// Demo controls: stall or kill every open stream.
-	mux.HandleFunc("POST /api/streams/stall", s.stallStreams)
-	mux.HandleFunc("POST /api/streams/kill", s.killStreams)
+	// Demo controls: stall or kill every open stream. These and publishing
+	// answer only JSON requests from the server's own pages (s.control).
+	mux.Handle("POST /api/streams/stall", s.control(s.stallStreams))
+	mux.Handle("POST /api/streams/kill", s.control(s.killStreams))
 	return mux
 }

@@ -55,3 +55,18 @@ func writeDist(t *testing.T, dir string) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
 	}
 }
+
+// TestNoSniff: no response may be sniffed into another type by a browser.
+func TestNoSniff(t *testing.T) {
+	t.Parallel()
+	_, ts := startServer(t, testConfig(t))
+	for _, p := range []string{"/", "/index.html", "/common.js", "/nope", "/dist/nope.js", "/live-users",
+		"/live-users?status=503", "/live-users?close_after=x", "/v2/projects/p/devices:stream"} {
+		resp := get(t, ts, p, nil)
+		assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), p)
+	}
+	res, err := http.Post(ts.URL+"/api/streams/stall", "application/json", nil)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
+}

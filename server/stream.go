@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"net/http"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/sseshim/sseshim/wasm/sse"
@@ -27,50 +30,81 @@ type streamOptions struct {
 	pingFrame func() frame
 }
 
-// subscribe joins a hub topic and starts its generator (nil for a topic fed
-// by publishers only) if it is not running yet.
-func (s *server) subscribe(topic, lastID string, gen generator) (*subscriber, []frame, resume) {
-	sub, replay, state := s.hub.subscribe(topic, lastID)
-	s.sim.start(topic, gen)
-	return sub, replay, state
-}
-
-// unsubscribe leaves a topic; its generator stops with the last subscriber.
-func (s *server) unsubscribe(topic string, sub *subscriber) {
-	s.hub.unsubscribe(topic, sub)
-	s.sim.stop(topic)
-}
-
-// subscribeAndServe streams a hub topic's live frames.
-func (s *server) subscribeAndServe(w http.ResponseWriter, r *http.Request, f faults, topic string, gen generator, o streamOptions) {
-	sub, _, _ := s.subscribe(topic, "", gen)
-	defer s.unsubscribe(topic, sub)
+// subscribeAndServe streams a hub topic: its latest state first (what a
+// simulated device last reported), then its live frames. onSubscribed, when
+// set, runs once the subscriber is in: it starts the topic's simulation on
+// demand, whose first frame the subscriber then receives.
+func (s *server) subscribeAndServe(w http.ResponseWriter, r *http.Request, f faults, topic string, o streamOptions, onSubscribed func()) {
+	sub, first, _ := s.hub.subscribe(topic, "")
+	defer s.hub.unsubscribe(topic, sub)
+	if onSubscribed != nil {
+		onSubscribed()
+	}
+	o.initial = append(o.initial, first...)
 	s.serveStream(w, r, f, o, sub.ch, sub.kicked)
 }
 
-func (s *server) acquireStream() bool {
+// acquireStream takes a stream slot. When every slot is taken, a stream stuck
+// in a write (its client reads nothing) gives its slot up: clients that never
+// read cannot keep new ones out.
+func (s *server) acquireStream(r *http.Request) bool {
 	select {
 	case s.slots <- struct{}{}:
 		return true
 	default:
+	}
+	if !s.evictStuck() {
 		return false
 	}
+	// The evicted stream's handler returns its slot as soon as its write
+	// fails; another new stream may take it first.
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+	return false
 }
 
 func (s *server) releaseStream() { <-s.slots }
+
+// writePiece is the most a stream writes under one write deadline.
+const writePiece = 32 << 10
+
+// writeFlush writes p (nothing, to send the headers) and flushes it, under a
+// fresh write deadline, marking the stream as writing meanwhile.
+func (s *server) writeFlush(w http.ResponseWriter, rc *http.ResponseController, ctl *streamCtl, p []byte) error {
+	_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
+	// After the deadline is set: evictStuck sets the flag, then a deadline
+	// in the past, so one of the two stops this write.
+	if ctl.evicted.Load() {
+		return os.ErrDeadlineExceeded
+	}
+	ctl.writing.Store(time.Now().UnixNano())
+	defer ctl.writing.Store(0)
+	if len(p) > 0 {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+	}
+	return rc.Flush()
+}
 
 // serveStream writes frames from src until the client leaves, the server
 // shuts down, a fault or the demo controls end it, or src closes. It applies
 // the fault parameters, heartbeats and per-write deadlines, and flushes every
 // frame.
 func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o streamOptions, src <-chan frame, kicked <-chan struct{}) {
-	if !s.acquireStream() {
+	if !s.acquireStream(r) {
 		w.Header().Set("Retry-After", "5")
 		writeJSONError(w, http.StatusServiceUnavailable, "too many concurrent streams")
 		return
 	}
 	defer s.releaseStream()
-	ctl := s.registerStream()
+	ctl := s.registerStream(r)
 	defer s.unregisterStream(ctl)
 
 	h := w.Header()
@@ -86,25 +120,29 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 
+	// write sends b and flushes it, in pieces of writePiece bytes (one byte
+	// with drip), each with its own deadline: a client must make progress
+	// within the write timeout, however large the frame. (One deadline for
+	// a whole server, WriteTimeout, would cut every stream: a stream lives
+	// for hours.) A client that reads nothing fills the small send buffer
+	// and its own receive buffer; then a write blocks until the deadline and
+	// the client is dropped.
+	piece := writePiece
+	if f.drip {
+		piece = 1
+	}
 	write := func(b []byte) bool {
-		// A deadline per write instead of a server-wide WriteTimeout: a
-		// stream lives for hours, one write must not hang for long.
-		_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
-		if f.drip {
-			for i := range b {
-				if _, err := w.Write(b[i : i+1]); err != nil {
-					return false
+		for first := true; first || len(b) > 0; first = false {
+			n := min(piece, len(b))
+			if err := s.writeFlush(w, rc, ctl, b[:n]); err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) && !ctl.evicted.Load() {
+					s.dropSlow(ctl, "a write made no progress for "+s.cfg.writeTimeout.String()+" (-write-timeout)")
 				}
-				if rc.Flush() != nil {
-					return false
-				}
+				return false
 			}
-			return true
+			b = b[n:]
 		}
-		if _, err := w.Write(b); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
+		return true
 	}
 	if !write(nil) {
 		return
@@ -165,6 +203,12 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o
 		return true
 	}
 	for _, fr := range o.initial {
+		if fr.comment != "" {
+			if o.format == formatSSE && !write(fr.encode(buf[:0], o.format)) {
+				return
+			}
+			continue
+		}
 		if !send(fr) {
 			return
 		}
@@ -176,7 +220,8 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o
 		case <-s.stopping:
 			return
 		case <-kicked:
-			return // a slow consumer: dropped by the hub
+			s.dropSlow(ctl, "it fell "+strconv.Itoa(s.cfg.queueSize)+" frames behind (-queue)")
+			return
 		case <-killCh:
 			return
 		case <-stallCh:
@@ -184,6 +229,12 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, f faults, o
 		case fr, ok := <-src:
 			if !ok {
 				return
+			}
+			if fr.comment != "" {
+				if !stalled && o.format == formatSSE && !write(fr.encode(buf[:0], o.format)) {
+					return
+				}
+				continue
 			}
 			if o.mapFrame != nil {
 				var keep bool
