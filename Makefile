@@ -5,7 +5,7 @@ GO       ?= go
 GOROOT   := $(shell $(GO) env GOROOT)
 DIST     := dist
 WASMSRC  := $(shell find wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
-SHIMSRC  := shim/core.js shim/loader.js shim/script.js shim/esm.js shim/index.d.ts shim/package.json
+SHIMSRC  := shim/core.js shim/loader.js shim/script.js shim/esm.js shim/share.js shim/index.d.ts shim/package.json
 ADDR     ?= 127.0.0.1:8080
 
 .PHONY: all build run test test-go deps bench bench-quick profile fmt vet clean
@@ -13,7 +13,7 @@ ADDR     ?= 127.0.0.1:8080
 all: build
 
 build: $(DIST)/sseshim.wasm $(DIST)/sseshim.wasm.br $(DIST)/sseshim.wasm.gz $(DIST)/wasm_exec.js \
-       $(DIST)/sseshim.js $(DIST)/index.js $(DIST)/index.d.ts $(DIST)/package.json
+       $(DIST)/sseshim.js $(DIST)/sseshim-share.js $(DIST)/index.js $(DIST)/index.d.ts $(DIST)/package.json
 
 $(DIST)/sseshim.wasm: $(WASMSRC)
 	@mkdir -p $(DIST)
@@ -43,6 +43,11 @@ $(DIST)/index.js: shim/core.js shim/loader.js shim/esm.js
 	{ printf '/* sseshim: EventSource on a Go WebAssembly engine. */\nimport "./wasm_exec.js";\n'; \
 	  cat shim/core.js shim/loader.js shim/esm.js; } > $@
 
+# The shared-connection worker: the script-tag build, then the hub.
+$(DIST)/sseshim-share.js: shim/share.js
+	@mkdir -p $(DIST)
+	{ printf "/* sseshim: the shared connection worker. */\nimportScripts('sseshim.js');\n"; cat shim/share.js; } > $@
+
 $(DIST)/index.d.ts: shim/index.d.ts
 	@mkdir -p $(DIST)
 	cp $< $@
@@ -60,7 +65,7 @@ deps:
 	@bash tests/install-deps.sh
 
 test: deps build vet
-	node --check $(DIST)/sseshim.js
+	node --check $(DIST)/sseshim.js && node --check $(DIST)/sseshim-share.js
 	node --check shim/core.js && node --check shim/loader.js
 	$(GO) test -race -count=1 ./...
 	@echo "the pure packages again, compiled to WebAssembly and run under Node:"

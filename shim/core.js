@@ -3,7 +3,7 @@
 // the Go engine compiled to WebAssembly. This file is shared by the script-tag
 // build (sseshim.js) and the ES module build (index.js); the build wraps it.
 
-function createSseshim(loadEngine) {
+function createSseshim(loadEngine, shareWorkerURL) {
   const CONNECTING = 0;
   const OPEN = 1;
   const CLOSED = 2;
@@ -192,6 +192,7 @@ function createSseshim(loadEngine) {
     json: bool,
     lifecycle: bool,
     staleAfter: positiveMS,
+    share: (v, p) => (typeof v === 'boolean' || (typeof v === 'string' && v !== '') ? v : fail(p, 'must be a boolean or a group name')),
     batch: (v, p) => (v === true || v === false || v === 'frame' ? v : fail(p, "must be true, false or 'frame'")),
     ping: group({ interval: positiveMS, leeway: ms, param: name, eventType: str, requireEvent: bool, dispatch: bool }),
     retry: group({
@@ -210,14 +211,14 @@ function createSseshim(loadEngine) {
     eventTypePath: strArray,
     idPath: strArray,
   };
-  const SHIM_ONLY = ['json', 'batch', 'lifecycle', 'staleAfter'];
+  const SHIM_ONLY = ['json', 'batch', 'lifecycle', 'staleAfter', 'share'];
   // What fromReadableStream() takes: nothing about requests or reconnection.
   const STREAM_OPTIONS = ['json', 'batch', 'format', 'maxEventSize', 'dedupe', 'eventTypePath', 'idPath'];
 
   // normalizeOptions checks the second constructor argument and splits it
   // into what the engine reads and what only the shim uses.
   function normalizeOptions(init) {
-    if (init === undefined || init === null) return { engine: {}, json: false, batch: false, lifecycle: true, staleAfter: 0 };
+    if (init === undefined || init === null) return { engine: {}, json: false, batch: false, lifecycle: true, staleAfter: 0, share: false };
     if (typeof init !== 'object') fail('', 'object must be an object');
     // A number for ping is its interval.
     if (typeof init.ping === 'number') init = { ...init, ping: { interval: init.ping } };
@@ -232,11 +233,12 @@ function createSseshim(loadEngine) {
     const json = engine.json === true;
     const batch = engine.batch || false;
     const lifecycle = engine.lifecycle !== false;
+    const share = engine.share || false;
     // A connection silent longer than this is replaced when the tab becomes
     // visible again: staleAfter, or the ping watchdog's limit.
     const staleAfter = engine.staleAfter || (engine.ping ? engine.ping.interval + (engine.ping.leeway ?? 2000) : 0);
     for (const k of SHIM_ONLY) delete engine[k];
-    return { engine, json, batch, lifecycle, staleAfter };
+    return { engine, json, batch, lifecycle, staleAfter, share };
   }
 
   // validURL parses url as the EventSource constructor does
@@ -493,6 +495,62 @@ function createSseshim(loadEngine) {
     lastTick = now;
   }, WAKE_TICK);
 
+  // ---- shared connections (the tab's side; the worker is share.js) ---------
+
+  // share: sources in any tab of the origin whose requests would be
+  // identical share one connection, held by a SharedWorker. A source with a
+  // headers or body function, or a body that is not a string, shares only
+  // with a group name (share: 'orders-feed'): the page vouches that the
+  // requests are equivalent. Where SharedWorker is missing, or the worker
+  // cannot start, the source runs on the page's own engine and
+  // stats.shared says so.
+  const onShared = Symbol('onShared');
+  const shareMembers = new Map(); // id → source
+  let shareHub = null; // {port, tab, ready}
+  let shareBroken = false;
+  let nextShareId = 1;
+
+  function shareBlocker(opts) {
+    if (!opts.share) return 'not asked';
+    if (typeof SharedWorker !== 'function' || !shareWorkerURL) return 'no SharedWorker here';
+    if (shareBroken) return 'the shared worker could not start';
+    const e = opts.engine;
+    const vouched = typeof opts.share === 'string';
+    if (!vouched && (typeof e.headers === 'function' || typeof e.body === 'function' ||
+        (e.body !== undefined && typeof e.body !== 'string'))) {
+      return 'a headers or body function, or a body that is not a string, shares only under a group name';
+    }
+    return null;
+  }
+
+  function shareKey(url, opts) {
+    const e = { ...opts.engine };
+    for (const k of ['headers', 'body']) if (typeof e[k] === 'function' || (k === 'body' && e[k] !== undefined && typeof e[k] !== 'string')) e[k] = 'fn';
+    return JSON.stringify([url, typeof opts.share === 'string' ? opts.share : '', e]);
+  }
+
+  function sharedHub() {
+    if (shareHub) return shareHub;
+    const worker = new SharedWorker(shareWorkerURL(), { name: 'sseshim' });
+    const tab = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
+    // The tab holds a lock for its life: the worker learns that the tab is
+    // gone when it is released.
+    const ready = typeof navigator !== 'undefined' && navigator.locks
+      ? new Promise((res) => { navigator.locks.request('sseshim-tab-' + tab, () => { res(); return new Promise(() => {}); }); })
+      : Promise.resolve();
+    worker.onerror = () => {
+      shareBroken = true;
+      for (const source of [...shareMembers.values()]) source[onShared]({ t: 'fallback' });
+    };
+    worker.port.onmessage = (m) => {
+      const source = shareMembers.get(m.data.id);
+      if (source) source[onShared](m.data);
+    };
+    worker.port.start();
+    shareHub = { port: worker.port, tab, ready };
+    return shareHub;
+  }
+
   // ---- the class ----------------------------------------------------------
 
   const STREAM_URL = 'about:event-stream';
@@ -518,6 +576,7 @@ function createSseshim(loadEngine) {
     static #nextReader = null; // fromReadableStream() passes its reader to the constructor
     #retryingUntil = 0; // waiting to reconnect until then: no fetch in flight
     #lastStats = null;
+    #share = null; // shared: {id, key, options, fns}; or the reason it is not
     #closedByPage = false;
 
     constructor(url, eventSourceInitDict) {
@@ -541,6 +600,12 @@ function createSseshim(loadEngine) {
         error: (readyState, kind, status, code, message) => this.#onError(readyState, kind, status, code, message),
         retrying: (delay, attempt, reason) => this.#onRetrying(delay, attempt, reason),
       };
+      const blocker = shareBlocker(opts);
+      if (!blocker) {
+        this.#joinShared(opts);
+        return;
+      }
+      if (opts.share) this.#share = blocker;
       live.set(this, (kind, message) => this.#fail(kind, message));
       if (engineDeath) this.#fail('engine', engineDeath.message);
       // Start in a microtask: the engine may fail the first attempt during
@@ -618,13 +683,98 @@ function createSseshim(loadEngine) {
     get stats() {
       const s = this.#handle ? callEngine('stats', this.#handle) : null;
       if (s) this.#lastStats = s;
+      const shared = typeof this.#share === 'object' && this.#share !== null;
       return Object.assign({ events: 0, pings: 0, bytes: 0, reconnects: 0, failures: 0, dropped: 0,
-        lastActivity: 0, nextRetry: 0, lastError: '' }, this.#lastStats, { readyState: this.#readyState });
+        lastActivity: 0, nextRetry: 0, lastError: '', shared, tabs: shared ? 0 : 1 }, this.#lastStats,
+      { readyState: this.#readyState }, shared || !this.#share ? {} : { shared: false, notShared: this.#share });
     }
 
     close() {
       this.#closedByPage = true;
+      if (this.#share && typeof this.#share === 'object') {
+        this.#readyState = CLOSED;
+        shareMembers.delete(this.#share.id);
+        shareHub.port.postMessage({ t: 'leave', id: this.#share.id, tab: shareHub.tab });
+        return;
+      }
       this.#stopEngine();
+    }
+
+    // #joinShared joins (or starts) the shared connection for this source's
+    // request in the SharedWorker.
+    #joinShared(opts) {
+      const hub = sharedHub();
+      const id = nextShareId++;
+      const options = { ...opts.engine };
+      const fns = [];
+      for (const k of ['headers', 'body']) {
+        if (typeof options[k] === 'function') {
+          fns.push(k);
+          delete options[k];
+        }
+      }
+      this.#share = { id, fns, key: shareKey(this.#url, opts), fnValues: { headers: opts.engine.headers, body: opts.engine.body } };
+      shareMembers.set(id, this);
+      hub.ready.then(() => {
+        if (this.#readyState === CLOSED) return;
+        hub.port.postMessage({ t: 'join', tab: hub.tab, id, key: this.#share.key, url: this.#url, options, fns });
+      });
+    }
+
+    // A message from the shared worker for this source.
+    [onShared](msg) {
+      if (this.#readyState === CLOSED && msg.t !== 'call') return;
+      if (msg.stats) this.#lastStats = msg.stats;
+      switch (msg.t) {
+        case 'open':
+          this.#readyState = OPEN;
+          this.#origin = msg.origin;
+          this.dispatchEvent(new Event('open'));
+          break;
+        case 'events': {
+          this.#lastEventId = msg.lastEventId;
+          this.#reconnectionTime = msg.reconnectionTime;
+          if (this.#batch) {
+            const Rec = this.#json ? JSONRecord : BatchRecord;
+            this.dispatchEvent(new BatchEvent('batch', { events: msg.records.map((r) => new Rec(r[0], r[1], r[2])) }));
+            break;
+          }
+          for (const [type, data, lastEventId] of msg.records) {
+            if (this.#readyState === CLOSED) break;
+            const ev = newMessageEvent(type, data, this.#origin, lastEventId);
+            if (this.#json) defineJSON(ev, data);
+            this.dispatchEvent(ev);
+          }
+          break;
+        }
+        case 'ping':
+          this.dispatchEvent(new Event('ping'));
+          break;
+        case 'error':
+          this.#readyState = msg.readyState;
+          if (msg.readyState === CLOSED) shareMembers.delete(this.#share.id);
+          this.dispatchEvent(new SseshimErrorEvent('error', msg));
+          break;
+        case 'retrying':
+          this.dispatchEvent(new RetryingEvent('retrying', msg));
+          break;
+        case 'call': { // run this page's headers or body function for the group
+          const fn = this.#share.fnValues[msg.fn];
+          Promise.resolve().then(fn).then(
+            (value) => shareHub.port.postMessage({ t: 'reply', call: msg.call, value }),
+            (err) => shareHub.port.postMessage({ t: 'reply', call: msg.call, error: { name: err && err.name, message: String(err && err.message || err) } }),
+          );
+          break;
+        }
+        case 'fallback': // the worker cannot start: this page's own engine
+          shareMembers.delete(this.#share.id);
+          this.#share = 'the shared worker could not start';
+          live.set(this, (kind, message) => this.#fail(kind, message));
+          if (engine) queueMicrotask(() => this.#start());
+          else if (loadFailure) this.#engineFailed(loadFailure);
+          else waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
+          break;
+      }
     }
 
     // #stopEngine makes the source CLOSED and stops its engine, if any.

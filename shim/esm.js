@@ -25,7 +25,7 @@ const api = createSseshim(() => {
   const { wasmURL } = config.take();
   // wasm_exec.js is imported above, so the Go class is always there.
   return loadGoEngine(wasmURL || moduleWasmURL());
-});
+}, () => new URL('./sseshim-share.js', import.meta.url).href);
 
 export const EventSource = api.EventSource;
 export const SseshimErrorEvent = api.SseshimErrorEvent;

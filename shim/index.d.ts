@@ -69,6 +69,12 @@ export interface EventSourceInit {
   lifecycle?: boolean;
   /** A connection silent longer than this (ms) is replaced when the tab becomes visible (default: the ping limit). */
   staleAfter?: number;
+  /**
+   * Share one connection with every same-origin tab whose request is identical, through a SharedWorker
+   * (sseshim-share.js beside sseshim.js). A string names a group: required when headers or body is a function
+   * (or a body is not a string), since the page then vouches that the requests are equivalent.
+   */
+  share?: boolean | string;
   /** Dead-connection watchdog; a number is the interval in ms. */
   ping?: PingOptions | number;
   retry?: RetryOptions;
@@ -158,6 +164,12 @@ export interface EventSourceStats {
   lastError: string;
   /** The reconnection time in ms. */
   reconnectionTime: number;
+  /** Whether the connection is shared across tabs (share option). */
+  shared: boolean;
+  /** With share: how many tabs are on the connection. */
+  tabs: number;
+  /** With share, when it could not: why. */
+  notShared?: string;
 }
 
 /** One event of a batch. */

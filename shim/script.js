@@ -59,7 +59,7 @@ const api = createSseshim(() => {
   const wasm = globalThis.__sseshimGo || globalThis.__sseshimLoading ? null : fetchEngine(wasmURL);
   if (wasm) wasm.catch(() => {}); // reported by loadGoEngine, or moot if wasm_exec.js fails
   return (globalThis.Go ? Promise.resolve() : loadScript(execURL)).then(() => loadGoEngine(wasmURL, wasm));
-});
+}, () => new URL(attr('share') || 'sseshim-share.js', base).href);
 
 globalThis.sseshim = { EventSource: api.EventSource, SseshimErrorEvent: api.SseshimErrorEvent,
   RetryingEvent: api.RetryingEvent, BatchEvent: api.BatchEvent, ready: api.ready, configure: config.configure,

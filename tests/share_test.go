@@ -1,0 +1,139 @@
+//go:build !js
+
+package tests
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// shareServer streams a tick every 50 ms with a global id, and records the
+// connections it got and the X-User header of each.
+type shareServer struct {
+	*server
+	conns atomic.Int32
+	mu    sync.Mutex
+	users []string
+}
+
+func newShareServer(t *testing.T) *shareServer {
+	s := &shareServer{server: newServer(t)}
+	var tick atomic.Int64
+	s.mux.HandleFunc("/shared", func(w http.ResponseWriter, r *http.Request) {
+		s.conns.Add(1)
+		s.mu.Lock()
+		s.users = append(s.users, r.Header.Get("X-User"))
+		s.mu.Unlock()
+		f := sseStart(w)
+		tk := time.NewTicker(50 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-tk.C:
+				n := tick.Add(1)
+				fmt.Fprintf(w, "id: %d\ndata: tick %d\n\n", n, n)
+				f.Flush()
+			}
+		}
+	})
+	s.mux.HandleFunc("/share.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off"></script>
+<script>
+window.open = (init) => {
+  const r = { ids: [], errors: [] };
+  const es = new sseshim.EventSource('/shared', init);
+  es.onmessage = (e) => r.ids.push(Number(e.lastEventId));
+  es.onerror = (e) => r.errors.push(e.kind + ' ' + e.message);
+  r.es = es;
+  return r;
+};
+</script>`)
+	})
+	return s
+}
+
+// inOrder reports whether ids run consecutively.
+func inOrder(ids []any) bool {
+	for i := 1; i < len(ids); i++ {
+		if ids[i].(float64) != ids[i-1].(float64)+1 {
+			return false
+		}
+	}
+	return len(ids) > 0
+}
+
+// Seven tabs — more than the six connections a browser allows an origin over
+// HTTP/1.1 — share one connection: every tab gets every event in order; the
+// first tab leaves and the others go on; stats say so.
+func TestShareAcrossTabs(t *testing.T) {
+	s := newShareServer(t)
+	var tabs []*tab
+	for i := 0; i < 7; i++ {
+		tb := newTab(t)
+		tb.navigate(s.URL + "/share.html")
+		eval[bool](tb, `(window.src = open({ share: true }), true)`)
+		tabs = append(tabs, tb)
+	}
+	wait := `new Promise((resolve) => { const check = () => (src.ids.length >= 10 ? resolve(true) : setTimeout(check, 20)); check(); })`
+	for _, tb := range tabs {
+		eval[bool](tb, wait)
+	}
+	assert.Equal(t, int32(1), s.conns.Load(), "one connection for seven tabs")
+	for i, tb := range tabs {
+		got := eval[map[string]any](tb, `({ ids: src.ids, shared: src.es.stats.shared, tabs: src.es.stats.tabs, errors: src.errors })`)
+		assert.True(t, inOrder(got["ids"].([]any)), "tab %d: %v", i, got["ids"])
+		assert.Equal(t, true, got["shared"])
+		assert.Equal(t, float64(7), got["tabs"])
+		assert.Empty(t, got["errors"])
+	}
+	// The first tab goes away; the others continue on the same connection.
+	first := eval[float64](tabs[1], `src.ids.length`)
+	ctx, cancel := context.WithTimeout(tabs[0].ctx, 5*time.Second)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("about:blank")))
+	cancel()
+	eval[bool](tabs[1], `new Promise((resolve) => { const n = src.ids.length; const check = () => (src.ids.length >= n + 10 ? resolve(true) : setTimeout(check, 20)); check(); })`)
+	assert.Greater(t, eval[float64](tabs[1], `src.ids.length`), first)
+	assert.True(t, inOrder(eval[[]any](tabs[1], `src.ids`)))
+	assert.Equal(t, int32(1), s.conns.Load())
+}
+
+// Requests that differ never share; a headers function shares only under a
+// group name, and then runs in a live tab.
+func TestShareOnlyIdenticalRequests(t *testing.T) {
+	s := newShareServer(t)
+	a, b := newTab(t), newTab(t)
+	for _, tb := range []*tab{a, b} {
+		tb.navigate(s.URL + "/share.html")
+	}
+	eval[bool](a, `(window.x = open({ share: true, headers: { 'X-User': 'alice' } }), true)`)
+	eval[bool](b, `(window.x = open({ share: true, headers: { 'X-User': 'bob' } }), true)`)
+	eval[bool](a, `(window.f = open({ share: true, headers: () => ({ 'X-User': 'fn' }) }), true)`)
+	eval[bool](a, `(window.g = open({ share: 'feed', headers: () => ({ 'X-User': 'group' }) }), true)`)
+	eval[bool](b, `(window.g = open({ share: 'feed', headers: () => ({ 'X-User': 'group' }) }), true)`)
+	for _, tb := range []*tab{a, b} {
+		eval[bool](tb, `new Promise((resolve) => { const check = () => ((x.ids.length > 3 && g.ids.length > 3) ? resolve(true) : setTimeout(check, 20)); check(); })`)
+	}
+	notShared := eval[string](a, `String(f.es.stats.shared) + ': ' + f.es.stats.notShared`)
+	assert.Contains(t, notShared, "false: a headers or body function")
+	assert.Equal(t, true, eval[bool](a, `g.es.stats.shared`))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	counts := map[string]int{}
+	for _, u := range s.users {
+		counts[u]++
+	}
+	assert.Equal(t, map[string]int{"alice": 1, "bob": 1, "fn": 1, "group": 1}, counts, "alice and bob apart, the group once: "+strconv.Itoa(len(s.users)))
+}
