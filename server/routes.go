@@ -32,6 +32,9 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /stock-prices/{symbol}", s.stockStream)
 	mux.HandleFunc("GET /stock-prices", s.stockStream) // every symbol, as the document's first example reads it
 
+	// A streaming POST: a chat-completion style answer, resumable.
+	mux.HandleFunc("POST /api/chat", s.chat)
+
 	// Demo controls: stall or kill every open stream. These and publishing
 	// answer only JSON requests from the server's own pages (s.control).
 	mux.Handle("POST /api/streams/stall", s.control(s.stallStreams))
