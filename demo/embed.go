@@ -4,7 +4,7 @@ package demo
 
 import "embed"
 
-// FS holds the pages, their scripts and styles.
+// FS holds the pages, their scripts and styles, and the favicon.
 //
-//go:embed *.html *.css *.js
+//go:embed *.html *.css *.js *.svg
 var FS embed.FS

@@ -223,6 +223,7 @@ func (s *simulator) startDT() {
 // faster for a while.
 type thermostat struct {
 	v, low, high, room float64
+	power              float64 // the compressor's cooling per report: more than the leak at the low mark
 	cooling            bool
 	doorOpen           int // reports left with the door open
 }
@@ -234,11 +235,11 @@ func (t *thermostat) step(r *rand.Rand) float64 {
 	leak := 0.02
 	if t.doorOpen > 0 {
 		t.doorOpen--
-		leak = 0.08
+		leak = 0.035
 	}
 	t.v = approach(t.v, t.room, leak)
 	if t.cooling {
-		t.v -= 0.35
+		t.v -= t.power
 	}
 	switch {
 	case t.v <= t.low:
@@ -254,8 +255,8 @@ func (t *thermostat) step(r *rand.Rand) float64 {
 func (s *simulator) dtProject(stop <-chan struct{}, topic string, r *rand.Rand) {
 	project := strings.TrimPrefix(topic, "dt/")
 	temps := map[string]*thermostat{
-		dtFleet[0].id: {v: 3 + r.Float64()*2, low: 2.5, high: 5, room: 21, cooling: r.IntN(2) == 0},
-		dtFleet[1].id: {v: -19 + r.Float64()*2, low: -20, high: -16.5, room: 21, cooling: r.IntN(2) == 0},
+		dtFleet[0].id: {v: 3 + r.Float64()*2, low: 2.5, high: 5, room: 21, power: 0.5, cooling: r.IntN(2) == 0},
+		dtFleet[1].id: {v: -19 + r.Float64()*2, low: -20, high: -16.5, room: 21, power: 1.2, cooling: r.IntN(2) == 0},
 	}
 	hum := drift{v: 45, mean: 45, pull: 0.05, noise: 0.6, min: 10, max: 90}
 	office := drift{v: 22, mean: 22, pull: 0.1, noise: 0.1, min: 15, max: 30}

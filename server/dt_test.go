@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -226,4 +227,23 @@ func TestDTLifetimeAnd408(t *testing.T) {
 	_, err = readLines(t, resp, 100000, 10*time.Second)
 	assert.ErrorIs(t, err, io.EOF)
 	assert.Equal(t, 400, get(t, ts, dtPath+"?lifetime=-1s", dtAuth).StatusCode)
+}
+
+// The fridge and the freezer hold their ranges: their compressors beat the
+// leak, so the sawtooth stays near the thermostat's marks.
+func TestThermostatsHoldTheirRange(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, th := range []*thermostat{
+		{v: 4, low: 2.5, high: 5, room: 21, power: 0.5},
+		{v: -18, low: -20, high: -16.5, room: 21, power: 1.2},
+	} {
+		lo, hi := th.v, th.v
+		for i := 0; i < 2000; i++ {
+			v := th.step(r)
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		assert.Greater(t, lo, th.low-2, "low")
+		assert.Less(t, hi, th.high+6, "high: a door left open warms it for a while, no more")
+		assert.Less(t, hi-lo, 10.0)
+	}
 }
