@@ -284,7 +284,14 @@ func TestDemoPages(t *testing.T) {
 		ready []string // JavaScript conditions that show live values
 		then  func(t *testing.T, tb *tab)
 	}{
-		{name: "index", ready: []string{`document.querySelectorAll('#demos li a').length === 6`}},
+		{name: "index", ready: []string{`document.querySelectorAll('#demos li a').length === 7`}},
+		{name: "chat",
+			ready: []string{text("#words") + `.endsWith('done')`},
+			then: func(t *testing.T, tb *tab) {
+				assert.Equal(t, "You said: Wie spät ist es in München? ☕ — 7 words.", eval[string](tb, text("#answer")))
+				assert.Contains(t, eval[string](tb, text("#echo")), `"method": "POST"`)
+				assert.Contains(t, eval[string](tb, text("#echo")), `München`)
+			}},
 		{name: "losant",
 			ready: []string{`/^-?\d+(\.\d+)? °F$/.test(` + text("#value") + `)`, `/ V$/.test(` + text("#voltage") + `)`,
 				text("#tempNumbers") + `.split(', ').length >= 4`, text("#state") + ` === 'open'`},

@@ -20,8 +20,12 @@ import (
 
 // TestProfileBench profiles a benchmark run in Chromium's sampling profiler
 // and prints where the renderer's time went, by function: make profile
-// (SSESHIM_PROFILE=impl) runs 100,000 events; make test a small run that
-// checks the profile sees sseshim's own code.
+// (SSESHIM_PROFILE=variant: native, sseshim, sseshim-json, sseshim-batch,
+// sseshim-batch-json, eventsource, event-source-polyfill, fetch) runs
+// 100,000 events; make test a small run that checks the profile sees
+// sseshim's own code. SSESHIM_PROFILE_KIND: text (default), losant, dt,
+// paced; SSESHIM_PROFILE_SIZE: the text events' size, 32 (default), 128 or
+// 1024.
 func TestProfileBench(t *testing.T) {
 	if browser == nil {
 		t.Skip("Chromium is not installed")
@@ -30,15 +34,19 @@ func TestProfileBench(t *testing.T) {
 	if impl == "" {
 		impl, n = "sseshim", 3000
 	}
-	kind, size := "fast", 32
-	if k := os.Getenv("SSESHIM_PROFILE_KIND"); k != "" {
+	kind, size := "text", 32
+	if k := os.Getenv("SSESHIM_PROFILE_KIND"); k != "" && k != "fast" {
 		kind = k
 	}
-	if v, err := strconv.Atoi(os.Getenv("SSESHIM_PROFILE_SIZE")); err == nil && v >= 12 {
+	if v, err := strconv.Atoi(os.Getenv("SSESHIM_PROFILE_SIZE")); err == nil {
+		require.Contains(t, benchSizes, v, "SSESHIM_PROFILE_SIZE")
 		size = v
 	}
+	if kind == "paced" && n > 5000 {
+		n = 5000 // 1 ms apart
+	}
 	lib := benchLibs(t)
-	s := benchServer(t, lib)
+	s := benchServer(t, lib, "")
 	tb := newTab(t)
 	tb.navigate(s.URL + "/bench/page.html")
 	eval[bool](tb, `sseshim.ready.then(() => true)`)
@@ -59,7 +67,7 @@ func TestProfileBench(t *testing.T) {
 		_, err := cdp.Call(ctx, tg, profiler.Start, cdp.Empty{})
 		return err
 	})
-	res := eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, %d, %d, 60000)`, impl, kind, n, size))
+	res := eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, %d, %d, 55000, 1)`, impl, kind, n, size))
 	call(func(ctx context.Context, tg *chromedp.Target) error {
 		r, err := cdp.Call(ctx, tg, profiler.Stop, cdp.Empty{})
 		prof = r.Profile
@@ -96,9 +104,11 @@ func TestProfileBench(t *testing.T) {
 		}
 		t.Logf("%5.1f%%  %s", 100*float64(e.v)/float64(total), e.k)
 	}
+	require.Equal(t, "", res["err"], "the run ended well")
 	require.Equal(t, float64(n), res["events"], "every event delivered while profiling")
+	require.Equal(t, float64(0), res["bad"], "every event's data right")
 	require.Positive(t, total, "the profiler took samples")
-	if impl == "sseshim" {
+	if strings.HasPrefix(impl, "sseshim") {
 		seen := false
 		for _, e := range list {
 			if strings.Contains(e.k, "sseshim.js") || strings.Contains(e.k, "sseshim.wasm") {

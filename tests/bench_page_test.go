@@ -1,0 +1,281 @@
+//go:build !js
+
+package tests
+
+// The benchmark's pages. benchPage runs one stream at a time through one
+// variant (runBench); startupPage measures a variant's start-up in a tab of
+// its own. Every handler does the same work whatever delivers the event: it
+// checks the event's data exactly (text: every character; Losant: both JSON
+// levels parsed and the fields compared; Disruptive Technologies: the event
+// parsed and its id, type and values compared), so that a variant that drops,
+// reorders or garbles an event does not score.
+
+const benchPage = `<!doctype html><meta charset="utf-8"><title>bench</title>
+<script>window.NativeEventSource = window.EventSource;</script>
+<script src="/bdist/sseshim.js" data-polyfill="off"></script>
+<script src="/lib/npm-eventsource.js"></script>
+<script src="/lib/event-source-polyfill.js"></script>
+<script src="/bench/data.js"></script>
+<script>
+// variants: how each opens a stream. batch: events arrive as records of
+// 'batch' events; json: the handler reads e.json instead of parsing.
+const variants = {
+  native: { ctor: () => NativeEventSource },
+  sseshim: { ctor: () => sseshim.EventSource, opts: {} },
+  'sseshim-json': { ctor: () => sseshim.EventSource, opts: { json: true }, json: true },
+  'sseshim-batch': { ctor: () => sseshim.EventSource, opts: { batch: true }, batch: true },
+  'sseshim-batch-json': { ctor: () => sseshim.EventSource, opts: { batch: true, json: true }, batch: true, json: true },
+  eventsource: { ctor: () => NpmEventSource },
+  'event-source-polyfill': { ctor: () => EventSourcePolyfill, opts: { heartbeatTimeout: 600000 } },
+};
+const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// heapAfterGC: performance.memory is refreshed at most every 50 ms.
+const heapAfterGC = async () => { gc(); await sleep(60); return performance.memory.usedJSHeapSize; };
+const wasmMem = () => (window.__sseshimInstance ? __sseshimInstance.exports.mem.buffer.byteLength : 0);
+const SEQ = (i) => String(i).padStart(12, '0');
+const NAMES = BENCH.names, TOPIC = BENCH.topic;
+const dtTemp = (i) => (i % 160) * 0.25 - 20;
+
+// checkers: ok(e, i) for event i, e an event or a batch record.
+function textCheck(size) {
+  const tails = BENCH.tails[size], R = tails.length;
+  return (e, i) => {
+    const d = e.data;
+    return e.type === 'message' && d.slice(12) === tails[i % R] && d.slice(0, 12) === SEQ(i);
+  };
+}
+const losantFields = (o, m, i) => o.topic === TOPIC && m.data.seq === i && m.data.name === NAMES[i % NAMES.length] && m.data.unit === '°C';
+// As the Experience page reads them: the event's data, then its message.
+const losantHand = (e, i) => {
+  if (e.type !== 'mqttMessage') return false;
+  const o = JSON.parse(e.data);
+  return losantFields(o, JSON.parse(o.message), i);
+};
+const losantJSON = (e, i) => {
+  if (e.type !== 'mqttMessage') return false;
+  const o = e.json;
+  return losantFields(o, o.message, i);
+};
+const dtFields = (e, ev, i) => ev.eventId === e.lastEventId && +ev.eventId.slice(1) === i && ev.eventType === e.type &&
+  (i % 8 === 0
+    ? e.type === 'labelsChanged' && ev.data.modified.name === NAMES[i % NAMES.length]
+    : e.type === 'temperature' && ev.data.temperature.value === dtTemp(i));
+const dtHand = (e, i) => dtFields(e, JSON.parse(e.data), i);
+const dtJSON = (e, i) => dtFields(e, e.json, i);
+
+function streamURL(kind, n, size, rid) {
+  const q = '?n=' + n + '&rid=' + rid;
+  switch (kind) {
+    case 'losant': return '/bench/losant' + q;
+    case 'dt': return '/bench/dt' + q;
+    case 'paced': return '/bench/paced' + q;
+    default: return '/bench/text' + q + '&size=' + size;
+  }
+}
+
+// runBench streams n events of a kind (text, losant, dt, paced, memory)
+// through a variant and reports what it got.
+window.runBench = async (variant, kind, n, size, timeout, rid) => {
+  const url = streamURL(kind, n, size, rid);
+  if (variant === 'fetch') return fetchFloor(url, kind, n, timeout);
+  const v = variants[variant];
+  const ES = v.ctor();
+  let opts = v.opts ? { ...v.opts } : undefined;
+  if (kind === 'dt') {
+    if (!opts || !variant.startsWith('sseshim')) throw new Error(variant + ' cannot read NDJSON');
+    opts.format = 'ndjson';
+  }
+  const memory = kind === 'memory';
+  let base = 0, peak = 0, sampler = 0;
+  if (memory) {
+    // A closed stream's buffers (npm eventsource's, event-source-polyfill's)
+    // are let go a little after close(): ~1.3 MB that the previous run would
+    // otherwise lend this one as a negative retained heap.
+    await sleep(300);
+    base = await heapAfterGC();
+    peak = base;
+    sampler = setInterval(() => { peak = Math.max(peak, performance.memory.usedJSHeapSize); }, 50);
+  }
+  return new Promise((resolve) => {
+    let got = 0, bad = 0, finished = false, es, timer = 0;
+    const lat = [];
+    const t0 = performance.now();
+    const finish = async (err) => {
+      if (finished) return;
+      finished = true;
+      const ms = performance.now() - t0;
+      clearTimeout(timer); // else it keeps this run's objects alive into the next runs' heap figures
+      let mem = null;
+      if (memory) {
+        clearInterval(sampler);
+        peak = Math.max(peak, performance.memory.usedJSHeapSize);
+        const retained = await heapAfterGC(); // the source still open
+        mem = { peak: peak - base, retained: retained - base, wasm: wasmMem() };
+      }
+      es.close();
+      lat.sort((a, b) => a - b);
+      const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] / 1000 : 0);
+      resolve({ events: got, bad, ms, err: err || '', p50: q(0.5), p99: q(0.99), mem, bytes: 0 });
+    };
+    let ok;
+    switch (kind) {
+      case 'losant': ok = v.json ? losantJSON : losantHand; break;
+      case 'dt': ok = v.json ? dtJSON : dtHand; break;
+      case 'paced': ok = null; break;
+      default: ok = textCheck(size);
+    }
+    const one = ok
+      ? (e) => { if (!ok(e, got)) bad++; got++; }
+      : (e) => { lat.push(nowMicros() - +e.data); got++; };
+    const done = () => finish(got === n ? '' : 'short');
+    es = opts ? new ES(url, opts) : new ES(url);
+    if (v.batch) {
+      es.addEventListener('batch', (b) => {
+        const evs = b.events;
+        for (let k = 0; k < evs.length; k++) {
+          const r = evs[k];
+          if (r.type === 'done') { done(); return; }
+          one(r);
+        }
+      });
+    } else {
+      if (kind === 'losant') es.addEventListener('mqttMessage', one);
+      else if (kind === 'dt') { es.addEventListener('temperature', one); es.addEventListener('labelsChanged', one); }
+      else es.onmessage = one;
+      es.addEventListener('done', done);
+    }
+    es.onerror = () => { if (es.readyState === 2) finish('closed'); };
+    timer = setTimeout(() => finish('timeout'), timeout);
+  });
+};
+
+// fetchFloor is the ceiling for any fetch-based client: read the stream
+// and count its bytes, nothing else (for the paced stream, also find each
+// event's timestamp, to time it). The stream's end is its done marker.
+async function fetchFloor(url, kind, n, timeout) {
+  const marker = new TextEncoder().encode(kind === 'dt' ? BENCH.markers.ndjson : BENCH.markers.sse);
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), timeout);
+  const t0 = performance.now();
+  let bytes = 0, got = 0, err = 'ended', last = new Uint8Array(0);
+  const lat = [];
+  const dec = kind === 'paced' ? new TextDecoder() : null;
+  let text = '';
+  try {
+    const res = await fetch(url, { signal: ctrl.signal, cache: 'no-store', headers: { Accept: 'text/event-stream' } });
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      if (dec) {
+        const at = nowMicros();
+        text += dec.decode(value, { stream: true });
+        const lines = text.split('\n');
+        text = lines.pop();
+        for (const l of lines) {
+          if (l.startsWith('data: ') && l !== 'data: .') { lat.push(at - +l.slice(6)); got++; }
+        }
+      }
+      // the last marker.length bytes seen
+      if (value.length >= marker.length) last = value.subarray(value.length - marker.length);
+      else { const j = new Uint8Array(last.length + value.length); j.set(last); j.set(value, last.length); last = j.subarray(Math.max(0, j.length - marker.length)); }
+      if (last.length === marker.length && last.every((b, k) => b === marker[k])) { err = ''; break; }
+    }
+  } catch (e) {
+    err = ctrl.signal.aborted ? 'timeout' : String(e);
+  }
+  const ms = performance.now() - t0;
+  clearTimeout(timer);
+  ctrl.abort();
+  lat.sort((a, b) => a - b);
+  const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] / 1000 : 0);
+  return { events: err ? 0 : (dec ? got : n), bad: 0, ms, err, p50: q(0.5), p99: q(0.99), mem: null, bytes };
+}
+</script>`
+
+// startupPage measures from the script include to the first event (for
+// the bare Go program: to its function being registered), and lists what
+// the page loaded. %s: the scripts, then the code that starts and calls
+// done().
+const startupPage = `<!doctype html><meta charset="utf-8"><title>startup</title>
+<script>
+window.t0 = performance.now();
+const fail = (what) => { if (!window.startup) window.startup = { error: String(what) }; };
+window.onerror = (msg) => fail(msg);
+window.onunhandledrejection = (e) => fail(e.reason && e.reason.message || e.reason);
+// done records the start-up, what the page loaded, and for a Go program
+// when its module arrived, was instantiated and was ready (ms after t0).
+window.done = (wasm) => {
+  const ms = performance.now() - t0;
+  const entries = performance.getEntriesByType('resource');
+  const resources = entries.map((e) => new URL(e.name).pathname).filter((p) => !p.startsWith('/bench/'));
+  const mark = (...names) => {
+    for (const n of names) { const e = performance.getEntriesByName(n)[0]; if (e) return e.startTime - t0; }
+    return 0;
+  };
+  const module = entries.find((e) => new URL(e.name).pathname.endsWith('.wasm'));
+  const marks = wasm ? {
+    fetched: module ? module.responseEnd - t0 : 0,
+    instantiated: mark('sseshim:instantiated', 'bare:instantiated'),
+    ready: mark('sseshim:ready', 'bare:ready'),
+  } : {};
+  window.startup = { ms, resources, wasm: wasm || 0, marks };
+};
+</script>
+%s`
+
+// startupCode is, for each variant that has a start-up, what its start-up
+// page runs.
+var startupCode = map[string]string{
+	"native": `<script>
+  const es = new EventSource('/bench/first');
+  es.onmessage = () => { es.close(); done(); };
+  es.onerror = (e) => fail('error event ' + (e.message || ''));
+</script>`,
+	"sseshim": `<script src="/bdist/sseshim.js" data-polyfill="off"></script>
+<script>
+  const es = new sseshim.EventSource('/bench/first');
+  es.onmessage = () => { es.close(); done(window.__sseshimInstance ? __sseshimInstance.exports.mem.buffer.byteLength : -1); };
+  es.onerror = (e) => fail('error event ' + (e.kind || '') + ' ' + (e.message || ''));
+</script>`,
+	"eventsource": `<script src="/lib/npm-eventsource.js"></script>
+<script>
+  const es = new NpmEventSource('/bench/first');
+  es.onmessage = () => { es.close(); done(); };
+  es.onerror = (e) => fail('error event ' + (e.message || ''));
+</script>`,
+	"event-source-polyfill": `<script src="/lib/event-source-polyfill.js"></script>
+<script>
+  const es = new EventSourcePolyfill('/bench/first');
+  es.onmessage = () => { es.close(); done(); };
+  es.onerror = (e) => fail('error event ' + (e.message || ''));
+</script>`,
+	// The floor: the least a Go WebAssembly program costs to start, loaded
+	// as sseshim loads its engine (wasm_exec.js, then a streaming compile).
+	"bare": `<script src="/floor/wasm_exec.js"></script>
+<script>
+  const go = new Go();
+  window.__bareReady = () => {
+    performance.mark('bare:ready');
+    if (bareAdd(2, 3) !== 5) throw new Error('the bare program does not answer');
+    done(window.__bareInstance.exports.mem.buffer.byteLength);
+  };
+  WebAssembly.instantiateStreaming(fetch('/floor/bare.wasm'), go.importObject).then((r) => {
+    performance.mark('bare:instantiated');
+    window.__bareInstance = r.instance;
+    go.run(r.instance);
+  }, fail);
+</script>`,
+}
+
+// startupPrime is what a priming visit runs after start-up: some work, so that
+// the engine's hot code tiers up and V8 may cache it for the warm visits.
+var startupPrime = map[string]string{
+	"sseshim": `new Promise((resolve) => {
+  const es = new sseshim.EventSource('/bench/text?n=20000&size=128&rid=0');
+  es.addEventListener('done', () => { es.close(); resolve(true); });
+})`,
+	"bare": `(() => { let s = 0; for (let i = 0; i < 20000; i++) s += bareAdd(i, 1); return s > 0; })()`,
+}
