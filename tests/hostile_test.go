@@ -214,3 +214,35 @@ func TestEndlessRedirectsSaySo(t *testing.T) {
 	assert.Contains(t, got, "max-attempts")
 	assert.Contains(t, got, "too many redirects")
 }
+
+// Sources that open, stream and close leave nothing behind: neither
+// JavaScript objects referenced from Go (wasm_exec.js's table of values)
+// nor the JavaScript heap grows with their number.
+func TestClosedSourcesLeaveNothing(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/x", holdStream("id: 1\ndata: "+strings.Repeat("x", 4096)+"\n\n"))
+	tb := openHarness(t, s)
+	got := eval[map[string]float64](tb, `(async () => {
+  const cycle = () => new Promise((resolve) => {
+    const es = new sseshim.EventSource('/x', { headers: () => ({ 'X-A': '1' }) });
+    es.onmessage = () => { es.close(); resolve(); };
+  });
+  const settle = async () => { for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 30)); } };
+  for (let i = 0; i < 20; i++) await cycle();
+  await settle();
+  const v0 = __sseshimRuntime._values.length - __sseshimRuntime._idPool.length, h0 = performance.memory.usedJSHeapSize;
+  let peak = 0;
+  const live = () => __sseshimRuntime._values.length - __sseshimRuntime._idPool.length;
+  for (let i = 0; i < 100; i++) {
+    await cycle();
+    await new Promise((r) => setTimeout(r, 0)); // the engine's goroutines finish the close
+    peak = Math.max(peak, live() - v0);
+  }
+  await settle();
+  const h1 = performance.memory.usedJSHeapSize;
+  return { values: peak, heap: h1 - h0 };
+})()`)
+	t.Logf("after 100 more sources: %v", got)
+	assert.Less(t, got["values"], float64(100), "JavaScript values referenced from Go, at most, after any close")
+	assert.Less(t, got["heap"], float64(2<<20), "JS heap")
+}

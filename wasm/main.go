@@ -7,6 +7,7 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
 	"sync"
 
@@ -137,6 +138,11 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 		mu.Lock()
 		delete(sources, id)
 		mu.Unlock()
+		// The JavaScript objects the source held (its callbacks, the last
+		// chunk's buffers) are released only when Go's collector finalizes
+		// their references, and the engine allocates too little for that to
+		// come soon: a page that opens and closes sources would keep them.
+		runtime.GC()
 	}()
 	return id
 }
