@@ -78,12 +78,14 @@ test-go:
 # the Markdown table is printed and written with JSON to tests/out/).
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./wasm/...
-	SSESHIM_BENCH=full $(GO) test -count=1 -timeout 15m -run '^TestBrowserBenchmark$$' -v ./tests | grep -v '^\s*bench_test.go'
+	@mkdir -p tests/out
+	SSESHIM_BENCH=full $(GO) test -count=1 -timeout 15m -run '^TestBrowserBenchmark$$' -v ./tests > tests/out/bench-full.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-full.log; exit $$s
 	SSESHIM_BENCH=full $(GO) test -count=1 -timeout 10m -run '^TestSoak$$' -v ./tests
 
 bench-quick: deps build
 	$(GO) test -run '^$$' -bench . -benchtime 200ms -benchmem ./wasm/...
-	SSESHIM_BENCH=quick $(GO) test -count=1 -timeout 10m -run '^TestBrowserBenchmark$$' -v ./tests | grep -v '^\s*bench_test.go'
+	@mkdir -p tests/out
+	SSESHIM_BENCH=quick $(GO) test -count=1 -timeout 10m -run '^TestBrowserBenchmark$$' -v ./tests > tests/out/bench-quick.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-quick.log; exit $$s
 
 # Where the renderer's time goes for one implementation (IMPL=sseshim).
 profile: deps build
