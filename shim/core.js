@@ -486,14 +486,21 @@ function createSseshim(loadEngine, shareWorkerURL) {
     document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') lifecycleEvent('visible'); });
   }
   // Wake detection: a 5 s timer that fires more than 15 s late means the
-  // machine slept (or the tab was frozen): connections may be dead.
+  // machine slept (or the tab was frozen): connections may be dead. Hidden
+  // tabs are left out: browsers throttle their timers to once a minute,
+  // which is no wake (and their staleness is judged when they are visible
+  // again).
   const WAKE_TICK = 5000;
+  const visible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
   let lastTick = Date.now();
   setInterval(() => {
     const now = Date.now();
-    if (now - lastTick > WAKE_TICK + 15000) lifecycleEvent('wake');
+    if (visible() && now - lastTick > WAKE_TICK + 15000) lifecycleEvent('wake');
     lastTick = now;
   }, WAKE_TICK);
+  if (typeof document !== 'undefined') {
+    document.addEventListener('visibilitychange', () => { lastTick = Date.now(); });
+  }
 
   // ---- shared connections (the tab's side; the worker is share.js) ---------
 

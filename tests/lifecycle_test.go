@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // lifecycleServer serves a stream that sends one event with the next id
@@ -101,4 +102,41 @@ return true; })()`)
 	got = waitLog(tb, 7)
 	assert.Equal(t, []string{"error lifecycle rs=0", "retrying 0 visible"}, got[4:6])
 	assert.NotContains(t, got, "quiet retried", "lifecycle: false opts out")
+}
+
+// The back/forward cache: entering it pauses the connection (the fetch is
+// aborted, so the page stays eligible), and a restore reconnects with
+// Last-Event-ID (reason restored). Chromium keeps a page with a fetch in
+// flight out of the cache.
+func TestLifecycleBackForwardCache(t *testing.T) {
+	s, conns := lifecycleServer(t)
+	s.mux.HandleFunc("/bf.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off"></script>
+<script>`+strings.Replace(lifecycleLog, "INIT", "{}", 1)+`
+addEventListener('pageshow', (e) => log.push('pageshow persisted=' + e.persisted));
+</script>`)
+	})
+	s.mux.HandleFunc("/elsewhere.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><p>elsewhere</p>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/bf.html")
+	waitLog(tb, 2) // pageshow, then the first event
+	tb.navigate(s.URL + "/elsewhere.html")
+	eval[bool](tb, `(setTimeout(() => history.back(), 0), true)`)
+	var got []string
+	require.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(tb.ctx, time.Second)
+		defer cancel()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.log ? log.length : 0`))
+		return err == nil && n >= 6
+	}, 10*time.Second, 100*time.Millisecond, "the restored page's log")
+	got = waitLog(tb, 6)
+	t.Logf("%q, %d connections", got, conns.Load())
+	// sseshim's pageshow listener was added before the page's.
+	assert.Equal(t, []string{"pageshow persisted=false", "conn 1 leid=", "error lifecycle rs=0",
+		"retrying 0 restored", "pageshow persisted=true", "conn 2 leid=1"}, got, "restored from the cache, not reloaded")
+	assert.Equal(t, int32(2), conns.Load())
 }
