@@ -137,3 +137,43 @@ func TestShareOnlyIdenticalRequests(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"alice": 1, "bob": 1, "fn": 1, "group": 1}, counts, "alice and bob apart, the group once: "+strconv.Itoa(len(s.users)))
 }
+
+// A group's headers function runs in a live tab: when the tab that served it
+// goes away, the next reconnect asks another tab of the group.
+func TestShareHeadersFunctionMovesToALiveTab(t *testing.T) {
+	s := newServer(t)
+	var mu sync.Mutex
+	var users []string
+	var n atomic.Int32
+	s.mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		users = append(users, r.Header.Get("X-User"))
+		mu.Unlock()
+		f := sseStart(w)
+		fmt.Fprintf(w, "retry: 100\nid: %d\ndata: x\n\n", n.Add(1)) // one event, then the server ends the stream
+		f.Flush()
+	})
+	s.mux.HandleFunc("/g.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off"></script>
+<script>window.seen = 0; window.go = (me) => { const es = new sseshim.EventSource('/flaky', { share: 'g', headers: () => ({ 'X-User': me }) }); es.onmessage = () => seen++; };</script>`)
+	})
+	a, b := newTab(t), newTab(t)
+	a.navigate(s.URL + "/g.html")
+	b.navigate(s.URL + "/g.html")
+	eval[bool](a, `(go('a'), true)`)
+	eval[bool](a, `new Promise((r) => { const c = () => (seen >= 2 ? r(true) : setTimeout(c, 20)); c(); })`)
+	eval[bool](b, `(go('b'), true)`)
+	eval[bool](b, `new Promise((r) => { const c = () => (seen >= 2 ? r(true) : setTimeout(c, 20)); c(); })`)
+	ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("about:blank")))
+	cancel()
+	before := eval[float64](b, `seen`)
+	eval[bool](b, `new Promise((r) => { const n = seen; const c = () => (seen >= n + 3 ? r(true) : setTimeout(c, 20)); c(); })`)
+	assert.Greater(t, eval[float64](b, `seen`), before)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, "a", users[0], "the first tab's function served first")
+	assert.Equal(t, "b", users[len(users)-1], "after it left, the live tab's: %v", users)
+	assert.Equal(t, "b", users[len(users)-2])
+}
