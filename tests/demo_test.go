@@ -284,7 +284,13 @@ func TestDemoPages(t *testing.T) {
 		ready []string // JavaScript conditions that show live values
 		then  func(t *testing.T, tb *tab)
 	}{
-		{name: "index", ready: []string{`document.querySelectorAll('#demos li a').length === 7`}},
+		{name: "index", ready: []string{`document.querySelectorAll('#demos li a').length === 8`}},
+		{name: "share",
+			ready: []string{`/^([2-9]|\d{2,}) events/.test(` + text("#events") + `)`, text("#shared") + ` === 'shared through the SharedWorker'`},
+			then: func(t *testing.T, tb *tab) {
+				assert.Regexp(t, `^OK · beat \d+$`, eval[string](tb, text("#beat")))
+				assert.Equal(t, "1", eval[string](tb, text("#tabs")))
+			}},
 		{name: "chat",
 			ready: []string{text("#words") + `.endsWith('done')`},
 			then: func(t *testing.T, tb *tab) {
