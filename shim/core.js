@@ -108,18 +108,21 @@ function createSseshim(loadEngine, shareWorkerURL) {
     return out;
   }
 
-  // headers: an object or Headers, sent as a plain object; or a function,
-  // wrapped so that the engine always gets a promise of a plain object (or
-  // of nothing): a Headers it returns is read here, and an exception it
-  // throws becomes a rejection, which keeps its name.
-  function headers(h, path) {
-    if (typeof h !== 'function') return plainHeaders(h, path);
-    return () => {
-      try {
-        return Promise.resolve(h()).then((v) => (v === undefined || v === null ? v : plainHeaders(v, 'headers()')));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+  // valueOrFunction checks an option that is a value, or a function called
+  // before every attempt (headers, body). The function is wrapped so that
+  // the engine always gets a promise of a checked value (or of nothing): a
+  // Headers it returns is read here, and an exception it throws becomes a
+  // rejection, which keeps its name.
+  function valueOrFunction(plain) {
+    return (v, path) => {
+      if (typeof v !== 'function') return plain(v, path);
+      return () => {
+        try {
+          return Promise.resolve(v()).then((r) => (r === undefined || r === null ? r : plain(r, path + '()')));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      };
     };
   }
 
@@ -162,19 +165,6 @@ function createSseshim(loadEngine, shareWorkerURL) {
     return v;
   }
 
-  // body: as it is, or a function called before every attempt, wrapped like
-  // a headers function.
-  function body(b, path) {
-    if (typeof b !== 'function') return plainBody(b, path);
-    return () => {
-      try {
-        return Promise.resolve(b()).then((v) => (v === undefined || v === null ? v : plainBody(v, 'body()')));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-  }
-
   // OPTIONS is the shim's half of the options protocol: every option of the
   // second constructor argument and how it is checked. What passes is sent
   // to the engine as the user set it, and only what the user set: the
@@ -186,8 +176,8 @@ function createSseshim(loadEngine, shareWorkerURL) {
     // The spec's one member: a dictionary boolean, so any value converts.
     withCredentials: (v) => Boolean(v),
     method,
-    body,
-    headers,
+    body: valueOrFunction(plainBody),
+    headers: valueOrFunction(plainHeaders),
     format: (v, p) => (FORMATS.includes(v) ? v : fail(p, `must be one of ${FORMATS.join(', ')}`)),
     json: bool,
     lifecycle: bool,
