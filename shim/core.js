@@ -403,11 +403,12 @@ function createSseshim(loadEngine, shareWorkerURL) {
   }
 
   // nextFrame runs f at the next animation frame, or soon where there are
-  // no frames (a worker without requestAnimationFrame, a hidden page's
-  // frames still come, throttled).
-  const nextFrame = typeof requestAnimationFrame === 'function'
-    ? (f) => requestAnimationFrame(() => f())
-    : (f) => setTimeout(f, 16);
+  // none: a worker without requestAnimationFrame, or a hidden page, whose
+  // frames stop (its batches must not pile up until it is shown).
+  const nextFrame = (f) => (typeof requestAnimationFrame === 'function' &&
+    !(typeof document !== 'undefined' && document.hidden)
+    ? requestAnimationFrame(() => f())
+    : setTimeout(f, 16));
 
   // newMessageEvent makes a real MessageEvent. The legacy positional
   // initMessageEvent skips the conversion of an init dictionary, which is
@@ -467,6 +468,19 @@ function createSseshim(loadEngine, shareWorkerURL) {
   const isOffline = () => typeof navigator !== 'undefined' && navigator.onLine === false;
   const lifecycleEvent = (what) => { for (const source of [...live.keys()]) source[onLifecycle](what); };
   if (typeof addEventListener === 'function') {
+    // Shared sources leave their groups while the page is away (in the
+    // back/forward cache, which a message from the worker would evict it
+    // from; or gone, for browsers without Web Locks) and join again when a
+    // cached page is restored.
+    addEventListener('pagehide', () => {
+      if (!shareHub) return;
+      for (const source of [...shareMembers.values()]) source[onShared]({ t: 'away' });
+      // Close the port too: a message already on its way would evict the
+      // cached page. A restored page connects anew.
+      shareHub.port.close();
+      shareHub = null;
+    });
+    addEventListener('pageshow', (e) => { if (e.persisted) for (const source of [...shareMembers.values()]) source[onShared]({ t: 'back' }); });
     addEventListener('offline', () => lifecycleEvent('offline'));
     addEventListener('online', () => lifecycleEvent('online'));
     addEventListener('pagehide', (e) => { if (e.persisted) lifecycleEvent('hidden-cached'); });
@@ -528,7 +542,15 @@ function createSseshim(loadEngine, shareWorkerURL) {
 
   function sharedHub() {
     if (shareHub) return shareHub;
-    const worker = new SharedWorker(shareWorkerURL(), { name: 'sseshim' });
+    let worker;
+    try {
+      worker = new SharedWorker(shareWorkerURL(), { name: 'sseshim' });
+    } catch (err) {
+      // A cross-origin sseshim.js, an opaque-origin frame, a build without
+      // import.meta.url: this page's own engine serves instead.
+      shareBroken = true;
+      return null;
+    }
     const tab = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
     // The tab holds a lock for its life: the worker learns that the tab is
     // gone when it is released.
@@ -569,7 +591,7 @@ function createSseshim(loadEngine, shareWorkerURL) {
     #lastEventId = '';
     #failing = false; // failed by window.stop(): nothing more from the engine
     #reader = null; // fromReadableStream(): the stream's reader, handed to the engine
-    #reconnectionTime = 0; // 0 until the engine says (see the getter)
+    #reconnectionTime = null; // null until the engine says (see the getter)
     static #nextReader = null; // fromReadableStream() passes its reader to the constructor
     #retryingUntil = 0; // waiting to reconnect until then: no fetch in flight
     #lastStats = null;
@@ -588,7 +610,9 @@ function createSseshim(loadEngine, shareWorkerURL) {
       this.#engineOptions = opts.engine;
       this.#json = opts.json;
       this.#batch = opts.batch;
-      this.#lifecycle = opts.lifecycle ? { staleAfter: opts.staleAfter } : null;
+      // A stream handed over (fromReadableStream) is the page's to manage:
+      // the page's lifecycle does not pause or replace it.
+      this.#lifecycle = opts.lifecycle && !this.#reader ? { staleAfter: opts.staleAfter } : null;
       this.#withCredentials = opts.engine.withCredentials === true;
       // The engine's half of the bridge protocol is wasm/internal/jsbridge/sink.go.
       this.#callbacks = {
@@ -597,11 +621,12 @@ function createSseshim(loadEngine, shareWorkerURL) {
         error: (readyState, kind, status, code, message) => this.#onError(readyState, kind, status, code, message),
         retrying: (delay, attempt, reason) => this.#onRetrying(delay, attempt, reason),
       };
-      const blocker = shareBlocker(opts);
-      if (!blocker) {
+      let blocker = shareBlocker(opts);
+      if (!blocker && sharedHub()) {
         this.#joinShared(opts);
         return;
       }
+      if (!blocker) blocker = 'the shared worker could not start';
       if (opts.share) this.#share = blocker;
       live.set(this, (kind, message) => this.#fail(kind, message));
       if (engineDeath) this.#fail('engine', engineDeath.message);
@@ -659,13 +684,14 @@ function createSseshim(loadEngine, shareWorkerURL) {
     // The reconnection time in milliseconds: initially the engine's default
     // (or retry.initial), then what retry: fields set.
     get reconnectionTime() {
-      if (!this.#reconnectionTime && this.#handle) {
+      if (this.#reconnectionTime === null && this.#handle) {
         const s = callEngine('stats', this.#handle);
         if (s) this.#reconnectionTime = s.reconnectionTime;
       }
+      if (this.#reconnectionTime !== null) return this.#reconnectionTime;
       // Before the engine has started the source: the spec's default as
       // Chromium and the engine use it (eventsource.DefaultReconnectionTime).
-      return this.#reconnectionTime || (this.#engineOptions.retry && this.#engineOptions.retry.initial) || 3000;
+      return (this.#engineOptions.retry && this.#engineOptions.retry.initial) || 3000;
     }
 
     // reset() discards unfinished buffered data — a partial line, data, an
@@ -691,7 +717,7 @@ function createSseshim(loadEngine, shareWorkerURL) {
       if (this.#share && typeof this.#share === 'object') {
         this.#readyState = CLOSED;
         shareMembers.delete(this.#share.id);
-        shareHub.port.postMessage({ t: 'leave', id: this.#share.id, tab: shareHub.tab });
+        if (shareHub) shareHub.port.postMessage({ t: 'leave', id: this.#share.id, tab: shareHub.tab });
         return;
       }
       this.#stopEngine();
@@ -710,11 +736,15 @@ function createSseshim(loadEngine, shareWorkerURL) {
           delete options[k];
         }
       }
-      this.#share = { id, fns, key: shareKey(this.#url, opts), fnValues: { headers: opts.engine.headers, body: opts.engine.body } };
+      this.#share = { id, fns, options, key: shareKey(this.#url, opts), fnValues: { headers: opts.engine.headers, body: opts.engine.body } };
       shareMembers.set(id, this);
       hub.ready.then(() => {
         if (this.#readyState === CLOSED) return;
-        hub.port.postMessage({ t: 'join', tab: hub.tab, id, key: this.#share.key, url: this.#url, options, fns });
+        try {
+          hub.port.postMessage({ t: 'join', tab: hub.tab, id, key: this.#share.key, url: this.#url, options, fns });
+        } catch {
+          this[onShared]({ t: 'fallback' }); // an option the worker cannot receive (FormData): the page's engine
+        }
       });
     }
 
@@ -757,10 +787,31 @@ function createSseshim(loadEngine, shareWorkerURL) {
           break;
         case 'call': { // run this page's headers or body function for the group
           const fn = this.#share.fnValues[msg.fn];
-          Promise.resolve().then(fn).then(
-            (value) => shareHub.port.postMessage({ t: 'reply', call: msg.call, value }),
-            (err) => shareHub.port.postMessage({ t: 'reply', call: msg.call, error: { name: err && err.name, message: String(err && err.message || err) } }),
-          );
+          const fail = (err) => shareHub.port.postMessage({ t: 'reply', call: msg.call, error: { name: err && err.name, message: String(err && err.message || err) } });
+          Promise.resolve().then(fn).then((value) => {
+            try {
+              shareHub.port.postMessage({ t: 'reply', call: msg.call, value });
+            } catch (err) {
+              fail(err); // a value the worker cannot receive
+            }
+          }, fail);
+          break;
+        }
+        case 'away':
+          shareHub.port.postMessage({ t: 'leave', id: this.#share.id, tab: shareHub.tab });
+          break;
+        case 'back': {
+          const hub = sharedHub();
+          if (!hub) {
+            this[onShared]({ t: 'fallback' });
+            break;
+          }
+          this.#readyState = CONNECTING;
+          this.dispatchEvent(new RetryingEvent('retrying', { delay: 0, attempt: 1, reason: 'restored' }));
+          const share = this.#share;
+          hub.ready.then(() => {
+            if (this.#readyState !== CLOSED) hub.port.postMessage({ t: 'join', tab: hub.tab, id: share.id, key: share.key, url: this.#url, options: share.options, fns: share.fns });
+          });
           break;
         }
         case 'fallback': // the worker cannot start: this page's own engine
@@ -871,6 +922,7 @@ function createSseshim(loadEngine, shareWorkerURL) {
 
     #onOpen(url) {
       if (this.#readyState === CLOSED || this.#failing) return;
+      if (this.#pending) this.#flushPending();
       this.#readyState = OPEN;
       try {
         this.#origin = new URL(url || this.#url).origin;
@@ -944,15 +996,23 @@ function createSseshim(loadEngine, shareWorkerURL) {
       }
       if (this.#pending || !out.length) return; // a frame is already due
       this.#pending = out;
-      nextFrame(() => {
-        const events = this.#pending;
-        this.#pending = null;
-        if (this.#readyState !== CLOSED && !this.#failing) this.dispatchEvent(new BatchEvent('batch', { events }));
-      });
+      nextFrame(() => this.#flushPending());
+    }
+
+    // #flushPending delivers the records waiting for a frame: at the frame,
+    // or at once before an error, a retry or an open, so that what was
+    // received is neither lost nor delivered out of order.
+    #flushPending() {
+      const events = this.#pending;
+      this.#pending = null;
+      if (events && events.length && !this.#closedByPage && !this.#failing) {
+        this.dispatchEvent(new BatchEvent('batch', { events }));
+      }
     }
 
     #onError(readyState, kind, status, code, message) {
       if (this.#readyState === CLOSED || this.#failing) return;
+      if (this.#pending) this.#flushPending();
       this.#readyState = readyState;
       if (readyState === CLOSED) live.delete(this);
       this.dispatchEvent(new SseshimErrorEvent('error', { kind, status, code, message }));
@@ -960,6 +1020,7 @@ function createSseshim(loadEngine, shareWorkerURL) {
 
     #onRetrying(delay, attempt, reason) {
       if (this.#readyState === CLOSED || this.#failing) return;
+      if (this.#pending) this.#flushPending();
       this.#retryingUntil = performance.now() + delay;
       this.dispatchEvent(new RetryingEvent('retrying', { delay, attempt, reason }));
     }

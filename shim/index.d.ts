@@ -10,8 +10,8 @@ export interface PingOptions {
   interval: number;
   /** Added to interval before the connection counts as dead (default 2000 ms). */
   leeway?: number;
-  /** Query parameter asking for pings (default "ping_interval"; "-" for none). */
-  param?: string;
+  /** Query parameter asking for pings (default "ping_interval"; false for none). */
+  param?: string | false;
   /** Type of ping events (default "ping"). */
   eventType?: string;
   /** Only ping events, not any data, keep the connection alive. */
@@ -51,7 +51,7 @@ export interface EventSourceInit {
   /** Sent with every attempt, reconnects included; or a function (sync or async) called before every attempt. */
   body?: RequestBody | (() => RequestBody | null | undefined | Promise<RequestBody | null | undefined>);
   /** Request headers, or a function (sync or async) called before every attempt. */
-  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+  headers?: HeadersInit | (() => HeadersInit | null | undefined | Promise<HeadersInit | null | undefined>);
   format?: Format;
   /** Add a lazy `json` property to every MessageEvent (nested JSON strings decoded). */
   json?: boolean;
@@ -162,8 +162,8 @@ export interface EventSourceStats {
   /** Delay of the pending or last reconnect, in ms. */
   nextRetry: number;
   lastError: string;
-  /** The reconnection time in ms. */
-  reconnectionTime: number;
+  /** The reconnection time in ms, once the engine has started the source. */
+  reconnectionTime?: number;
   /** Whether the connection is shared across tabs (share option). */
   shared: boolean;
   /** With share: how many tabs are on the connection. */

@@ -23,7 +23,8 @@ function post(member, msg) {
   try {
     member.port.postMessage(msg);
   } catch {
-    // a tab that went away: its lock's release removes it
+    // a message that cannot be copied; a tab that went away is removed when
+    // it says so (pagehide) or its lock is released
   }
 }
 
@@ -80,7 +81,7 @@ function createGroup(key, url, options, fns) {
   es.addEventListener('retrying', (e) => broadcast(group, { t: 'retrying', delay: e.delay, attempt: e.attempt, reason: e.reason }));
   es.onerror = (e) => {
     broadcast(group, { t: 'error', readyState: es.readyState, kind: e.kind, status: e.status, code: e.code, message: e.message, stats: statsOf(group) });
-    if (es.readyState === es.CLOSED) groups.delete(key);
+    if (es.readyState === es.CLOSED && groups.get(key) === group) groups.delete(key);
   };
   groups.set(key, group);
   return group;
@@ -109,7 +110,7 @@ function removeMember(group, member) {
     group.closeTimer = setTimeout(() => {
       if (group.members.size === 0) {
         group.es.close();
-        groups.delete(group.key);
+        if (groups.get(group.key) === group) groups.delete(group.key); // not a newer group with the same key
       }
     }, GRACE);
   }

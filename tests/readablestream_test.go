@@ -71,6 +71,25 @@ func TestFromReadableStream(t *testing.T) {
   piped.reset();
   await fromString('shed\n\ndata: after-reconnect\n\n').pipeTo(ts.writable);
   r.piped = await pipedLog;
+  // The page's lifecycle leaves a stream source alone: going offline does
+  // not end it (it is the page's stream).
+  const lts = new TransformStream();
+  const lsrc = ES.fromReadableStream(lts.readable);
+  const llog = collect(lsrc);
+  const lw = lts.writable.getWriter();
+  await lw.write(enc.encode('data: before\n\n'));
+  dispatchEvent(new Event('offline'));
+  await new Promise((res) => setTimeout(res, 50));
+  await lw.write(enc.encode('data: after\n\n'));
+  await lw.close();
+  r.lifecycle = await llog;
+  // batch: 'frame' delivers every event that arrived before the stream's end.
+  const bsrc = ES.fromReadableStream(fromString('data: 1\n\ndata: 2\n\ndata: 3\n\n'), { batch: 'frame' });
+  r.frame = await new Promise((resolve) => {
+    const got = [];
+    bsrc.addEventListener('batch', (e) => { for (const ev of e.events) got.push(ev.data); });
+    bsrc.onerror = () => { got.push('error'); resolve(got.join()); };
+  });
   // A fetch() body of any method.
   const res = await fetch('/message', { method: 'POST', body: 'x' });
   const fe = ES.fromReadableStream(res.body);
@@ -91,5 +110,7 @@ func TestFromReadableStream(t *testing.T) {
 	assert.Equal(t, "42,3000", got["afterFirst"])
 	assert.Equal(t, []any{"open rs=1", `message:"first"#42`, `message:"after-reconnect"#42`, "error rs=2"}, got["piped"])
 	assert.Equal(t, []any{"open rs=1", `message:"hello"#42`, "error rs=2"}, got["fetched"])
+	assert.Equal(t, []any{"open rs=1", `message:"before"`, `message:"after"`, "error rs=2"}, got["lifecycle"], "offline does not touch a stream source")
+	assert.Equal(t, "1,2,3,error", got["frame"], "records waiting for a frame come before the error")
 	assert.Equal(t, "42,5000", got["fetchedState"])
 }

@@ -177,3 +177,30 @@ func TestShareHeadersFunctionMovesToALiveTab(t *testing.T) {
 	assert.Equal(t, "b", users[len(users)-1], "after it left, the live tab's: %v", users)
 	assert.Equal(t, "b", users[len(users)-2])
 }
+
+// A page with a shared source stays eligible for the back/forward cache: it
+// leaves its group on pagehide (a message from the worker would evict it)
+// and joins again, reason restored, when the page comes back.
+func TestShareBackForwardCache(t *testing.T) {
+	s := newShareServer(t)
+	s.mux.HandleFunc("/elsewhere.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><p>elsewhere</p>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/share.html")
+	eval[bool](tb, `(window.src = open({ share: true }), window.shows = [], addEventListener('pageshow', (e) => shows.push(e.persisted)),
+  src.es.addEventListener('retrying', (e) => shows.push(e.reason)), true)`)
+	eval[bool](tb, `new Promise((r) => { const c = () => (src.ids.length >= 3 ? r(true) : setTimeout(c, 20)); c(); })`)
+	tb.navigate(s.URL + "/elsewhere.html")
+	eval[bool](tb, `(setTimeout(() => history.back(), 0), true)`)
+	assert.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(tb.ctx, time.Second)
+		defer cancel()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.src ? src.ids.length : 0`))
+		return err == nil && n >= 6
+	}, 10*time.Second, 100*time.Millisecond, "events again after the restore")
+	t.Logf("%v", eval[map[string]any](tb, `({ shows, n: window.src ? src.ids.length : -1, rs: window.src ? src.es.readyState : -1, nav: performance.getEntriesByType("navigation")[0].type })`))
+	got := eval[[]any](tb, `shows`)
+	assert.Equal(t, []any{"restored", true}, got, "restored from the cache (not reloaded), the source rejoined")
+}

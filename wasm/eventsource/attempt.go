@@ -30,6 +30,13 @@ func (s *Source) attempt() outcome {
 	default:
 	}
 	s.life.mu.Unlock()
+	defer func() { // a reason belongs to the reconnect it caused, not to later ones
+		s.life.mu.Lock()
+		if context.Cause(ctx) != errReconnect {
+			s.ctrl.reason = ""
+		}
+		s.life.mu.Unlock()
+	}()
 	defer func() {
 		s.life.mu.Lock()
 		s.ctrl.cancelAttempt = nil

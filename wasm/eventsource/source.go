@@ -175,6 +175,9 @@ func (s *Source) closeLocked() {
 // as no failure; reason goes with the Retrying call (a ReasonedSink sees
 // it). It may be called from any goroutine.
 func (s *Source) Reconnect(reason string) {
+	if s.cfg.Once {
+		return // one stream, handed over: nothing to reconnect to
+	}
 	s.life.mu.Lock()
 	defer s.life.mu.Unlock()
 	s.ctrl.paused, s.ctrl.reason = false, reason
@@ -191,6 +194,9 @@ func (s *Source) Reconnect(reason string) {
 // Pause ends the connection and makes no attempt until Reconnect: the page
 // is offline, or in the back/forward cache. It counts as no failure.
 func (s *Source) Pause() {
+	if s.cfg.Once {
+		return
+	}
 	s.life.mu.Lock()
 	defer s.life.mu.Unlock()
 	s.ctrl.paused = true
@@ -289,8 +295,13 @@ func (s *Source) run() {
 	s.life.engineID = goroutineID()
 	s.life.mu.Unlock()
 	for attempt := 1; ; attempt++ {
-		if !s.waitWhilePaused() {
-			return
+		if s.isPaused() {
+			// Paused during a wait (offline while backing off): the
+			// Reconnect that ends the pause is this attempt's reason.
+			if !s.waitWhilePaused() {
+				return
+			}
+			s.retrying(0, attempt)
 		}
 		out := s.attempt()
 		if s.isClosed() {
@@ -371,6 +382,12 @@ func (s *Source) retrying(delay time.Duration, attempt int) {
 		s.sink.Retrying(delay, attempt)
 	}
 	s.leaveSink()
+}
+
+func (s *Source) isPaused() bool {
+	s.life.mu.Lock()
+	defer s.life.mu.Unlock()
+	return s.ctrl.paused
 }
 
 // waitWhilePaused returns once the source is not paused (Reconnect), or
