@@ -946,14 +946,23 @@ function createSseshim(loadEngine, shareWorkerURL) {
       }
       const origin = this.#origin;
       const json = this.#json;
+      this.#records(f, (type, data) => {
+        const ev = newMessageEvent(type, data, origin, this.#lastEventId);
+        if (json) defineJSON(ev, data);
+        this.dispatchEvent(ev);
+      });
+    }
+
+    // #records reads one chunk's records in order: messages go to
+    // onMessage, the last event ID and reconnection time are kept, pings
+    // fire ping. It stops when the source closes (close() from a listener).
+    #records(f, onMessage) {
       const end = f.length - 1; // the text ends with a CR
-      for (let i = 0; i < end && this.#readyState !== CLOSED && !this.#failing;) { // close() from a listener stops it
+      for (let i = 0; i < end && this.#readyState !== CLOSED && !this.#failing;) {
         const flag = f[i];
         if (flag === 'm') {
-          const ev = newMessageEvent(f[i + 1], f[i + 2], origin, this.#lastEventId);
-          if (json) defineJSON(ev, f[i + 2]);
+          onMessage(f[i + 1], f[i + 2]);
           i += 3;
-          this.dispatchEvent(ev);
         } else if (flag === 'i') {
           this.#lastEventId = f[i + 1];
           i += 2;
@@ -972,24 +981,8 @@ function createSseshim(loadEngine, shareWorkerURL) {
     #onBatch(f) {
       const Rec = this.#json ? JSONRecord : BatchRecord;
       const out = this.#pending || [];
-      const end = f.length - 1;
-      for (let i = 0; i < end;) {
-        const flag = f[i];
-        if (flag === 'm') {
-          out.push(new Rec(f[i + 1], f[i + 2], this.#lastEventId));
-          i += 3;
-        } else if (flag === 'i') {
-          this.#lastEventId = f[i + 1];
-          i += 2;
-        } else if (flag === 'r') {
-          this.#reconnectionTime = Number(f[i + 1]);
-          i += 2;
-        } else {
-          i += 1;
-          this.dispatchEvent(new Event('ping'));
-          if (this.#readyState === CLOSED || this.#failing) return;
-        }
-      }
+      this.#records(f, (type, data) => out.push(new Rec(type, data, this.#lastEventId)));
+      if (this.#readyState === CLOSED || this.#failing) return;
       if (this.#batch !== 'frame') {
         if (out.length) this.dispatchEvent(new BatchEvent('batch', { events: out }));
         return;
