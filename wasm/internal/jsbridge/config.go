@@ -96,26 +96,10 @@ var options = map[string]setter{
 		c.MaxEventSize, err = v.Int()
 		return err
 	},
-	// In JavaScript 0 turns the connect timeout off.
-	"connectTimeout": func(c *eventsource.Config, v safejs.Value) error {
-		ms, err := v.Float()
-		c.ConnectTimeout = time.Duration(ms * float64(time.Millisecond))
-		if ms == 0 {
-			c.ConnectTimeout = eventsource.Off
-		}
-		return err
-	},
-	"ping":          group,
-	"ping.interval": duration(func(c *eventsource.Config) *time.Duration { return &c.Ping.Interval }),
-	// In JavaScript 0 means no leeway.
-	"ping.leeway": func(c *eventsource.Config, v safejs.Value) error {
-		ms, err := v.Float()
-		c.Ping.Leeway = time.Duration(ms * float64(time.Millisecond))
-		if ms == 0 {
-			c.Ping.Leeway = eventsource.Off
-		}
-		return err
-	},
+	"connectTimeout": durationOrOff(func(c *eventsource.Config) *time.Duration { return &c.ConnectTimeout }),
+	"ping":           group,
+	"ping.interval":  duration(func(c *eventsource.Config) *time.Duration { return &c.Ping.Interval }),
+	"ping.leeway":    durationOrOff(func(c *eventsource.Config) *time.Duration { return &c.Ping.Leeway }),
 	// false sends no ping parameter.
 	"ping.param": func(c *eventsource.Config, v safejs.Value) (err error) {
 		if v.Type() == safejs.TypeBoolean {
@@ -145,15 +129,7 @@ var options = map[string]setter{
 		c.Retry.MaxAttempts, err = v.Int()
 		return err
 	},
-	// In JavaScript 0 turns the immediate reconnect off.
-	"retry.immediateAfter": func(c *eventsource.Config, v safejs.Value) error {
-		ms, err := v.Float()
-		c.Retry.ImmediateAfter = time.Duration(ms * float64(time.Millisecond))
-		if ms == 0 {
-			c.Retry.ImmediateAfter = eventsource.Off
-		}
-		return err
-	},
+	"retry.immediateAfter": durationOrOff(func(c *eventsource.Config) *time.Duration { return &c.Retry.ImmediateAfter }),
 }
 
 // group marks an option whose members are options of their own.
@@ -163,6 +139,19 @@ func duration(field func(*eventsource.Config) *time.Duration) setter {
 	return func(c *eventsource.Config, v safejs.Value) error {
 		ms, err := v.Float()
 		*field(c) = time.Duration(ms * float64(time.Millisecond))
+		return err
+	}
+}
+
+// durationOrOff is a duration whose zero in JavaScript turns its feature
+// off, where Go's zero means the default: 0 becomes eventsource.Off.
+func durationOrOff(field func(*eventsource.Config) *time.Duration) setter {
+	set := duration(field)
+	return func(c *eventsource.Config, v safejs.Value) error {
+		err := set(c, v)
+		if *field(c) == 0 {
+			*field(c) = eventsource.Off
+		}
 		return err
 	}
 }
@@ -290,23 +279,29 @@ func stringMap(o safejs.Value) (map[string]string, error) {
 	return m, nil
 }
 
-// headerFunc wraps a JavaScript function returning headers, or a promise of
-// them. It runs on the engine's goroutine, never inside a callback. A
-// promise cannot be cancelled: when the source closes first, the engine
-// stops waiting at once and a late settlement is ignored (see settle.go).
+// callFunc calls a page's function (headers, body) and waits for what it
+// returns, or the promise of it. It runs on the engine's goroutine, never
+// inside a callback. A promise cannot be cancelled: when the source closes
+// first, the engine stops waiting at once and a late settlement is ignored
+// (see settle.go). A null or undefined result is reported as such.
+func callFunc(ctx context.Context, fn safejs.Value) (v safejs.Value, none bool, err error) {
+	if v, err = fn.Invoke(); err != nil {
+		return v, false, err
+	}
+	if isThenable(v) {
+		if v, err = awaitDetached(ctx, v); err != nil {
+			return v, false, err
+		}
+	}
+	return v, v.IsNull() || v.IsUndefined(), nil
+}
+
+// headerFunc wraps a JavaScript function returning headers.
 func headerFunc(fn safejs.Value) func(context.Context) (map[string]string, error) {
 	return func(ctx context.Context) (map[string]string, error) {
-		v, err := fn.Invoke()
-		if err != nil {
+		v, none, err := callFunc(ctx, fn)
+		if err != nil || none {
 			return nil, err
-		}
-		if isThenable(v) {
-			if v, err = awaitDetached(ctx, v); err != nil {
-				return nil, err
-			}
-		}
-		if v.IsNull() || v.IsUndefined() {
-			return nil, nil
 		}
 		if v.Type() != safejs.TypeObject {
 			return nil, errors.New("the headers function must return an object")
@@ -315,21 +310,12 @@ func headerFunc(fn safejs.Value) func(context.Context) (map[string]string, error
 	}
 }
 
-// bodyFunc wraps a JavaScript function returning a body, or a promise of
-// one, like headerFunc.
+// bodyFunc wraps a JavaScript function returning a body.
 func bodyFunc(fn safejs.Value) func(context.Context) (any, error) {
 	return func(ctx context.Context) (any, error) {
-		v, err := fn.Invoke()
-		if err != nil {
+		v, none, err := callFunc(ctx, fn)
+		if err != nil || none {
 			return nil, err
-		}
-		if isThenable(v) {
-			if v, err = awaitDetached(ctx, v); err != nil {
-				return nil, err
-			}
-		}
-		if v.IsNull() || v.IsUndefined() {
-			return nil, nil
 		}
 		return v, nil
 	}
