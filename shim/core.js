@@ -3,7 +3,10 @@
 // the Go engine compiled to WebAssembly. This file is shared by the script-tag
 // build (sseshim.js) and the ES module build (index.js); the build wraps it.
 
-function createSseshim(loadEngine, shareWorkerURL) {
+// shareWorkerURL returns the URL of sseshim-share.js (the worker behind
+// share); shareByDefault, the page's default for the share option (the
+// script tag's data-share): false, true or a group name.
+function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false) {
   const CONNECTING = 0;
   const OPEN = 1;
   const CLOSED = 2;
@@ -208,8 +211,12 @@ function createSseshim(loadEngine, shareWorkerURL) {
   // normalizeOptions checks the second constructor argument and splits it
   // into what the engine reads and what only the shim uses.
   function normalizeOptions(init) {
-    if (init === undefined || init === null) return { engine: {}, json: false, batch: false, lifecycle: true, staleAfter: 0, share: false };
-    if (typeof init !== 'object') fail('', 'object must be an object');
+    if (init === undefined || init === null) init = {};
+    else if (typeof init !== 'object') fail('', 'object must be an object');
+    if (init.share === undefined) {
+      const byDefault = shareByDefault();
+      if (byDefault) init = { ...init, share: byDefault };
+    }
     // A number for ping is its interval.
     if (typeof init.ping === 'number') init = { ...init, ping: { interval: init.ping } };
     const engine = checkFields(init, OPTIONS, '');
@@ -478,6 +485,7 @@ function createSseshim(loadEngine, shareWorkerURL) {
       // Close the port too: a message already on its way would evict the
       // cached page. A restored page connects anew.
       shareHub.port.close();
+      clearInterval(shareHub.beatTimer);
       shareHub = null;
     });
     addEventListener('pageshow', (e) => { if (e.persisted) for (const source of [...shareMembers.values()]) source[onShared]({ t: 'back' }); });
@@ -489,22 +497,27 @@ function createSseshim(loadEngine, shareWorkerURL) {
   if (typeof document !== 'undefined') {
     document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') lifecycleEvent('visible'); });
   }
-  // Wake detection: a 5 s timer that fires more than 15 s late means the
-  // machine slept (or the tab was frozen): connections may be dead. Hidden
-  // tabs are left out: browsers throttle their timers to once a minute,
-  // which is no wake (and their staleness is judged when they are visible
-  // again).
+  // Wake detection: the wall clock (Date.now) runs on while a machine is
+  // suspended, the monotonic clock behind performance.now
+  // (#dom-performance-now) stops on Linux, macOS, Android and ChromeOS: when,
+  // between two ticks of a 5 s timer, the wall clock ran more than 10 s
+  // further than the monotonic one, the machine slept and connections may be
+  // dead. This holds in hidden tabs too (their timers run late, but both
+  // clocks see the same delay), and a page that was only blocked (an alert,
+  // a debugger) is no wake. (On Windows the monotonic clock counts sleep too,
+  // so a wake there is found by the watchdog, or by the visible-and-stale
+  // check below.) A wall clock set forward by hand reads as a wake: one
+  // reconnect with Last-Event-ID.
   const WAKE_TICK = 5000;
+  const WAKE_DRIFT = 10000;
   const visible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
-  let lastTick = Date.now();
+  const monotonic = () => (globalThis.performance ? performance.now() : Date.now());
+  let lastDrift = Date.now() - monotonic();
   setInterval(() => {
-    const now = Date.now();
-    if (visible() && now - lastTick > WAKE_TICK + 15000) lifecycleEvent('wake');
-    lastTick = now;
+    const drift = Date.now() - monotonic();
+    if (drift - lastDrift > WAKE_DRIFT) lifecycleEvent('wake');
+    lastDrift = drift;
   }, WAKE_TICK);
-  if (typeof document !== 'undefined') {
-    document.addEventListener('visibilitychange', () => { lastTick = Date.now(); });
-  }
 
   // ---- shared connections (the tab's side; the worker is share.js) ---------
 
@@ -534,10 +547,31 @@ function createSseshim(loadEngine, shareWorkerURL) {
     return null;
   }
 
+  // shareKey names the request a source would make, so that equivalent
+  // requests share and no others: options in a fixed order, header names in
+  // lower case and sorted, a repeated header's values joined as fetch() does
+  // (#concept-header-list-combine), values without surrounding whitespace
+  // (#concept-header-value-normalize).
   function shareKey(url, opts) {
     const e = { ...opts.engine };
     for (const k of ['headers', 'body']) if (typeof e[k] === 'function' || (k === 'body' && e[k] !== undefined && typeof e[k] !== 'string')) e[k] = 'fn';
-    return JSON.stringify([url, typeof opts.share === 'string' ? opts.share : '', e]);
+    if (e.headers && e.headers !== 'fn') {
+      const h = new Map();
+      for (const [k, v] of Object.entries(e.headers)) {
+        const name = k.toLowerCase();
+        const value = v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+        h.set(name, h.has(name) ? h.get(name) + ', ' + value : value);
+      }
+      e.headers = [...h].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    }
+    return JSON.stringify([url, typeof opts.share === 'string' ? opts.share : '', sorted(e)]);
+  }
+
+  // sorted copies a JSON value with every object's keys in order.
+  function sorted(v) {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]));
   }
 
   function sharedHub() {
@@ -553,10 +587,25 @@ function createSseshim(loadEngine, shareWorkerURL) {
     }
     const tab = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
     // The tab holds a lock for its life: the worker learns that the tab is
-    // gone when it is released.
-    const ready = typeof navigator !== 'undefined' && navigator.locks
+    // gone when it is released. Without Web Locks (pages not in a secure
+    // context), the tab says it lives every `beat` ms instead (the worker's
+    // URL may set it, as the worker reads it), and at once when it is hidden
+    // or shown, since a hidden tab's timers may run only once a minute.
+    const locked = typeof navigator !== 'undefined' && !!navigator.locks;
+    const ready = locked
       ? new Promise((res) => { navigator.locks.request('sseshim-tab-' + tab, () => { res(); return new Promise(() => {}); }); })
       : Promise.resolve();
+    let beatTimer = 0;
+    if (!locked) {
+      const period = Number(new URL(shareWorkerURL()).searchParams.get('beat')) || 5000;
+      const beat = () => {
+        if (shareHub && shareHub.port === worker.port) {
+          worker.port.postMessage({ t: 'beat', tab, hidden: !visible(), ids: [...shareMembers.keys()] });
+        }
+      };
+      beatTimer = setInterval(beat, period);
+      if (typeof document !== 'undefined') document.addEventListener('visibilitychange', beat);
+    }
     worker.onerror = () => {
       shareBroken = true;
       for (const source of [...shareMembers.values()]) source[onShared]({ t: 'fallback' });
@@ -566,7 +615,7 @@ function createSseshim(loadEngine, shareWorkerURL) {
       if (source) source[onShared](m.data);
     };
     worker.port.start();
-    shareHub = { port: worker.port, tab, ready };
+    shareHub = { port: worker.port, tab, ready, locked, beatTimer };
     return shareHub;
   }
 
@@ -741,7 +790,7 @@ function createSseshim(loadEngine, shareWorkerURL) {
       hub.ready.then(() => {
         if (this.#readyState === CLOSED) return;
         try {
-          hub.port.postMessage({ t: 'join', tab: hub.tab, id, key: this.#share.key, url: this.#url, options, fns });
+          hub.port.postMessage({ t: 'join', tab: hub.tab, locked: hub.locked, id, key: this.#share.key, url: this.#url, options, fns });
         } catch {
           this[onShared]({ t: 'fallback' }); // an option the worker cannot receive (FormData): the page's engine
         }
@@ -787,10 +836,10 @@ function createSseshim(loadEngine, shareWorkerURL) {
           break;
         case 'call': { // run this page's headers or body function for the group
           const fn = this.#share.fnValues[msg.fn];
-          const fail = (err) => shareHub.port.postMessage({ t: 'reply', call: msg.call, error: { name: err && err.name, message: String(err && err.message || err) } });
+          const fail = (err) => shareHub.port.postMessage({ t: 'reply', tab: shareHub.tab, call: msg.call, error: { name: err && err.name, message: String(err && err.message || err) } });
           Promise.resolve().then(fn).then((value) => {
             try {
-              shareHub.port.postMessage({ t: 'reply', call: msg.call, value });
+              shareHub.port.postMessage({ t: 'reply', tab: shareHub.tab, call: msg.call, value });
             } catch (err) {
               fail(err); // a value the worker cannot receive
             }
@@ -800,6 +849,7 @@ function createSseshim(loadEngine, shareWorkerURL) {
         case 'away':
           shareHub.port.postMessage({ t: 'leave', id: this.#share.id, tab: shareHub.tab });
           break;
+        case 'rejoin': // this tab's beats stopped for a while (it was frozen): the worker took it for gone
         case 'back': {
           const hub = sharedHub();
           if (!hub) {
@@ -807,10 +857,10 @@ function createSseshim(loadEngine, shareWorkerURL) {
             break;
           }
           this.#readyState = CONNECTING;
-          this.dispatchEvent(new RetryingEvent('retrying', { delay: 0, attempt: 1, reason: 'restored' }));
+          this.dispatchEvent(new RetryingEvent('retrying', { delay: 0, attempt: 1, reason: msg.t === 'back' ? 'restored' : 'wake' }));
           const share = this.#share;
           hub.ready.then(() => {
-            if (this.#readyState !== CLOSED) hub.port.postMessage({ t: 'join', tab: hub.tab, id: share.id, key: share.key, url: this.#url, options: share.options, fns: share.fns });
+            if (this.#readyState !== CLOSED) hub.port.postMessage({ t: 'join', tab: hub.tab, locked: hub.locked, id: share.id, key: share.key, url: this.#url, options: share.options, fns: share.fns });
           });
           break;
         }

@@ -1,14 +1,20 @@
 // The script-tag loader: <script src="sseshim.js" data-polyfill="auto"></script>
-// loads wasm_exec.js and sseshim.wasm from beside itself (data-wasm and
-// data-wasm-exec override, and so does sseshim.configure() called in the same
-// script, e.g. when sseshim.js is part of a bundle), exposes
+// loads sseshim.wasm from beside itself (data-wasm overrides, and so does
+// sseshim.configure() called in the same script, e.g. when sseshim.js is
+// part of a bundle), exposes
 // window.sseshim = {EventSource, ready, configure}, and installs
 // window.EventSource: "auto" only where the browser has none, "force" always,
-// "off" never.
+// "off" never. data-share makes share the default of the page's sources, and
+// data-share-worker says where sseshim-share.js is (default: beside it).
+//
+// Go's wasm_exec.js is built into this file (runWasmExec, from the build), so
+// the engine costs one request, not two. data-wasm-exec or configure({
+// wasmExecURL }) load another wasm_exec.js instead: the one that matches an
+// engine built with another Go version.
 //
 // In a classic or shared worker, importScripts('…/sseshim.js') does the same:
 // the engine's files default to beside sseshim.js, and self.sseshimConfig =
-// {wasmURL, wasmExecURL, polyfill} set before importScripts, or
+// {wasmURL, wasmExecURL, polyfill, share, shareWorkerURL} set before importScripts, or
 // sseshim.configure() right after it, replaces the data attributes.
 const inWorker = typeof document === 'undefined' && typeof importScripts === 'function';
 const script = inWorker ? null : document.currentScript;
@@ -33,7 +39,8 @@ function workerScriptURL() {
 
 function loadScript(url) {
   const missing = () => new Error('sseshim: could not load ' + url +
-    ': serve wasm_exec.js there, or point data-wasm-exec (or configure({ wasmExecURL })) at it');
+    ': serve wasm_exec.js there, or point data-wasm-exec (or configure({ wasmExecURL })) at it, ' +
+    'or leave both out to use the one built into sseshim.js');
   if (inWorker) {
     try {
       importScripts(url);
@@ -51,15 +58,39 @@ function loadScript(url) {
   });
 }
 
+// data-share (or sseshimConfig.share) makes share the page's default: present
+// or "true" shares, "false" does not, any other value names a group.
+function shareByDefault() {
+  const v = attr('share') ?? preset.share;
+  if (v === undefined || v === false || v === 'false') return false;
+  return v === '' || v === true || v === 'true' ? true : String(v);
+}
+
+// builtInGo runs the wasm_exec.js built into this file and takes its Go
+// class, leaving the page's globalThis.Go as it was: another Go program on
+// the page needs the wasm_exec.js of its own Go version.
+function builtInGo() {
+  const had = Object.prototype.hasOwnProperty.call(globalThis, 'Go');
+  const pageGo = globalThis.Go;
+  runWasmExec();
+  const Go = globalThis.Go;
+  if (had) globalThis.Go = pageGo;
+  else delete globalThis.Go;
+  return Go;
+}
+
 const api = createSseshim(() => {
   const set = config.take();
   const wasmURL = set.wasmURL || new URL(attr('wasm') || 'sseshim.wasm', base).href;
-  const execURL = set.wasmExecURL || new URL(attr('wasmExec') || 'wasm_exec.js', base).href;
-  // Start downloading the module while wasm_exec.js loads.
-  const wasm = globalThis.__sseshimGo || globalThis.__sseshimLoading ? null : fetchEngine(wasmURL);
-  if (wasm) wasm.catch(() => {}); // reported by loadGoEngine, or moot if wasm_exec.js fails
-  return (globalThis.Go ? Promise.resolve() : loadScript(execURL)).then(() => loadGoEngine(wasmURL, wasm));
-}, () => new URL(attr('share') || 'sseshim-share.js', base).href);
+  const execURL = set.wasmExecURL || (attr('wasmExec') && new URL(attr('wasmExec'), base).href);
+  if (globalThis.__sseshimGo || globalThis.__sseshimLoading) return loadGoEngine(wasmURL); // sseshim.js ran twice
+  // The module's fetch, and with it its streaming compile, begins now: in
+  // the microtask after this script, before anything else can wait.
+  const wasm = fetchEngine(wasmURL);
+  if (!execURL) return loadGoEngine(wasmURL, wasm, builtInGo());
+  wasm.catch(() => {}); // reported by loadGoEngine, or moot if wasm_exec.js fails
+  return loadScript(execURL).then(() => loadGoEngine(wasmURL, wasm, globalThis.Go));
+}, () => new URL(attr('shareWorker') || preset.shareWorkerURL || 'sseshim-share.js', base).href, shareByDefault);
 
 globalThis.sseshim = { EventSource: api.EventSource, SseshimErrorEvent: api.SseshimErrorEvent,
   RetryingEvent: api.RetryingEvent, BatchEvent: api.BatchEvent, ready: api.ready, configure: config.configure,

@@ -4,19 +4,38 @@
 // tab) share one EventSource — one engine, one network connection — and each
 // tab's object mirrors it. The build prepends importScripts('sseshim.js').
 //
-// Messages from a tab: {t: 'join', tab, id, key, url, options, fns},
-// {t: 'leave', id, tab}, {t: 'reply', call, value | error}. To a tab, each
-// with the member's id: open, events (records), ping, error, retrying, and
-// call (run a headers or body function for the group).
+// Messages from a tab: {t: 'join', tab, id, key, url, options, fns, locked},
+// {t: 'leave', id, tab}, {t: 'reply', call, value | error},
+// {t: 'beat', tab, hidden, ids}. To a tab, each with the member's id: open,
+// events (records), ping, error, retrying, call (run a headers or body
+// function for the group), and rejoin (the tab was taken for gone).
 
 'use strict';
 
 const groups = new Map(); // key → group
-const tabs = new Map(); // tab id → Set of {group, member}
+const tabs = new Map(); // tab id → {entries: Set of {group, member}, locked, seen, hidden}
 const GRACE = 2000; // after the last tab leaves, so that a reload does not reconnect
 
+// Timing, in ms. The worker's URL may set them (sseshim-share.js?beat=…):
+// - beat: how often a tab without Web Locks says it is alive (the tab reads
+//   the same parameter). Such a tab is taken for gone after three silent
+//   beats while visible, and after thirty while hidden (150 s by default):
+//   browsers run a hidden tab's timers as seldom as once a minute, and
+//   freeze hidden tabs.
+// - callTimeout: how long a tab may take to run a headers or body function
+//   before the next tab of the group is asked as well (the first answer
+//   wins). With no other tab to ask, the call waits on.
+const params = new URLSearchParams(self.location.search);
+const setting = (name, dflt) => {
+  const v = Number(params.get(name));
+  return Number.isFinite(v) && v > 0 ? v : dflt;
+};
+const BEAT = setting('beat', 5000);
+const CALL_TIMEOUT = setting('callTimeout', 5000);
+const HIDDEN_SILENCE = 30 * BEAT;
+
 let nextCall = 1;
-const calls = new Map(); // call id → {resolve, reject, group, fn}
+const calls = new Map(); // call id → {resolve, reject, group, fn, asked: Set of members, timer}
 
 function post(member, msg) {
   msg.id = member.id;
@@ -24,7 +43,7 @@ function post(member, msg) {
     member.port.postMessage(msg);
   } catch {
     // a message that cannot be copied; a tab that went away is removed when
-    // it says so (pagehide) or its lock is released
+    // it says so (pagehide), its lock is released, or its beats stop
   }
 }
 
@@ -37,26 +56,34 @@ function statsOf(group) {
 }
 
 // ask runs a page's headers or body function in a live tab of the group: the
-// function cannot cross into the worker. If that tab goes away first, the
-// next one is asked.
+// function cannot cross into the worker. A tab that goes away, or does not
+// answer within CALL_TIMEOUT (frozen, busy, or gone without a word), hands
+// the call on to the next one.
 function ask(group, fn) {
   return new Promise((resolve, reject) => {
     const call = nextCall++;
-    calls.set(call, { resolve, reject, group, fn });
+    calls.set(call, { resolve, reject, group, fn, asked: new Set(), timer: 0 });
     send(call);
   });
 }
 
+// send asks the first member that can run the call's function and has not
+// been asked yet. A member that went away is no longer in the group; one
+// that is merely slow still may answer.
 function send(call) {
   const c = calls.get(call);
-  const member = [...c.group.members].find((m) => m.fns.includes(c.fn));
+  clearTimeout(c.timer);
+  const able = [...c.group.members].filter((m) => m.fns.includes(c.fn));
+  const member = able.find((m) => !c.asked.has(m));
   if (!member) {
+    if (able.length > 0) return; // every tab was asked and is still working on it: wait for an answer
     calls.delete(call);
     c.reject(new Error('sseshim: no tab left to run the ' + c.fn + ' function'));
     return;
   }
-  c.member = member;
+  c.asked.add(member);
   post(member, { t: 'call', call, fn: c.fn });
+  c.timer = setTimeout(() => { if (calls.has(call)) send(call); }, CALL_TIMEOUT);
 }
 
 function createGroup(key, url, options, fns) {
@@ -94,18 +121,19 @@ function join(port, msg) {
   const member = { port, id: msg.id, tab: msg.tab, fns: msg.fns };
   group.members.add(member);
   if (!tabs.has(msg.tab)) {
-    tabs.set(msg.tab, new Set());
-    // The tab holds a lock for its life: when it is released, the tab is gone.
-    if (self.navigator && navigator.locks) navigator.locks.request('sseshim-tab-' + msg.tab, () => removeTab(msg.tab));
+    tabs.set(msg.tab, { entries: new Set(), locked: msg.locked, seen: Date.now(), hidden: false, port });
+    // A tab holds a lock for its life, where it can: when the lock is
+    // released, the tab is gone. Without Web Locks, its beats say it lives.
+    if (msg.locked) navigator.locks.request('sseshim-tab-' + msg.tab, () => removeTab(msg.tab));
   }
-  tabs.get(msg.tab).add({ group, member });
+  tabs.get(msg.tab).entries.add({ group, member });
   // A tab that joins an open connection is open at once.
   if (group.es.readyState === group.es.OPEN) post(member, { t: 'open', origin: group.origin, stats: statsOf(group) });
 }
 
 function removeMember(group, member) {
   group.members.delete(member);
-  for (const [call, c] of calls) if (c.member === member) send(call); // the next tab serves
+  for (const [call, c] of calls) if (c.group === group && c.asked.has(member)) { c.asked.delete(member); send(call); } // the next tab serves
   if (group.members.size === 0) {
     group.closeTimer = setTimeout(() => {
       if (group.members.size === 0) {
@@ -119,9 +147,9 @@ function removeMember(group, member) {
 function leave(msg) {
   const mine = tabs.get(msg.tab);
   if (!mine) return;
-  for (const entry of [...mine]) {
+  for (const entry of [...mine.entries]) {
     if (entry.member.id === msg.id) {
-      mine.delete(entry);
+      mine.entries.delete(entry);
       removeMember(entry.group, entry.member);
     }
   }
@@ -130,13 +158,33 @@ function leave(msg) {
 function removeTab(tab) {
   const mine = tabs.get(tab);
   tabs.delete(tab);
-  if (mine) for (const { group, member } of mine) removeMember(group, member);
+  if (mine) for (const { group, member } of mine.entries) removeMember(group, member);
 }
+
+// beat: a tab without Web Locks lives. One that was taken for gone (it was
+// frozen, or its timers stalled) is told to join again.
+function beat(port, msg) {
+  const known = tabs.get(msg.tab);
+  if (known) {
+    known.seen = Date.now();
+    known.hidden = msg.hidden;
+    return;
+  }
+  for (const id of msg.ids) post({ port, id }, { t: 'rejoin' });
+}
+
+setInterval(() => {
+  const now = Date.now();
+  for (const [tab, info] of tabs) {
+    if (!info.locked && now - info.seen > (info.hidden ? HIDDEN_SILENCE : 3 * BEAT)) removeTab(tab);
+  }
+}, BEAT);
 
 function reply(msg) {
   const c = calls.get(msg.call);
-  if (!c) return;
+  if (!c) return; // answered already, by another tab
   calls.delete(msg.call);
+  clearTimeout(c.timer);
   if ('error' in msg) c.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name }));
   else c.resolve(msg.value);
 }
@@ -145,13 +193,12 @@ self.onconnect = (e) => {
   const port = e.ports[0];
   port.onmessage = (m) => {
     const msg = m.data;
+    const from = msg.tab && tabs.get(msg.tab);
+    if (from) from.seen = Date.now(); // any word from a tab says it lives
     if (msg.t === 'join') join(port, msg);
     else if (msg.t === 'leave') leave(msg);
     else if (msg.t === 'reply') reply(msg);
-    else if (msg.t === 'stats') {
-      const g = groups.get(msg.key);
-      if (g) post({ port, id: msg.id }, { t: 'stats', stats: statsOf(g) });
-    }
+    else if (msg.t === 'beat') beat(port, msg);
   };
   port.start();
 };

@@ -140,3 +140,29 @@ addEventListener('pageshow', (e) => log.push('pageshow persisted=' + e.persisted
 		"retrying 0 restored", "pageshow persisted=true", "conn 2 leid=1"}, got, "restored from the cache, not reloaded")
 	assert.Equal(t, int32(2), conns.Load())
 }
+
+// A wake is the wall clock running ahead of the monotonic one (the machine
+// was suspended): found in a hidden tab too. A page that was only blocked
+// (both clocks ran on: an alert, a debugger) is no wake.
+func TestLifecycleWakeIsClockDrift(t *testing.T) {
+	s, _ := lifecycleServer(t)
+	tb := openHarness(t, s)
+	eval[bool](tb, "(() => {"+strings.Replace(lifecycleLog, "INIT", "{}", 1)+`
+window.skew = (wall, mono) => {
+  const d = Date.now, p = performance.now.bind(performance);
+  Date.now = () => d() + wall;
+  performance.now = () => p() + mono;
+};
+return true; })()`)
+	waitLog(tb, 1)
+	// Blocked for a minute: both clocks moved. Wait out a tick of the 5 s
+	// detector (a wall-clock wait: the shim's timer is the browser's).
+	eval[bool](tb, `(skew(60000, 60000), true)`)
+	time.Sleep(5500 * time.Millisecond)
+	assert.Equal(t, []string{"conn 1 leid="}, eval[[]string](tb, `log`), "a blocked page is no wake")
+	// Hidden, then suspended: only the wall clock moved.
+	eval[bool](tb, `(Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' }), skew(60000, 0), true)`)
+	got := waitLog(tb, 4)
+	assert.Equal(t, []string{"conn 1 leid=", "error lifecycle rs=0", "retrying 0 wake"}, got[:3])
+	assert.Regexp(t, `^conn \d leid=1$`, got[3])
+}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -123,9 +125,14 @@ func TestShareOnlyIdenticalRequests(t *testing.T) {
 	eval[bool](a, `(window.f = open({ share: true, headers: () => ({ 'X-User': 'fn' }) }), true)`)
 	eval[bool](a, `(window.g = open({ share: 'feed', headers: () => ({ 'X-User': 'group' }) }), true)`)
 	eval[bool](b, `(window.g = open({ share: 'feed', headers: () => ({ 'X-User': 'group' }) }), true)`)
+	// The same request written differently: header names in other case and
+	// order, a value with spaces around it, options in another order.
+	eval[bool](a, `(window.c = open({ share: true, dedupe: true, maxEventSize: 100000, headers: { 'X-User': 'carol', 'Accept-Language': 'fr' } }), true)`)
+	eval[bool](b, `(window.c = open({ maxEventSize: 100000, headers: { 'accept-language': ' fr', 'x-user': 'carol\t' }, share: true, dedupe: true }), true)`)
 	for _, tb := range []*tab{a, b} {
-		eval[bool](tb, `new Promise((resolve) => { const check = () => ((x.ids.length > 3 && g.ids.length > 3) ? resolve(true) : setTimeout(check, 20)); check(); })`)
+		eval[bool](tb, `new Promise((resolve) => { const check = () => ((x.ids.length > 3 && g.ids.length > 3 && c.ids.length > 3) ? resolve(true) : setTimeout(check, 20)); check(); })`)
 	}
+	assert.Equal(t, float64(2), eval[float64](b, `c.es.stats.tabs`), "carol's requests are one")
 	notShared := eval[string](a, `String(f.es.stats.shared) + ': ' + f.es.stats.notShared`)
 	assert.Contains(t, notShared, "false: a headers or body function")
 	assert.Equal(t, true, eval[bool](a, `g.es.stats.shared`))
@@ -135,7 +142,7 @@ func TestShareOnlyIdenticalRequests(t *testing.T) {
 	for _, u := range s.users {
 		counts[u]++
 	}
-	assert.Equal(t, map[string]int{"alice": 1, "bob": 1, "fn": 1, "group": 1}, counts, "alice and bob apart, the group once: "+strconv.Itoa(len(s.users)))
+	assert.Equal(t, map[string]int{"alice": 1, "bob": 1, "fn": 1, "group": 1, "carol": 1}, counts, "alice and bob apart, the group once: "+strconv.Itoa(len(s.users)))
 }
 
 // A group's headers function runs in a live tab: when the tab that served it
@@ -203,4 +210,93 @@ func TestShareBackForwardCache(t *testing.T) {
 	t.Logf("%v", eval[map[string]any](tb, `({ shows, n: window.src ? src.ids.length : -1, rs: window.src ? src.es.readyState : -1, nav: performance.getEntriesByType("navigation")[0].type })`))
 	got := eval[[]any](tb, `shows`)
 	assert.Equal(t, []any{"restored", true}, got, "restored from the cache (not reloaded), the source rejoined")
+}
+
+// setLifecycle freezes or resumes a tab (Page.setWebLifecycleState): a frozen
+// tab runs no task at all, as a browser's discarded-to-save-power tabs.
+func setLifecycle(t *testing.T, tb *tab, state page.SetWebLifecycleStateState) {
+	ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.SetWebLifecycleState, page.SetWebLifecycleStateParams{State: state})
+		return err
+	})))
+}
+
+// Without Web Locks (a page outside a secure context), a tab's beats say it
+// lives: a frozen tab stops beating and leaves the group; a headers function
+// it was asked to run and never answered is asked of the next tab after the
+// call timeout; resumed, the tab joins again (reason wake) and gets events.
+// The worker's URL shortens the beat and the call timeout for the test.
+func TestShareWithoutWebLocks(t *testing.T) {
+	s := newServer(t)
+	var mu sync.Mutex
+	var users []string
+	var n atomic.Int32
+	s.mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		users = append(users, r.Header.Get("X-User"))
+		mu.Unlock()
+		f := sseStart(w)
+		fmt.Fprintf(w, "retry: 100\nid: %d\ndata: x\n\n", n.Add(1)) // one event, then the server ends the stream
+		f.Flush()
+	})
+	s.mux.HandleFunc("/nolocks.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">
+<script>Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined });</script>
+<script src="/dist/sseshim.js" data-polyfill="off" data-share-worker="/dist/sseshim-share.js?beat=200&callTimeout=300"></script>
+<script>window.seen = 0; window.reasons = [];
+window.go = (me) => {
+  window.es = new sseshim.EventSource('/flaky', { share: 'g', headers: () => ({ 'X-User': me }) });
+  es.onmessage = () => seen++;
+  es.addEventListener('retrying', (e) => e.reason && reasons.push(e.reason));
+};</script>`)
+	})
+	waitSeen := func(tb *tab, more int) {
+		eval[bool](tb, fmt.Sprintf(`new Promise((r) => { const n = seen; const c = () => (seen >= n + %d ? r(true) : setTimeout(c, 20)); c(); })`, more))
+	}
+	a, b := newTab(t), newTab(t)
+	a.navigate(s.URL + "/nolocks.html")
+	b.navigate(s.URL + "/nolocks.html")
+	require.Equal(t, false, eval[bool](a, `!!navigator.locks`))
+	eval[bool](a, `(go('a'), true)`)
+	waitSeen(a, 2)
+	eval[bool](b, `(go('b'), true)`)
+	waitSeen(b, 2)
+	assert.Equal(t, float64(2), eval[float64](b, `es.stats.tabs`))
+
+	setLifecycle(t, a, page.SetWebLifecycleStateStateFrozen)
+	waitSeen(b, 5) // the frozen tab's function is not answered: b's serves
+	// Frozen tabs are hidden first (Chromium says so to the page): the
+	// worker drops the tab after thirty silent beats.
+	eval[bool](b, `new Promise((r) => { const c = () => (es.stats.tabs === 1 ? r(true) : setTimeout(c, 20)); c(); })`)
+	mu.Lock()
+	assert.Equal(t, "b", users[len(users)-1], "the live tab's function serves: %v", users)
+	mu.Unlock()
+
+	setLifecycle(t, a, page.SetWebLifecycleStateStateActive)
+	waitSeen(a, 2)
+	assert.Equal(t, []any{"wake"}, eval[[]any](a, `reasons`), "the resumed tab joined again")
+	eval[bool](b, `new Promise((r) => { const c = () => (es.stats.tabs === 2 ? r(true) : setTimeout(c, 20)); c(); })`)
+}
+
+// data-share on the script tag makes share the default for the page's
+// sources; share: false opts one out.
+func TestShareByDefault(t *testing.T) {
+	s := newShareServer(t)
+	s.mux.HandleFunc("/default.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="force" data-share></script>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/default.html")
+	got := eval[[]any](tb, `(() => {
+  const on = new EventSource('/shared');
+  const off = new EventSource('/shared', { share: false });
+  const r = [on.stats.shared, off.stats.shared];
+  on.close(); off.close();
+  return r;
+})()`)
+	assert.Equal(t, []any{true, false}, got)
 }
