@@ -24,7 +24,7 @@ function moduleWasmURL() {
 const api = createSseshim(() => {
   const { wasmURL } = config.take();
   // wasm_exec.js is imported above, so the Go class is always there.
-  return loadGoEngine(wasmURL || moduleWasmURL());
+  return loadGoEngine(wasmURL || moduleWasmURL(), null, globalThis.Go);
 }, () => new URL('./sseshim-share.js', import.meta.url).href);
 
 export const EventSource = api.EventSource;
@@ -38,8 +38,9 @@ export const CLOSED = 2;
 
 // configure({ wasmURL, wasmExecURL }) says where the engine's files are.
 // Call it before first use: at the top level of the module that imports
-// sseshim. wasmExecURL is for the script-tag build; this module imports its
-// own wasm_exec.js, so here it is checked and otherwise unused.
+// sseshim. wasmExecURL is for the script-tag build (a wasm_exec.js to use
+// instead of the one built into it); this module imports its own
+// wasm_exec.js, so here it is checked and otherwise unused.
 export const configure = config.configure;
 
 // install sets globalThis.EventSource: only where the browser has none,

@@ -59,16 +59,18 @@ function fetchEngine(wasmURL) {
   });
 }
 
-// loadGoEngine instantiates the wasm module with wasm_exec.js's Go class
-// (already loaded) and resolves with the engine's API once the Go program has
-// registered it. One engine serves every EventSource on the page.
-function loadGoEngine(wasmURL, prefetched) {
+// loadGoEngine instantiates the wasm module with Go (wasm_exec.js's Go
+// class, from the toolchain that built the module) and resolves with the
+// engine's API once the Go program has registered it. One engine serves every
+// EventSource on the page. prefetched: the module's response, when the caller
+// began fetching it earlier.
+function loadGoEngine(wasmURL, prefetched, Go) {
   const g = globalThis;
   if (g.__sseshimGo) return Promise.resolve(g.__sseshimGo);
   if (g.__sseshimLoading) return g.__sseshimLoading;
   g.__sseshimLoading = new Promise((resolve, reject) => {
     const mark = (name) => { if (g.performance && performance.mark) performance.mark(name); };
-    const go = new g.Go();
+    const go = new Go();
     // exited settles when the Go program stops, whatever the reason (a
     // fatal error such as running out of memory exits with code 2).
     let exitCode = 0;

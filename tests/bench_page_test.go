@@ -240,6 +240,17 @@ var startupCode = map[string]string{
   es.onmessage = () => { es.close(); done(window.__sseshimInstance ? __sseshimInstance.exports.mem.buffer.byteLength : -1); };
   es.onerror = (e) => fail('error event ' + (e.kind || '') + ' ' + (e.message || ''));
 </script>`,
+	// The README's preload recipe: the module's fetch begins while
+	// sseshim.js is still loading, and the loader's fetch() takes the
+	// preloaded response (same URL, mode cors, credentials same-origin: hence
+	// crossorigin).
+	"sseshim-preload": `<link rel="preload" href="/bdist/sseshim.wasm" as="fetch" type="application/wasm" crossorigin>
+<script src="/bdist/sseshim.js" data-polyfill="off"></script>
+<script>
+  const es = new sseshim.EventSource('/bench/first');
+  es.onmessage = () => { es.close(); done(window.__sseshimInstance ? __sseshimInstance.exports.mem.buffer.byteLength : -1); };
+  es.onerror = (e) => fail('error event ' + (e.kind || '') + ' ' + (e.message || ''));
+</script>`,
 	"eventsource": `<script src="/lib/npm-eventsource.js"></script>
 <script>
   const es = new NpmEventSource('/bench/first');
@@ -252,8 +263,9 @@ var startupCode = map[string]string{
   es.onmessage = () => { es.close(); done(); };
   es.onerror = (e) => fail('error event ' + (e.message || ''));
 </script>`,
-	// The floor: the least a Go WebAssembly program costs to start, loaded
-	// as sseshim loads its engine (wasm_exec.js, then a streaming compile).
+	// The floor: the least a Go WebAssembly program costs to start: Go's
+	// wasm_exec.js, then a streaming compile (sseshim.js carries its own
+	// wasm_exec.js and begins the compile before its page's next script).
 	"bare": `<script src="/floor/wasm_exec.js"></script>
 <script>
   const go = new Go();
@@ -278,4 +290,25 @@ var startupPrime = map[string]string{
   es.addEventListener('done', () => { es.close(); resolve(true); });
 })`,
 	"bare": `(() => { let s = 0; for (let i = 0; i < 20000; i++) s += bareAdd(i, 1); return s > 0; })()`,
+}
+
+// startupMore is what a cold visit runs once its first source has had its
+// first event: nine more sources at once, and the milliseconds until the
+// last of them has its first event (the tenth source's start-up, the engine
+// already running). HTTP/1.1 allows six connections to a host, for every
+// implementation alike.
+var startupMore = map[string]string{
+	"sseshim": moreSources("sseshim.EventSource"),
+	"native":  moreSources("EventSource"),
+}
+
+func moreSources(ctor string) string {
+	return `new Promise((resolve) => {
+  const t = performance.now();
+  let left = 9;
+  for (let i = 0; i < 9; i++) {
+    const es = new ` + ctor + `('/bench/first?k=' + i);
+    es.onmessage = () => { es.close(); if (--left === 0) resolve(performance.now() - t); };
+  }
+})`
 }

@@ -177,7 +177,7 @@ func (r benchReport) markdown() string {
 				if nativeOK && v.id != "native" && native.med > 0 {
 					ratios = append(ratios, fmt.Sprintf("%.1f×", cold.med/native.med))
 				}
-				if bareOK && v.id == "sseshim" {
+				if bareOK && strings.HasPrefix(v.id, "sseshim") {
 					ratios = append(ratios, fmt.Sprintf("%.2f× bare", cold.med/bare.med))
 				}
 				if len(ratios) > 0 {
@@ -193,7 +193,7 @@ func (r benchReport) markdown() string {
 				if nativeWarmOK && v.id != "native" && nativeWarm.med > 0 {
 					ratios = append(ratios, fmt.Sprintf("%.1f×", warm.med/nativeWarm.med))
 				}
-				if bareWarmOK && v.id == "sseshim" {
+				if bareWarmOK && strings.HasPrefix(v.id, "sseshim") {
 					ratios = append(ratios, fmt.Sprintf("%.2f× bare", warm.med/bareWarm.med))
 				}
 				if coldOK && cold.med > 0 && v.id != "native" {
@@ -220,7 +220,7 @@ func (r benchReport) markdown() string {
 					row = append(row, "0 (built in)")
 				default:
 					c := fmt.Sprintf("%.1f KB", float64(size[enc])/1000)
-					if bs, ok := r.Sizes["bare"]; ok && v.id == "sseshim" && bs[enc] > 0 {
+					if bs, ok := r.Sizes["bare"]; ok && strings.HasPrefix(v.id, "sseshim") && bs[enc] > 0 {
 						c += fmt.Sprintf(" (%.2f× bare)", float64(size[enc])/float64(bs[enc]))
 					}
 					row = append(row, c)
@@ -229,9 +229,15 @@ func (r benchReport) markdown() string {
 			return row
 		}, func(v benchVariant) bool { return !v.startup })
 
+	if n := r.CodeCache["loads"]; n > 0 {
+		fmt.Fprintf(&b, "V8's wasm code cache (trace category `v8.wasm`): compiled modules written to it during the priming visits: %d; "+
+			"warm loads of a Go program that took their code from it: %d of %d.\n\n", r.CodeCache["written"], r.CodeCache["hits"], n)
+	}
+
 	b.WriteString("Where a Go program's start-up goes (ms after the script include, medians): its module fetched, compiled and instantiated, " +
-		"the Go program ready, the first event.\n\n| | module fetched | instantiated | Go ready | first event |\n|---|---|---|---|---|\n")
-	for _, v := range []string{"sseshim", "bare"} {
+		"the Go program ready, the first event; the last column is what starting the first request before the engine is ready could save at most.\n\n" +
+		"| | module fetched | instantiated | Go ready | first event | Go ready → first event |\n|---|---|---|---|---|---|\n")
+	for _, v := range []string{"sseshim", "sseshim-preload", "bare"} {
 		for _, cache := range []string{"cold", "warm"} {
 			m, ok := r.StartupMarks[v+" "+cache]
 			if !ok {
@@ -245,9 +251,12 @@ func (r benchReport) markdown() string {
 					cells = append(cells, "–")
 				}
 			}
-			first := "–"
+			first, wait := "–", "–"
 			if s, ok := r.startup(v, cache); ok && v != "bare" {
 				first = num(s.med)
+				if ready, ok := summarize(m["ready"]); ok {
+					wait = num(s.med - ready.med)
+				}
 			}
 			name := v
 			for _, bv := range benchVariants {
@@ -255,10 +264,29 @@ func (r benchReport) markdown() string {
 					name = bv.name
 				}
 			}
-			fmt.Fprintf(&b, "| %s, %s | %s | %s |\n", name, cache, strings.Join(cells, " | "), first)
+			fmt.Fprintf(&b, "| %s, %s | %s | %s | %s |\n", name, cache, strings.Join(cells, " | "), first, wait)
 		}
 	}
 	b.WriteString("\n")
+
+	if len(r.More) > 0 {
+		b.WriteString("The tenth source: once a cold page's first source has had its first event, nine more are opened at once; " +
+			"ms until the last of them has its first event (HTTP/1.1: six connections to a host, for every implementation).\n\n" +
+			"| | nine more sources → the tenth's first event |\n|---|---|\n")
+		native, nativeOK := summarize(r.More["native"])
+		for _, v := range benchVariants {
+			s, ok := summarize(r.More[v.id])
+			if !ok {
+				continue
+			}
+			c := s.String("ms")
+			if nativeOK && v.id != "native" && native.med > 0 {
+				c += fmt.Sprintf(" (%.2f×)", s.med/native.med)
+			}
+			fmt.Fprintf(&b, "| %s | %s |\n", v.name, c)
+		}
+		b.WriteString("\n")
+	}
 
 	b.WriteString(r.targets())
 	return b.String()

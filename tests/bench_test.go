@@ -84,6 +84,7 @@ type benchVariant struct {
 var benchVariants = []benchVariant{
 	{"native", "browser EventSource", []string{kind32B, kind1KiB, kindLosant, kindPaced, kindMemory}, true},
 	{"sseshim", "sseshim", []string{kind32B, kind1KiB, kindLosant, kindDT, kindPaced, kindMemory}, true},
+	{"sseshim-preload", "sseshim, module preloaded (`<link rel=preload>`)", nil, true},
 	{"sseshim-json", "sseshim, json: true (reads e.json)", []string{kindLosant, kindDT}, false},
 	{"sseshim-batch", "sseshim, batch: true", []string{kind32B, kind1KiB, kindLosant, kindDT, kindPaced, kindMemory}, false},
 	{"sseshim-batch-json", "sseshim, batch + json (reads rec.json)", []string{kindLosant, kindDT}, false},
@@ -315,6 +316,8 @@ type benchReport struct {
 	WasmAtStartup       map[string]float64              // variant → bytes
 	Loads               map[string][]string             // variant → what its start-up page loaded
 	Sizes               map[string]map[string]int       // variant → raw/gzip/brotli bytes of all that
+	More                map[string][]float64            // variant → ms from opening 9 more sources to the last one's first event
+	CodeCache           map[string]int                  // V8's wasm code cache: "written" while priming, "hits" and "loads" of Go modules in the warm rounds
 }
 
 func TestBrowserBenchmark(t *testing.T) {
@@ -337,7 +340,7 @@ func TestBrowserBenchmark(t *testing.T) {
 	}
 	rep := benchReport{Mode: mode.name, Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(),
 		Events: map[string]int{}, Startup: map[string]map[string][]float64{}, StartupMarks: map[string]map[string][]float64{}, WasmAtStartup: map[string]float64{},
-		Loads: map[string][]string{}, Sizes: map[string]map[string]int{}}
+		Loads: map[string][]string{}, Sizes: map[string]map[string]int{}, More: map[string][]float64{}, CodeCache: map[string]int{}}
 
 	tb := newTab(t)
 	tb.navigate(s.URL + "/bench/page.html")
@@ -433,7 +436,9 @@ func networkOff(t *testing.T, ctx context.Context, clear bool) {
 // few seconds, so that V8 can cache the module's code, as for a returning
 // visitor (the warm rounds are then the second visit and later ones, as
 // V8's JavaScript code cache wants). The cold visits also give what each
-// page loads, and so its sizes.
+// page loads, and so its sizes, and open nine more sources once the first
+// has its first event (the tenth source's cost). The warm phase is traced
+// (wasmTrace) to tell whether V8's wasm code cache was written and used.
 func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 	began := time.Now()
 	var impls []string
@@ -449,10 +454,11 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 		Resources []string
 		Wasm      float64
 		Marks     map[string]float64
+		More      float64 // cold visits: startupMore's figure
 	}
 	// open visits a start-up page in a new tab (clear: the HTTP cache
-	// cleared first; prime: then it does some work) and returns what the
-	// page measured and how to close the tab.
+	// cleared first, and startupMore run after; prime: then it does some
+	// work) and returns what the page measured and how to close the tab.
 	open := func(impl string, clear bool, prime bool) (v visit, close func()) {
 		ctx, cancel := chromedp.NewContext(browser)
 		tb := &tab{ctx: ctx, t: t}
@@ -462,6 +468,9 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 		if v.Error != "" {
 			cancel()
 			t.Fatalf("%s's start-up page: %s", impl, v.Error)
+		}
+		if more, ok := startupMore[impl]; ok && clear {
+			v.More = eval[float64](tb, more)
 		}
 		if p, ok := startupPrime[impl]; ok && prime {
 			eval[bool](tb, p)
@@ -489,10 +498,16 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		for _, impl := range order {
 			v, done := open(impl, true, false)
+			if v.More > 0 {
+				rep.More[impl] = append(rep.More[impl], v.More)
+			}
 			done()
 			record(impl, "cold", v)
 			if v.Wasm > 0 {
 				rep.WasmAtStartup[impl] = v.Wasm
+			}
+			if strings.HasPrefix(impl, "sseshim") {
+				require.Equal(t, 1, countOf(v.Resources, "/bdist/sseshim.wasm"), "%s fetches the module once (a preload that fetch() does not take would fetch it twice)", impl)
 			}
 			slices.Sort(v.Resources)
 			if prev, ok := rep.Loads[impl]; ok {
@@ -503,6 +518,10 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 	}
 	if !mode.warm {
 		impls = nil // the smoke test: cold start-up only
+	}
+	var trace *wasmTrace
+	if mode.warm {
+		trace = startWasmTrace(t)
 	}
 	var closers []func()
 	for _, impl := range impls {
@@ -516,6 +535,12 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 	for _, done := range closers {
 		done()
 	}
+	written := 0
+	if trace != nil {
+		written = trace.stop(t)["wasm.SerializeModule"]
+		trace = startWasmTrace(t)
+	}
+	goLoads := 0
 	for round := 1; round <= mode.startupRounds; round++ {
 		order := slices.Clone(impls)
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
@@ -523,7 +548,13 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 			v, done := open(impl, false, false)
 			done()
 			record(impl, "warm", v)
+			if v.Wasm > 0 {
+				goLoads++
+			}
 		}
+	}
+	if trace != nil {
+		rep.CodeCache = map[string]int{"written": written, "hits": trace.stop(t)["wasm.Deserialize"], "loads": goLoads}
 	}
 	for impl, files := range rep.Loads {
 		total := map[string]int{"raw": 0, "gzip": 0, "brotli": 0}
@@ -546,6 +577,16 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 		rep.Sizes[impl] = total
 	}
 	t.Logf("start-up: %.1fs", time.Since(began).Seconds())
+}
+
+func countOf(list []string, v string) int {
+	n := 0
+	for _, x := range list {
+		if x == v {
+			n++
+		}
+	}
+	return n
 }
 
 func machine() string {

@@ -1,0 +1,46 @@
+//go:build !js
+
+package tests
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestScriptBuildIsOneFile: the script-tag build carries Go's wasm_exec.js,
+// so a page loads sseshim.js and sseshim.wasm and nothing else, and the Go
+// class it uses stays its own: a page's globalThis.Go (another Go program's,
+// perhaps of another Go version) is left as it was, and none is added.
+func TestScriptBuildIsOneFile(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/stream", holdStream("data: one file\n\n"))
+	page := func(path, before string) {
+		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, `<!doctype html><meta charset="utf-8">`+before+`
+<script src="/dist/sseshim.js" data-polyfill="off"></script>
+<script>window.result = new Promise((resolve) => {
+  const es = new sseshim.EventSource('/stream');
+  es.onmessage = (e) => { es.close(); resolve(e.data); };
+  es.onerror = (e) => resolve(e.kind + ': ' + e.message);
+});</script>`)
+		})
+	}
+	page("/own-go.html", `<script>window.Go = 'the page\'s Go';</script>`)
+	page("/no-go.html", ``)
+	loaded := `performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p !== '/stream')`
+
+	tb := newTab(t)
+	tb.navigate(s.URL + "/own-go.html")
+	assert.Equal(t, "one file", eval[string](tb, `window.result`))
+	assert.Equal(t, []string{"/dist/sseshim.js", "/dist/sseshim.wasm"}, eval[[]string](tb, loaded))
+	assert.Equal(t, "the page's Go", eval[string](tb, `String(window.Go)`))
+
+	tb = newTab(t)
+	tb.navigate(s.URL + "/no-go.html")
+	assert.Equal(t, "one file", eval[string](tb, `window.result`))
+	assert.False(t, eval[bool](tb, `'Go' in window`), "no global Go is left behind")
+}

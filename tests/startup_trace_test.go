@@ -1,0 +1,76 @@
+//go:build !js
+
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/tracing"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// wasmTrace counts V8's "v8.wasm" trace events, browser-wide, while it runs:
+// wasm.SerializeModule is a compiled module written to Chromium's code
+// cache, wasm.Deserialize a module taken from it instead of compiled. The
+// category has a few dozen events a load, so tracing it does not move the
+// figures measured meanwhile.
+type wasmTrace struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	counts map[string]int
+	done   chan struct{}
+}
+
+func startWasmTrace(t *testing.T) *wasmTrace {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	w := &wasmTrace{ctx: ctx, cancel: cancel, counts: map[string]int{}, done: make(chan struct{})}
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *tracing.EventDataCollected:
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			for _, v := range e.Value {
+				var te struct{ Name string }
+				if json.Unmarshal([]byte(v), &te) == nil {
+					w.counts[te.Name]++
+				}
+			}
+		case *tracing.EventTracingComplete:
+			close(w.done)
+		}
+	}))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, tracing.Start, tracing.StartParams{
+			TransferMode: tracing.StartTransferModeReportEvents,
+			TraceConfig:  &tracing.TraceConfig{IncludedCategories: []string{"v8.wasm"}, ExcludedCategories: []string{"*"}},
+		})
+		return err
+	})))
+	return w
+}
+
+// stop ends the trace and returns how many of each event it saw.
+func (w *wasmTrace) stop(t *testing.T) map[string]int {
+	t.Helper()
+	defer w.cancel()
+	require.NoError(t, chromedp.Do(w.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, tracing.End, cdp.Empty{})
+		return err
+	})))
+	select {
+	case <-w.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the trace did not complete")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.counts
+}
