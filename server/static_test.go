@@ -48,6 +48,34 @@ func TestStaticFiles(t *testing.T) {
 	assert.Contains(t, body, "<!doctype html>")
 }
 
+// TestWasmRevalidates: the engine is served no-cache, so that a rebuild shows
+// on reload, and a browser revalidates it on every load. A 304 keeps
+// Chromium's wasm code cache entry valid where a 200 would discard it
+// (https://v8.dev/blog/wasm-code-caching, "Don’t change your code"), so
+// the module must carry a validator that the server honours.
+func TestWasmRevalidates(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	writeDist(t, cfg.dist)
+	_, ts := startServer(t, cfg)
+	get := func(h http.Header) *http.Response {
+		req, _ := http.NewRequest("GET", ts.URL+"/dist/sseshim.wasm", nil)
+		req.Header = h
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	first := get(http.Header{"Accept-Encoding": {"br"}})
+	require.Equal(t, 200, first.StatusCode)
+	assert.Equal(t, "no-cache", first.Header.Get("Cache-Control"))
+	lm := first.Header.Get("Last-Modified")
+	require.NotEmpty(t, lm, "a validator")
+	again := get(http.Header{"Accept-Encoding": {"br"}, "If-Modified-Since": {lm}})
+	assert.Equal(t, 304, again.StatusCode)
+}
+
 func writeDist(t *testing.T, dir string) {
 	for name, body := range map[string]string{
 		"sseshim.js": "/* js */", "sseshim.wasm": "\x00asm plain", "sseshim.wasm.br": "brotli bytes", "sseshim.wasm.gz": "gzip bytes",
