@@ -860,7 +860,8 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
           this.dispatchEvent(new RetryingEvent('retrying', { delay: 0, attempt: 1, reason: msg.t === 'back' ? 'restored' : 'wake' }));
           const share = this.#share;
           hub.ready.then(() => {
-            if (this.#readyState !== CLOSED) hub.port.postMessage({ t: 'join', tab: hub.tab, locked: hub.locked, id: share.id, key: share.key, url: this.#url, options: share.options, fns: share.fns });
+            // The last event ID it saw: a connection opened for it resumes there.
+            if (this.#readyState !== CLOSED) hub.port.postMessage({ t: 'join', tab: hub.tab, locked: hub.locked, id: share.id, key: share.key, url: this.#url, options: share.options, fns: share.fns, lastEventId: this.#lastEventId });
           });
           break;
         }

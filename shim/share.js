@@ -4,7 +4,8 @@
 // tab) share one EventSource — one engine, one network connection — and each
 // tab's object mirrors it. The build prepends importScripts('sseshim.js').
 //
-// Messages from a tab: {t: 'join', tab, id, key, url, options, fns, locked},
+// Messages from a tab: {t: 'join', tab, id, key, url, options, fns, locked,
+// lastEventId},
 // {t: 'leave', id, tab}, {t: 'reply', call, value | error},
 // {t: 'beat', tab, hidden, ids}. To a tab, each with the member's id: open,
 // events (records), ping, error, retrying, call (run a headers or body
@@ -116,7 +117,11 @@ function createGroup(key, url, options, fns) {
 
 function join(port, msg) {
   let group = groups.get(msg.key);
-  if (!group) group = createGroup(msg.key, msg.url, msg.options, msg.fns);
+  // A tab that joins again (restored from the back/forward cache, resumed)
+  // and finds no connection opens one from the last event ID it saw, so
+  // that the server may replay what it missed; an open connection is
+  // already past that point, and the tab gets the events from then on.
+  if (!group) group = createGroup(msg.key, msg.url, msg.lastEventId ? { ...msg.options, lastEventId: msg.lastEventId } : msg.options, msg.fns);
   clearTimeout(group.closeTimer);
   const member = { port, id: msg.id, tab: msg.tab, fns: msg.fns };
   group.members.add(member);

@@ -23,9 +23,11 @@ import (
 // connections it got and the X-User header of each.
 type shareServer struct {
 	*server
-	conns atomic.Int32
-	mu    sync.Mutex
-	users []string
+	conns  atomic.Int32
+	active atomic.Int32
+	mu     sync.Mutex
+	users  []string
+	leids  []string // each connection's Last-Event-ID
 }
 
 func newShareServer(t *testing.T) *shareServer {
@@ -33,8 +35,11 @@ func newShareServer(t *testing.T) *shareServer {
 	var tick atomic.Int64
 	s.mux.HandleFunc("/shared", func(w http.ResponseWriter, r *http.Request) {
 		s.conns.Add(1)
+		s.active.Add(1)
+		defer s.active.Add(-1)
 		s.mu.Lock()
 		s.users = append(s.users, r.Header.Get("X-User"))
+		s.leids = append(s.leids, r.Header.Get("Last-Event-ID"))
 		s.mu.Unlock()
 		f := sseStart(w)
 		tk := time.NewTicker(50 * time.Millisecond)
@@ -210,6 +215,51 @@ func TestShareBackForwardCache(t *testing.T) {
 	t.Logf("%v", eval[map[string]any](tb, `({ shows, n: window.src ? src.ids.length : -1, rs: window.src ? src.es.readyState : -1, nav: performance.getEntriesByType("navigation")[0].type })`))
 	got := eval[[]any](tb, `shows`)
 	assert.Equal(t, []any{"restored", true}, got, "restored from the cache (not reloaded), the source rejoined")
+}
+
+// A tab that joins again and finds its connection gone (closed after the
+// grace period) opens one from the last event ID it saw. (A second tab, on
+// a connection of its own, keeps the worker running: Chromium runs no task
+// of a shared worker whose only tab is in the back/forward cache, so the
+// first tab's connection would stay, paused, until the tab comes back.)
+func TestShareRejoinResumesFromTheLastEventID(t *testing.T) {
+	s := newShareServer(t)
+	s.mux.HandleFunc("/elsewhere.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><p>elsewhere</p>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/share.html")
+	eval[bool](tb, `(window.src = open({ share: true }), true)`)
+	eval[bool](tb, `new Promise((r) => { const c = () => (src.ids.length >= 3 ? r(true) : setTimeout(c, 20)); c(); })`)
+	other := newTab(t)
+	other.navigate(s.URL + "/share.html")
+	eval[bool](other, `(window.src = open({ share: 'other' }), true)`)
+	eval[bool](other, `new Promise((r) => { const c = () => (src.ids.length >= 1 ? r(true) : setTimeout(c, 20)); c(); })`)
+	before := eval[int](tb, `src.ids.length`)
+	tb.navigate(s.URL + "/elsewhere.html")
+	require.Eventually(t, func() bool { return s.active.Load() == 1 }, 10*time.Second, 50*time.Millisecond, "the connection closes after the grace period")
+	eval[bool](tb, `(setTimeout(() => history.back(), 0), true)`)
+	require.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(tb.ctx, time.Second)
+		defer cancel()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.src ? src.ids.length : 0`))
+		return err == nil && n >= before+3
+	}, 10*time.Second, 100*time.Millisecond, "events again after the restore")
+	ids := eval[[]any](tb, `src.ids`)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	require.Len(t, s.leids, 3)
+	assert.Equal(t, []string{"", ""}, s.leids[:2])
+	// The ids are one counter for both tabs' connections: the widest gap
+	// in this tab's ids is its time in the cache.
+	last, gap := -1.0, 0.0
+	for i := 1; i < len(ids); i++ {
+		if d := ids[i].(float64) - ids[i-1].(float64); d > gap {
+			last, gap = ids[i-1].(float64), d
+		}
+	}
+	assert.Equal(t, strconv.Itoa(int(last)), s.leids[2], "resumed from the last event the tab saw: %v", ids)
 }
 
 // setLifecycle freezes or resumes a tab (Page.setWebLifecycleState): a frozen
