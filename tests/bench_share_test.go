@@ -55,7 +55,7 @@ type shareBenchMode struct {
 
 func currentShareBenchMode() shareBenchMode {
 	if os.Getenv("SSESHIM_BENCH") == "full" {
-		return shareBenchMode{name: "full", tabs: 8, cpuTabs: 6, deadline: 3 * time.Second, shareEvents: 200, rounds: 7, cpuRounds: 5, burst: 10_000}
+		return shareBenchMode{name: "full", tabs: 8, cpuTabs: 6, deadline: 3 * time.Second, shareEvents: 200, rounds: 5, cpuRounds: 5, burst: 10_000}
 	}
 	return shareBenchMode{name: "smoke", tabs: 8, cpuTabs: 6, deadline: 1500 * time.Millisecond, shareEvents: 40, rounds: 1, cpuRounds: 1, burst: 1000}
 }
@@ -161,20 +161,25 @@ func (h *shareHub) open() int {
 	return len(h.subs)
 }
 
-// waitOpen waits until exactly want streams are open, up to d; with a
-// phase, want streams of that phase.
-func (h *shareHub) waitOpen(want int, d time.Duration, phase ...string) bool {
+// waitOpen waits until exactly want streams are open, up to d.
+func (h *shareHub) waitOpen(want int, d time.Duration) bool {
+	return h.waitStreams("", d, func(n int) bool { return n == want })
+}
+
+// waitStreams waits until ok holds for the number of open streams (of a
+// phase, or all with ""), up to d.
+func (h *shareHub) waitStreams(phase string, d time.Duration, ok func(open int) bool) bool {
 	deadline := time.After(d)
 	for {
 		h.mu.Lock()
 		n, changed := 0, h.changed
 		for _, p := range h.subs {
-			if len(phase) == 0 || p == phase[0] {
+			if phase == "" || p == phase {
 				n++
 			}
 		}
 		h.mu.Unlock()
-		if n == want {
+		if ok(n) {
 			return true
 		}
 		select {
@@ -415,19 +420,17 @@ func eightTabs(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, impl
 	// Asserted, whatever the machine's load: with share every tab gets
 	// events; with the browser's EventSource, once six streams are open the
 	// other tabs get nothing for as long again.
-	limit := 20 * time.Second
+	wait := func() int64 { return 20_000 }
 	if impl == "native" {
-		require.True(t, h.waitOpen(min(6, len(tabs)), limit, phase), "six streams open")
-		end, limit = time.Now().Add(mode.deadline), 0
+		six := min(6, len(tabs))
+		require.True(t, h.waitStreams(phase, 20*time.Second, func(n int) bool { return n >= six }), "six streams open")
+		end := time.Now().Add(mode.deadline)
+		wait = func() int64 { return max(0, time.Until(end).Milliseconds()) }
 	}
 	states := make([]tabState, len(tabs))
 	var waiting []int // tabs with no event, from 1
 	for i, tb := range tabs {
-		ms := limit.Milliseconds()
-		if limit == 0 {
-			ms = max(0, time.Until(end).Milliseconds())
-		}
-		states[i] = eval[tabState](tb, fmt.Sprintf(`until(1, %d)`, ms))
+		states[i] = eval[tabState](tb, fmt.Sprintf(`until(1, %d)`, wait()))
 		if states[i].N == 0 {
 			waiting = append(waiting, i+1)
 		}
