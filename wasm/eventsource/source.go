@@ -294,14 +294,14 @@ func (s *Source) run() {
 	s.life.mu.Lock()
 	s.life.engineID = goroutineID()
 	s.life.mu.Unlock()
+	var notBefore time.Time // a Retry-After's end: no attempt before it
 	for attempt := 1; ; attempt++ {
 		if s.isPaused() {
 			// Paused during a wait (offline while backing off): the
 			// Reconnect that ends the pause is this attempt's reason.
-			if !s.waitWhilePaused() {
+			if !s.waitWhilePaused() || !s.waitOut(notBefore, attempt) {
 				return
 			}
-			s.retrying(0, attempt)
 		}
 		out := s.attempt()
 		if s.isClosed() {
@@ -331,6 +331,7 @@ func (s *Source) run() {
 		if !out.immediate {
 			delay = s.delay(out.retryAfter)
 		}
+		notBefore = s.clock.Now().Add(out.retryAfter)
 		// #reestablish-the-connection: CONNECTING, error, wait. The timer is
 		// armed before the sink hears of it, so that whoever drives the
 		// clock may advance it as soon as Retrying arrives.
@@ -347,21 +348,48 @@ func (s *Source) run() {
 		}
 		if out.paused {
 			t.Stop()
-			if !s.waitWhilePaused() {
+			if !s.waitWhilePaused() || !s.waitOut(notBefore, attempt) { // Reconnect ended the pause: at once
 				return
 			}
-			s.retrying(0, attempt) // Reconnect ended the pause: at once
 			continue
 		}
 		s.retrying(delay, attempt)
 		select {
 		case <-wake:
-		case <-s.ctrl.kick: // Reconnect: no need to wait
+		case <-s.ctrl.kick: // Reconnect: no need to wait, but for a Retry-After
 			t.Stop()
-			s.retrying(0, attempt)
+			if !s.waitOut(notBefore, attempt) {
+				return
+			}
 		case <-s.ctx.Done():
 			t.Stop()
 			return
+		}
+	}
+}
+
+// waitOut is the wait after a Reconnect (the page came back online, woke,
+// was restored): none, unless the server's Retry-After has not passed,
+// which the page's lifecycle does not override; a Retrying call says which.
+// Further Reconnects meanwhile change nothing; a Pause is seen by the
+// attempt that follows. It returns false when the source was closed.
+func (s *Source) waitOut(notBefore time.Time, attempt int) bool {
+	rest := notBefore.Sub(s.clock.Now())
+	if rest <= 0 {
+		s.retrying(0, attempt)
+		return true
+	}
+	s.retrying(rest, attempt)
+	wake := make(chan struct{})
+	t := s.clock.AfterFunc(rest, func() { close(wake) })
+	defer t.Stop()
+	for {
+		select {
+		case <-wake:
+			return true
+		case <-s.ctrl.kick:
+		case <-s.ctx.Done():
+			return false
 		}
 	}
 }

@@ -125,3 +125,44 @@ type reasonRecorder struct{ *recorder }
 func (r *reasonRecorder) RetryingFor(d time.Duration, n int, reason string) {
 	r.recorder.log <- strings.TrimSpace(fmt.Sprintf("retrying %s #%d %s", d, n, reason))
 }
+
+// The page's lifecycle does not override a server's Retry-After: a
+// Reconnect (online, wake) during one waits out what is left of it, and so
+// does the end of a Pause.
+func TestReconnectWaitsOutRetryAfter(t *testing.T) {
+	t.Parallel()
+	clk, tr := newFakeClock(), newFakeTransport()
+	rec := &reasonRecorder{newRecorder()}
+	src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr, RetryStatuses: []int{503}}, rec)
+	require.NoError(t, err)
+	t.Cleanup(func() { src.Close(); <-src.Done() })
+	tr.next(t)
+	tr.resps <- fakeAnswer{resp: &Response{Status: 503, RetryAfter: "20", Body: newBody()}}
+	rec.expect(t, "error status CONNECTING status=503", "retrying 20s #1")
+	clk.Advance(5 * time.Second)
+	src.Reconnect("online")
+	rec.expect(t, "retrying 15s #1 online")
+	src.Reconnect("wake") // changes nothing
+	clk.Advance(14 * time.Second)
+	select {
+	case r := <-tr.reqs:
+		t.Fatalf("an attempt before the Retry-After's end: %v", r)
+	case <-time.After(50 * time.Millisecond):
+	}
+	clk.Advance(time.Second)
+	tr.next(t)
+	tr.resps <- fakeAnswer{resp: &Response{Status: 503, RetryAfter: "20", Body: newBody()}}
+	rec.expect(t, "error status CONNECTING status=503", "retrying 20s #2")
+	src.Pause()
+	clk.Advance(10 * time.Second)
+	src.Reconnect("online")
+	rec.expect(t, "retrying 10s #2 online")
+	clk.Advance(10 * time.Second)
+	tr.next(t)
+	tr.answerSSE()
+	rec.expect(t, "open sse")
+	// Without a Retry-After, a Reconnect is at once.
+	src.Reconnect("wake")
+	rec.expect(t, "error lifecycle CONNECTING", "retrying 0s #3 wake")
+	tr.next(t)
+}
