@@ -1,0 +1,196 @@
+//go:build !js
+
+package tests
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// TestEngineAB compares two builds of sseshim in one browser, interleaved,
+// each against the browser's own EventSource and the fetch() reader floor in
+// the same round: the way to tell whether an engine change helps when one
+// benchmark run moves by 20–50% on a busy machine. Both builds run in frames
+// of one cross-origin isolated page (performance.now() in 5 µs steps).
+//
+//	SSESHIM_AB_A, SSESHIM_AB_B  the two build folders, a dist/ each (default dist/)
+//	SSESHIM_AB_ROUNDS           rounds of full-size streams (default: one round
+//	                            of small ones, a smoke test that both builds
+//	                            deliver every event right)
+//	SSESHIM_AB_KINDS            a comma list of paced, 32B, 1KiB, losant (default all)
+//	SSESHIM_AB_PROBE            also time the paced stream's chunks from read()
+//	                            to the event's dispatch
+//
+// It prints, and writes to out/engine-ab.md, per stream the medians over
+// rounds of CPU per event and latency, and of each build's per-round ratio to
+// the browser's EventSource and B's to A.
+func TestEngineAB(t *testing.T) {
+	if browser == nil {
+		t.Skip("Chromium is not installed")
+	}
+	dirs := map[string]string{"A": distDir, "B": distDir}
+	for k := range dirs {
+		if d := os.Getenv("SSESHIM_AB_" + k); d != "" {
+			dirs[k] = d
+		}
+	}
+	rounds, n32, n1k, nJSON, nPaced := 1, 500, 200, 300, 50
+	if v := os.Getenv("SSESHIM_AB_ROUNDS"); v != "" {
+		_, err := fmt.Sscan(v, &rounds)
+		require.NoError(t, err, "SSESHIM_AB_ROUNDS")
+		n32, n1k, nJSON, nPaced = 10_000, 3000, 5000, 1000
+	}
+	s := benchServer(t, benchLibs(t), "")
+	// The pages are cross-origin isolated: performance.now() then counts in
+	// 5 µs steps instead of 100 µs, fine enough to time one small chunk.
+	isolate := func(w http.ResponseWriter) {
+		w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+		w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
+	}
+	for _, k := range []string{"A", "B"} {
+		prefix := "/ab" + k + "/"
+		s.mux.Handle(prefix, http.StripPrefix(prefix[:len(prefix)-1], staticDir(dirs[k])))
+		page := strings.ReplaceAll(benchPage, "/bdist/", prefix)
+		s.mux.HandleFunc("/ab/page"+k+".html", func(w http.ResponseWriter, r *http.Request) {
+			isolate(w)
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, page)
+		})
+	}
+	// One tab holding both pages in frames: a second tab would be hidden,
+	// and a hidden tab's timers are throttled; reloading a page would run
+	// each build's first streams before V8 has optimised its code.
+	s.mux.HandleFunc("/ab/top.html", func(w http.ResponseWriter, r *http.Request) {
+		isolate(w)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><iframe id="A" src="/ab/pageA.html"></iframe><iframe id="B" src="/ab/pageB.html"></iframe>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/ab/top.html")
+	networkOff(t, tb.ctx, false)
+	require.True(t, eval[bool](tb, `crossOriginIsolated`), "the page is cross-origin isolated")
+	frame := func(k string) string { return "document.getElementById('" + k + "').contentWindow" }
+	for _, k := range []string{"A", "B"} {
+		eval[bool](tb, `new Promise((r) => { const c = () => { const w = `+frame(k)+`; if (w.sseshim && w.runBench) w.sseshim.ready.then(() => r(true)); else setTimeout(c, 10); }; c(); })`)
+		if os.Getenv("SSESHIM_AB_PROBE") != "" {
+			// Times each fetch chunk of the paced stream as its read()
+			// resolves, so that the server-to-chunk part of the latency can
+			// be told from what the engine adds after it.
+			eval[bool](tb, `(() => { const w = `+frame(k)+`; const orig = w.ReadableStreamDefaultReader.prototype.read;
+			  w.__rr = []; const dec = new TextDecoder();
+			  w.ReadableStreamDefaultReader.prototype.read = function () { return orig.call(this).then((r) => {
+			    if (!r.done && r.value) { const at = (performance.timeOrigin + performance.now()) * 1000;
+			      const m = /data: (\d{10,})/.exec(dec.decode(r.value)); if (m) { w.__rr.push(at - +m[1]); w.__rt.set(m[1], at); } }
+			    return r; }); };
+			  w.__rt = new Map(); w.__rd = [];
+			  const disp = w.EventTarget.prototype.dispatchEvent;
+			  w.EventTarget.prototype.dispatchEvent = function (e) {
+			    if (e.type === 'message') { const at = w.__rt.get(e.data); if (at !== undefined) w.__rd.push((performance.timeOrigin + performance.now()) * 1000 - at); }
+			    return disp.call(this, e); };
+			  return true; })()`)
+		}
+		// a first stream, so that V8 has tiered up both builds' code
+		eval[map[string]any](tb, fmt.Sprintf(`%s.runBench("sseshim", "text", %d, 32, 30000, 0)`, frame(k), n32))
+	}
+	browserPID := 0
+	if p := chromedp.FromContext(browser).Browser.Process(); p != nil {
+		browserPID = p.Pid
+	}
+	type job struct {
+		kind, page string
+		n, size    int
+	}
+	jobs := []job{{kindPaced, "paced", nPaced, 0}, {kind32B, "text", n32, 32}, {kind1KiB, "text", n1k, 1024},
+		{kindLosant, "losant", nJSON, 0}}
+	if k := os.Getenv("SSESHIM_AB_KINDS"); k != "" {
+		jobs = slices.DeleteFunc(jobs, func(j job) bool { return !slices.Contains(strings.Split(k, ","), j.kind) })
+	}
+	// run: [page, variant] pairs; the browser's own and the fetch() reader
+	// floor run on A's page.
+	runs := [][2]string{{"A", "native"}, {"A", "fetch"}, {"A", "sseshim"}, {"B", "sseshim"}}
+	type result struct{ cpu, p50, p99, rr50, rd50, rd99 float64 }
+	got := map[string][]result{} // "kind run" → per round
+	rng := rand.New(rand.NewPCG(5, 6))
+	rid := 0
+	began := time.Now()
+	for round := 1; round <= rounds; round++ {
+		for _, j := range jobs {
+			order := slices.Clone(runs)
+			rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+			for _, r := range order {
+				rid++
+				eval[bool](tb, frame(r[0])+`.__rr = []; `+frame(r[0])+`.__rd = []; `+frame(r[0])+`.__rt = new Map(); true`)
+				cpu0 := takeCPU(browserPID)
+				res := eval[map[string]any](tb, fmt.Sprintf(`%s.runBench(%q, %q, %d, %d, 30000, %d)`,
+					frame(r[0]), r[1], j.page, j.n, j.size, rid))
+				cpu := takeCPU(browserPID).since(cpu0)
+				require.Equal(t, "", res["err"], "%v %s", r, j.kind)
+				require.Equal(t, float64(j.n), res["events"], "%v %s", r, j.kind)
+				require.Zero(t, res["bad"], "%v %s: events with wrong data", r, j.kind)
+				rr := eval[float64](tb, `(() => { const x = `+frame(r[0])+`.__rr || []; x.sort((a, b) => a - b); return x.length ? x[x.length >> 1] / 1000 : 0; })()`)
+				rd := eval[[]float64](tb, `(() => { const x = `+frame(r[0])+`.__rd || []; x.sort((a, b) => a - b); return x.length ? [x[x.length >> 1] / 1000, x[Math.floor(x.length * 0.99)] / 1000] : [0, 0]; })()`)
+				key := j.kind + " " + r[0] + ":" + r[1]
+				got[key] = append(got[key], result{cpu: float64(cpu) / float64(j.n), p50: res["p50"].(float64), p99: res["p99"].(float64), rr50: rr, rd50: rd[0], rd99: rd[1]})
+			}
+		}
+	}
+	median := func(x []float64) float64 {
+		x = slices.Clone(x)
+		sort.Float64s(x)
+		return x[len(x)/2]
+	}
+	ratios := func(kind, a, b string, f func(result) float64) float64 {
+		var x []float64
+		for i := range got[kind+" "+a] {
+			if d := f(got[kind+" "+b][i]); d > 0 {
+				x = append(x, f(got[kind+" "+a][i])/d)
+			}
+		}
+		if len(x) == 0 {
+			return 0
+		}
+		return median(x)
+	}
+	abs := func(kind, run string, f func(result) float64) float64 {
+		var x []float64
+		for _, r := range got[kind+" "+run] {
+			x = append(x, f(r))
+		}
+		return median(x)
+	}
+	probe := os.Getenv("SSESHIM_AB_PROBE") != ""
+	var md strings.Builder
+	fmt.Fprintf(&md, "A = %s, B = %s, %d rounds, %.0fs; medians of per-round ratios\n\n", dirs["A"], dirs["B"], rounds, time.Since(began).Seconds())
+	md.WriteString("| stream | measure | browser | fetch() floor | A | B | A / browser | B / browser | B / A |\n|---|---|---|---|---|---|---|---|---|\n")
+	measures := []struct {
+		name string
+		f    func(result) float64
+	}{{"CPU/event (µs)", func(r result) float64 { return r.cpu / 1000 }}, {"p50 (ms)", func(r result) float64 { return r.p50 }}, {"p99 (ms)", func(r result) float64 { return r.p99 }},
+		{"p50 to read() (ms)", func(r result) float64 { return r.rr50 }}, {"p50 after read() (ms)", func(r result) float64 { return r.p50 - r.rr50 }},
+		{"read() to dispatch p50 (ms)", func(r result) float64 { return r.rd50 }}, {"read() to dispatch p99 (ms)", func(r result) float64 { return r.rd99 }}}
+	for _, j := range jobs {
+		for _, m := range measures {
+			if j.kind != kindPaced && !strings.HasPrefix(m.name, "CPU") || !probe && strings.Contains(m.name, "read()") {
+				continue
+			}
+			fmt.Fprintf(&md, "| %s | %s | %.3g | %.3g | %.3g | %.3g | %.2f | %.2f | %.2f |\n", j.kind, m.name,
+				abs(j.kind, "A:native", m.f), abs(j.kind, "A:fetch", m.f), abs(j.kind, "A:sseshim", m.f), abs(j.kind, "B:sseshim", m.f),
+				ratios(j.kind, "A:sseshim", "A:native", m.f), ratios(j.kind, "B:sseshim", "A:native", m.f),
+				ratios(j.kind, "B:sseshim", "A:sseshim", m.f))
+		}
+	}
+	fmt.Println(md.String())
+	require.NoError(t, os.MkdirAll("out", 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join("out", "engine-ab.md"), []byte(md.String()), 0o644))
+}
