@@ -210,7 +210,8 @@ window.onunhandledrejection = (e) => fail(e.reason && e.reason.message || e.reas
 window.done = (wasm) => {
   const ms = performance.now() - t0;
   const entries = performance.getEntriesByType('resource');
-  const resources = entries.map((e) => new URL(e.name).pathname).filter((p) => !p.startsWith('/bench/'));
+  // (A new browser's first page may also fetch /favicon.ico: not the page's.)
+  const resources = entries.map((e) => new URL(e.name).pathname).filter((p) => !p.startsWith('/bench/') && p !== '/favicon.ico');
   const mark = (...names) => {
     for (const n of names) { const e = performance.getEntriesByName(n)[0]; if (e) return e.startTime - t0; }
     return 0;
