@@ -742,7 +742,12 @@ func (r shareReport) markdown() string {
 	ratioRow(cpu+"the tabs' renderer processes", r.CPU["native"]["renderers"], r.CPU["share"]["renderers"], "µs")
 	ratioRow(cpu+"the SharedWorker's thread (one engine for every tab)", nil, r.CPU["share"]["worker"], "µs")
 	ratioRow(cpu+"the whole browser (every process)", r.CPU["native"]["total"], r.CPU["share"]["total"], "µs")
-	b.WriteString("\n")
+	b.WriteString("\nSecond tab: a first tab holds each variant's stream (for share, the SharedWorker and its engine); a new tab loads a page that " +
+		"constructs the source as it loads, and times on its own clock (`performance.now()`, zero at the navigation's start, `performance.timeOrigin`) " +
+		"its constructor, `open` and first `message`. The stream ticks every 5 ms, so both wait 0–5 ms for a first event; a round before the " +
+		"measured ones warms the HTTP cache and the code caches. CPU: per thread from /proc, from a burst's publication to the last tab's last " +
+		"event, divided by events × tabs; the renderer row is every renderer process less the SharedWorker's thread (the tabs' main threads, " +
+		"and helper threads such as V8's collector, also those of the process that hosts the worker).\n\n")
 	a, ok1 := summarize(n["first"])
 	c, ok2 := summarize(sh["first"])
 	if ok1 && ok2 && a.med > 0 {
