@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -234,7 +233,7 @@ func (c Config) resolve() (Config, error) {
 	if !isHTTPURL(c.URL) && !(c.Once && c.Transport != nil) {
 		return bad("URL must be an absolute http or https URL: " + strconv.Quote(c.URL))
 	}
-	c.Method = strings.ToUpper(c.Method)
+	c.Method = asciiCase(c.Method, 'a', 'z') // a method is a token: ASCII only
 	switch c.Method {
 	case "":
 		c.Method = "GET"

@@ -18,7 +18,7 @@ func requestURL(c *Config) string {
 // do, but it costs the wasm binary tens of kilobytes; browsers hand the
 // engine URLs already parsed and serialised by the URL standard.)
 func isHTTPURL(u string) bool {
-	lower := strings.ToLower(u)
+	lower := asciiCase(u, 'A', 'Z')
 	var rest string
 	switch {
 	case strings.HasPrefix(lower, "http://"):

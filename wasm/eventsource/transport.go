@@ -107,7 +107,7 @@ func mediaType(ct string) string {
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
-	return strings.ToLower(strings.TrimSpace(ct))
+	return asciiCase(strings.TrimSpace(ct), 'A', 'Z') // media types are ASCII tokens
 }
 
 // formatFor decides how to read a response with content type ct, or returns
@@ -146,4 +146,25 @@ func acceptFor(f Format) string {
 		return "text/event-stream, application/x-ndjson;q=0.9, application/json;q=0.8"
 	}
 	return "text/event-stream"
+}
+
+// asciiCase flips the case of the ASCII letters from lo to hi ('a'–'z':
+// upper-cases, 'A'–'Z': lower-cases) and leaves every other byte alone.
+// strings.ToUpper and ToLower would bring Unicode's case tables into the
+// wasm binary for text that HTTP defines as ASCII.
+func asciiCase(s string, lo, hi byte) string {
+	i := 0
+	for i < len(s) && (s[i] < lo || s[i] > hi) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		if b[i] >= lo && b[i] <= hi {
+			b[i] ^= 0x20
+		}
+	}
+	return string(b)
 }

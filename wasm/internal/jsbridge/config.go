@@ -5,7 +5,6 @@ package jsbridge
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -162,7 +161,13 @@ func OptionNames() []string {
 	for k := range options {
 		names = append(names, k)
 	}
-	slices.Sort(names)
+	// An insertion sort: the list is short, and slices.Sort would bring
+	// about 16 KB of sorting code into the binary for this one call.
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && names[j] < names[j-1]; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
 	return names
 }
 
