@@ -17,7 +17,22 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
   // is: start, or fail with the load error.
   const waiting = new Map();
 
-  const ready = Promise.resolve()
+  // The engine loads when it is first needed: by a source that runs on this
+  // page's engine, or by a wait on `ready` (its then, catch and finally) —
+  // and, for a head start for sources made later, once the page has loaded,
+  // unless it has made a shared source by then. A tab whose sources all
+  // share a connection never loads it: its own engine starting would hold up
+  // the shared connection's messages on the main thread (a second tab's
+  // first event: tests/bench_share_test.go).
+  let startLoad;
+  let loadAsked = false;
+  let sharedMade = false;
+  function needEngine() {
+    if (loadAsked) return;
+    loadAsked = true;
+    queueMicrotask(startLoad); // a configure() later in the same script still counts
+  }
+  const ready = new Promise((resolve) => { startLoad = resolve; })
     .then(loadEngine)
     .then(
       (api) => {
@@ -33,7 +48,17 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
         throw loadFailure;
       },
     );
-  ready.catch(() => {}); // reported through each source's error event
+  Promise.prototype.then.call(ready, undefined, () => {}); // reported through each source's error event
+  ready.then = function then(...args) {
+    needEngine();
+    return Promise.prototype.then.apply(this, args);
+  };
+  const headStart = () => setTimeout(() => { if (!sharedMade) needEngine(); }, 0);
+  if (typeof document !== 'undefined' && document.readyState !== 'complete' && typeof addEventListener === 'function') {
+    addEventListener('load', headStart, { once: true });
+  } else {
+    headStart();
+  }
 
   // engineDied fails every source for good when the Go program stops (a
   // fatal error, an exception from inside it): error with kind engine and
@@ -684,7 +709,14 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
       // right after the constructor must hear of it.
       else if (engine) queueMicrotask(() => this.#start());
       else if (loadFailure) this.#engineFailed(loadFailure);
-      else waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
+      else this.#waitForEngine();
+    }
+
+    // #waitForEngine starts the source when the engine is ready (loading it
+    // if nobody has yet), or fails it if the engine cannot load.
+    #waitForEngine() {
+      waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
+      needEngine();
     }
 
     get url() { return this.#url; }
@@ -775,6 +807,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     // #joinShared joins (or starts) the shared connection for this source's
     // request in the SharedWorker.
     #joinShared(opts) {
+      sharedMade = true;
       const hub = sharedHub();
       const id = nextShareId++;
       const options = { ...opts.engine };
@@ -871,7 +904,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
           live.set(this, (kind, message) => this.#fail(kind, message));
           if (engine) queueMicrotask(() => this.#start());
           else if (loadFailure) this.#engineFailed(loadFailure);
-          else waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
+          else this.#waitForEngine();
           break;
       }
     }

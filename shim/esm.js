@@ -21,8 +21,13 @@ function moduleWasmURL() {
   return url.href;
 }
 
+// Where the engine is, as configured by then, is settled in the microtask
+// after this module has run; the engine loads when first needed.
+let located = null;
+queueMicrotask(() => { located = config.take(); });
+
 const api = createSseshim(() => {
-  const { wasmURL } = config.take();
+  const { wasmURL } = located || config.take();
   // wasm_exec.js is imported above, so the Go class is always there.
   return loadGoEngine(wasmURL || moduleWasmURL(), null, globalThis.Go);
 }, () => new URL('./sseshim-share.js', import.meta.url).href);

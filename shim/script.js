@@ -79,13 +79,20 @@ function builtInGo() {
   return Go;
 }
 
+// Where the engine is, as configured by then, is settled in the microtask
+// after this script (configure() later throws); the engine itself loads when
+// it is first needed (createSseshim), which may be later.
+let located = null;
+queueMicrotask(() => { located = config.take(); });
+
 const api = createSseshim(() => {
-  const set = config.take();
+  const set = located || config.take();
   const wasmURL = set.wasmURL || new URL(attr('wasm') || 'sseshim.wasm', base).href;
   const execURL = set.wasmExecURL || (attr('wasmExec') && new URL(attr('wasmExec'), base).href);
   if (globalThis.__sseshimGo || globalThis.__sseshimLoading) return loadGoEngine(wasmURL); // sseshim.js ran twice
   // The module's fetch, and with it its streaming compile, begins now: in
-  // the microtask after this script, before anything else can wait.
+  // the microtask after the first source that needs the engine (or after the
+  // page's load), before anything else can wait.
   const wasm = fetchEngine(wasmURL);
   if (!execURL) return loadGoEngine(wasmURL, wasm, builtInGo());
   wasm.catch(() => {}); // reported by loadGoEngine, or moot if wasm_exec.js fails

@@ -350,3 +350,26 @@ func TestShareByDefault(t *testing.T) {
 })()`)
 	assert.Equal(t, []any{true, false}, got)
 }
+
+// A tab whose sources all share a connection never loads its own engine
+// (it would hold up the shared messages on the main thread); a source that
+// needs it later loads it then.
+func TestShareOnlyTabLoadsNoEngine(t *testing.T) {
+	s := newShareServer(t)
+	s.mux.HandleFunc("/only.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off"></script>
+<script>window.ids = []; const es = new sseshim.EventSource('/shared', { share: true }); es.onmessage = (e) => ids.push(e.lastEventId);</script>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/only.html")
+	eval[bool](tb, `new Promise((r) => { const c = () => (ids.length >= 5 && document.readyState === 'complete' ? setTimeout(() => r(true), 300) : setTimeout(c, 20)); c(); })`)
+	engine := `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/sseshim.wasm')).length + ' ' + typeof globalThis.__sseshimGo`
+	assert.Equal(t, "0 undefined", eval[string](tb, engine), "no engine fetched or started")
+	assert.Equal(t, "data 1", eval[string](tb, `new Promise((resolve) => {
+  const own = new sseshim.EventSource('/shared');
+  own.onmessage = () => { own.close(); resolve('data 1'); };
+  own.onerror = (e) => resolve(e.kind + ': ' + e.message);
+})`))
+	assert.Equal(t, "1 object", eval[string](tb, engine), "loaded when a source needed it")
+}
