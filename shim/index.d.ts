@@ -231,7 +231,11 @@ export declare class EventSource extends EventTarget {
   static readonly CLOSED: 2;
 }
 
-/** Resolves when the engine is loaded; sources made before then start at that moment. */
+/**
+ * Resolves when the engine is loaded; sources made before then start at that moment. Waiting on it
+ * (then, catch, finally, await) loads the engine if nothing has yet: it loads when first needed, or after
+ * the page's load unless the page made a shared source (a tab whose sources all share never loads one).
+ */
 export declare const ready: Promise<void>;
 export declare const CONNECTING: 0;
 export declare const OPEN: 1;
