@@ -46,10 +46,11 @@ $(DIST)/index.js: shim/core.js shim/loader.js shim/esm.js
 	{ printf '/* sseshim: EventSource on a Go WebAssembly engine. */\nimport "./wasm_exec.js";\n'; \
 	  cat shim/core.js shim/loader.js shim/esm.js; } > $@
 
-# The shared-connection worker: the script-tag build, then the hub.
-$(DIST)/sseshim-share.js: shim/share.js
+# The shared-connection worker: the script-tag build and the hub in one
+# file, so that a bundler that ships it as an asset ships all it needs.
+$(DIST)/sseshim-share.js: $(DIST)/sseshim.js shim/share.js
 	@mkdir -p $(DIST)
-	{ printf "/* sseshim: the shared connection worker. */\nimportScripts('sseshim.js');\n"; cat shim/share.js; } > $@
+	{ printf "/* sseshim: the shared connection worker. */\n"; cat $(DIST)/sseshim.js shim/share.js; } > $@
 
 $(DIST)/index.d.ts: shim/index.d.ts
 	@mkdir -p $(DIST)

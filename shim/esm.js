@@ -30,7 +30,15 @@ const api = createSseshim(() => {
   const { wasmURL } = located || config.take();
   // wasm_exec.js is imported above, so the Go class is always there.
   return loadGoEngine(wasmURL || moduleWasmURL(), null, globalThis.Go);
-}, () => new URL('./sseshim-share.js', import.meta.url).href);
+}, () => {
+  // sseshim-share.js beside this module, as the bundler shipped it (or
+  // configure({shareURL})), told (?wasm=) where the engine is: a bundler
+  // renames the files, and the worker cannot know.
+  const set = located || config.take();
+  const u = new URL(set.shareURL || new URL('./sseshim-share.js', import.meta.url));
+  u.searchParams.set('wasm', set.wasmURL || moduleWasmURL());
+  return u.href;
+});
 
 export const EventSource = api.EventSource;
 export const SseshimErrorEvent = api.SseshimErrorEvent;

@@ -251,10 +251,19 @@ export interface EngineOptions {
    */
   wasmURL?: string | URL;
   /**
-   * URL of Go's wasm_exec.js, for the script-tag build (sseshim.js). The ES
-   * module imports its own copy, so there it is checked and otherwise unused.
+   * URL of another Go wasm_exec.js for the script-tag build (sseshim.js),
+   * which otherwise uses the one built into it: only for an engine built
+   * with another Go version. The ES module imports its own copy, so there it
+   * is checked and otherwise unused.
    */
   wasmExecURL?: string | URL;
+  /**
+   * URL of sseshim-share.js, the worker behind the share option. Without it,
+   * the module uses `new URL('./sseshim-share.js', import.meta.url)`, which
+   * webpack and Vite rewrite to the file they ship. The worker is told where
+   * the engine is, so it may sit anywhere on the page's origin.
+   */
+  shareURL?: string | URL;
 }
 
 /**

@@ -22,23 +22,23 @@ function createEngineConfig(howElse) {
     }
   }
 
-  // configure({wasmURL, wasmExecURL}): relative URLs resolve against the
-  // page. A later call replaces an earlier one.
+  // configure({wasmURL, wasmExecURL, shareURL}): relative URLs resolve
+  // against the page. A later call replaces an earlier one.
+  const KNOWN = ['wasmURL', 'wasmExecURL', 'shareURL'];
   function configure(options) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new TypeError('sseshim: configure() takes an object: { wasmURL, wasmExecURL }');
+      throw new TypeError(`sseshim: configure() takes an object: { ${KNOWN.join(', ')} }`);
     }
     for (const k of Object.keys(options)) {
-      if (k !== 'wasmURL' && k !== 'wasmExecURL') {
-        throw new TypeError(`sseshim: configure(): unknown option ${JSON.stringify(k)} (known: wasmURL, wasmExecURL)`);
+      if (!KNOWN.includes(k)) {
+        throw new TypeError(`sseshim: configure(): unknown option ${JSON.stringify(k)} (known: ${KNOWN.join(', ')})`);
       }
     }
     const next = {};
-    if (options.wasmURL !== undefined) next.wasmURL = url(options.wasmURL, 'wasmURL');
-    if (options.wasmExecURL !== undefined) next.wasmExecURL = url(options.wasmExecURL, 'wasmExecURL');
+    for (const k of KNOWN) if (options[k] !== undefined) next[k] = url(options[k], k);
     if (taken) {
-      throw new Error('sseshim: configure() was called after the engine began loading, which starts as soon as ' +
-        'the code that loaded sseshim has finished running; call it at the top level of the module that ' +
+      throw new Error('sseshim: configure() was called too late: where the engine is was settled as soon as ' +
+        'the code that loaded sseshim had finished running; call it at the top level of the module that ' +
         'imports sseshim (or in the same script), before any await or callback' + howElse);
     }
     set = next;

@@ -24,8 +24,8 @@ const attr = (name) => (script && script.dataset ? script.dataset[name] : undefi
 const config = createEngineConfig(inWorker
   ? '; in a worker, call it right after importScripts(), or set self.sseshimConfig before'
   : '; from a separate <script>, it is too late: use the data-wasm and data-wasm-exec attributes of the sseshim.js script tag instead');
-if (preset.wasmURL !== undefined || preset.wasmExecURL !== undefined) {
-  config.configure({ wasmURL: preset.wasmURL, wasmExecURL: preset.wasmExecURL });
+if (preset.wasmURL !== undefined || preset.wasmExecURL !== undefined || preset.shareWorkerURL !== undefined) {
+  config.configure({ wasmURL: preset.wasmURL, wasmExecURL: preset.wasmExecURL, shareURL: preset.shareWorkerURL });
 }
 
 // workerScriptURL finds where importScripts() loaded this file from: a
@@ -85,9 +85,22 @@ function builtInGo() {
 let located = null;
 queueMicrotask(() => { located = config.take(); });
 
+// Where the engine is: configure(), data-wasm, or beside this script.
+const wasmLocation = (set) => set.wasmURL || new URL(attr('wasm') || 'sseshim.wasm', base).href;
+
+// shareWorkerURL is where sseshim-share.js is — configure({shareURL}),
+// data-share-worker, or beside this script — telling it (?wasm=) where the
+// engine is, which it cannot know when a bundler renamed the files.
+function shareWorkerURL() {
+  const set = located || config.take();
+  const u = new URL(set.shareURL || attr('shareWorker') || 'sseshim-share.js', base);
+  u.searchParams.set('wasm', wasmLocation(set));
+  return u.href;
+}
+
 const api = createSseshim(() => {
   const set = located || config.take();
-  const wasmURL = set.wasmURL || new URL(attr('wasm') || 'sseshim.wasm', base).href;
+  const wasmURL = wasmLocation(set);
   const execURL = set.wasmExecURL || (attr('wasmExec') && new URL(attr('wasmExec'), base).href);
   if (globalThis.__sseshimGo || globalThis.__sseshimLoading) return loadGoEngine(wasmURL); // sseshim.js ran twice
   // The module's fetch, and with it its streaming compile, begins now: in
@@ -97,7 +110,7 @@ const api = createSseshim(() => {
   if (!execURL) return loadGoEngine(wasmURL, wasm, builtInGo());
   wasm.catch(() => {}); // reported by loadGoEngine, or moot if wasm_exec.js fails
   return loadScript(execURL).then(() => loadGoEngine(wasmURL, wasm, globalThis.Go));
-}, () => new URL(attr('shareWorker') || preset.shareWorkerURL || 'sseshim-share.js', base).href, shareByDefault);
+}, shareWorkerURL, shareByDefault);
 
 globalThis.sseshim = { EventSource: api.EventSource, SseshimErrorEvent: api.SseshimErrorEvent,
   RetryingEvent: api.RetryingEvent, BatchEvent: api.BatchEvent, ready: api.ready, configure: config.configure,

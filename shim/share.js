@@ -2,7 +2,9 @@
 // Every tab of an origin that opens a source with share connects here; the
 // sources whose requests would be identical (the same key, computed by the
 // tab) share one EventSource — one engine, one network connection — and each
-// tab's object mirrors it. The build prepends importScripts('sseshim.js').
+// tab's object mirrors it. The build puts the script-tag build (sseshim.js)
+// before it in the same file, so that a bundler that ships this file as an
+// asset ships all it needs; the tab says where the engine is (?wasm=).
 //
 // Messages from a tab: {t: 'join', tab, id, key, url, options, fns, locked,
 // lastEventId},
@@ -12,6 +14,11 @@
 // function for the group), and rejoin (the tab was taken for gone).
 
 'use strict';
+
+{
+  const wasm = new URLSearchParams(self.location.search).get('wasm');
+  if (wasm) sseshim.configure({ wasmURL: wasm }); // in time: the same script as sseshim.js
+}
 
 const groups = new Map(); // key → group
 const tabs = new Map(); // tab id → {entries: Set of {group, member}, locked, seen, hidden}

@@ -60,8 +60,21 @@ export function start() {
   const kept = install() === EventSource && globalThis.EventSource === native; // auto: the browser has one
   install({ force: true });
   const forced = globalThis.EventSource === EventSource;
-  window.result = new Promise((resolve) => {
-    const out = { kept, forced, readyType: typeof ready.then };
+  const out = { kept, forced, readyType: typeof ready.then };
+  // A shared source: one connection for every tab, in a SharedWorker the
+  // bundler shipped beside the bundle (or the page's engine, where it could not).
+  const shared = new Promise((resolve) => {
+    const es = new EventSource('/stream', { share: 'npm' });
+    es.addEventListener('reading', (e) => {
+      out.sharedData = e.data;
+      out.shared = es.stats.shared;
+      out.notShared = es.stats.notShared;
+      es.close();
+      resolve();
+    });
+    es.addEventListener('error', (e) => { out.sharedError = e.kind + ': ' + e.message; resolve(); });
+  });
+  const own = new Promise((resolve) => {
     ready.then(() => { out.ready = 'resolved'; }, (e) => { out.ready = 'rejected: ' + e.message; });
     const es = new EventSource('/stream', { json: true });
     es.addEventListener('reading', (e) => {
@@ -71,10 +84,11 @@ export function start() {
       out.late = attempt(() => configure({ wasmURL: '/elsewhere/sseshim.wasm' }));
       out.unknown = attempt(() => configure({ wasmUrl: '/elsewhere/sseshim.wasm' }));
       out.notURL = attempt(() => configure({ wasmURL: 42 }));
-      resolve(out);
+      resolve();
     });
-    es.addEventListener('error', (e) => { out.error = e.kind + ': ' + e.message; resolve(out); });
+    es.addEventListener('error', (e) => { out.error = e.kind + ': ' + e.message; resolve(); });
   });
+  window.result = Promise.all([own, shared]).then(() => out);
 }
 `
 
@@ -214,9 +228,16 @@ console.log(state, EventSource.CLOSED, nothing);
 		assert.Equal(t, true, got["kept"], "install() keeps the browser's own EventSource")
 		assert.Equal(t, true, got["forced"], "install({force: true}) replaces it")
 		assert.Equal(t, true, got["closed"])
-		assert.Contains(t, got["late"], "Error: sseshim: configure() was called after the engine began loading")
+		assert.Contains(t, got["late"], "Error: sseshim: configure() was called too late")
 		assert.Contains(t, got["unknown"], `TypeError: sseshim: configure(): unknown option "wasmUrl"`)
 		assert.Contains(t, got["notURL"], "TypeError: sseshim: configure(): wasmURL must be a string or a URL")
+		assert.Equal(t, `{"value": 42}`, got["sharedData"], "the shared source's event arrives: %v", got["sharedError"])
+	}
+	// sharesAcrossTabs: the build shipped sseshim-share.js where the module
+	// finds it, and it found the engine.
+	sharesAcrossTabs := func(t *testing.T, got map[string]any) {
+		t.Helper()
+		assert.Equal(t, true, got["shared"], "shared; not because: %v", got["notShared"])
 	}
 	// shipsWasm: the build put sseshim.wasm among its files, under any name.
 	shipsWasm := func(t *testing.T, dir string) {
@@ -267,8 +288,13 @@ console.log(state, EventSource.CLOSED, nothing);
 		// esbuild leaves new URL('./sseshim.wasm', import.meta.url) alone:
 		// the app ships the module beside its bundle, as the README says.
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "sseshim.wasm"), wasm, 0o644))
+		share, err := os.ReadFile(filepath.Join(pkg, "sseshim-share.js"))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "sseshim-share.js"), share, 0o644))
 		page(t, dir, `<script type="module" src="main.js"></script>`)
-		works(t, open(t, "/app/esm/index.html"))
+		got := open(t, "/app/esm/index.html")
+		works(t, got)
+		sharesAcrossTabs(t, got)
 	})
 
 	t.Run("vite", func(t *testing.T) {
@@ -279,7 +305,9 @@ console.log(state, EventSource.CLOSED, nothing);
 			run(t, app, "node_modules/.bin/vite", "build", "--outDir", dir, "--emptyOutDir", "--base", "/app/vite/", "--logLevel", "warn")
 		})
 		shipsWasm(t, dir)
-		works(t, open(t, "/app/vite/index.html"))
+		got := open(t, "/app/vite/index.html")
+		works(t, got)
+		sharesAcrossTabs(t, got)
 	})
 
 	t.Run("webpack", func(t *testing.T) {
@@ -289,7 +317,9 @@ console.log(state, EventSource.CLOSED, nothing);
 		})
 		shipsWasm(t, dir)
 		page(t, dir, `<script src="main.js"></script>`)
-		works(t, open(t, "/app/webpack/index.html"))
+		got := open(t, "/app/webpack/index.html")
+		works(t, got)
+		sharesAcrossTabs(t, got)
 	})
 }
 
@@ -356,10 +386,10 @@ window.empty = attempt(() => sseshim.configure({ wasmExecURL: '' }));
 		tb := newTab(t)
 		tb.navigate(s.URL + "/late.html")
 		late := eval[string](tb, `window.late`)
-		assert.Contains(t, late, "Error: sseshim: configure() was called after the engine began loading")
+		assert.Contains(t, late, "Error: sseshim: configure() was called too late")
 		assert.Contains(t, late, "use the data-wasm and data-wasm-exec attributes")
-		assert.Equal(t, `TypeError: sseshim: configure(): unknown option "wasm" (known: wasmURL, wasmExecURL)`, eval[string](tb, `window.unknown`))
-		assert.Equal(t, `TypeError: sseshim: configure() takes an object: { wasmURL, wasmExecURL }`, eval[string](tb, `window.notObject`))
+		assert.Equal(t, `TypeError: sseshim: configure(): unknown option "wasm" (known: wasmURL, wasmExecURL, shareURL)`, eval[string](tb, `window.unknown`))
+		assert.Equal(t, `TypeError: sseshim: configure() takes an object: { wasmURL, wasmExecURL, shareURL }`, eval[string](tb, `window.notObject`))
 		assert.Equal(t, `TypeError: sseshim: configure(): wasmExecURL must not be empty`, eval[string](tb, `window.empty`))
 		assert.Equal(t, "data 42", eval[string](tb, receive), "the engine still loads from beside the script")
 	})
