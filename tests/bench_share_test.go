@@ -347,7 +347,7 @@ type shareReport struct {
 	First               map[string]int                  // impl → tabs that got an event within the deadline
 	Streams             map[string]int                  // impl → stream requests the server got with every tab open
 	InOrder             map[string]string               // impl → what the tabs got
-	Second              map[string]map[string][]float64 // impl → ctor, open, first, fromCtor (ms), and for share: instantiated, ready
+	Second              map[string]map[string][]float64 // impl → ctor, open, first, fromCtor (ms)
 	CPU                 map[string]map[string][]float64 // impl → renderers, worker, total: µs per event per tab, a value per round
 }
 
@@ -662,11 +662,11 @@ func secondTabBench(t *testing.T, mode shareBenchMode, s *server, h *shareHub, r
 		}
 		require.True(t, f.Shared, "the second tab shares the connection")
 		require.Equal(t, 2, f.Tabs, "two tabs on the connection")
-		// Where the tab's own engine was then: sseshim.js loads it whether
-		// or not a source needs it.
-		marks := eval[map[string]float64](tb, `sseshim.ready.then(() => Object.fromEntries(['instantiated', 'ready'].map((m) =>
-  [m, performance.getEntriesByName('sseshim:' + m)[0].startTime])))`)
-		return f, marks
+		// A tab whose sources all share loads no engine of its own (it would
+		// hold up the shared messages on the main thread).
+		loaded := eval[string](tb, `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/sseshim.wasm')).length + ' ' + typeof globalThis.__sseshimGo`)
+		require.Equal(t, "0 undefined", loaded, "the shared tab loaded no engine of its own")
+		return f, nil
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	warmup := 1
@@ -742,7 +742,6 @@ func (r shareReport) markdown() string {
 	ratioRow("second tab: navigation start → its EventSource constructed (the page's scripts loaded)", n["ctor"], sh["ctor"], "ms")
 	ratioRow("second tab: navigation start → open", n["open"], sh["open"], "ms")
 	ratioRow("second tab: its EventSource constructed → first message", n["fromCtor"], sh["fromCtor"], "ms")
-	ratioRow("second tab: navigation start → its own engine ready (loaded by sseshim.js, not needed by a shared source)", nil, sh["ready"], "ms")
 	cpu := fmt.Sprintf("CPU per event per tab, %d tabs, bursts of %d events: ", r.CPUTabs, r.Burst)
 	ratioRow(cpu+"the tabs' renderer processes", r.CPU["native"]["renderers"], r.CPU["share"]["renderers"], "µs")
 	ratioRow(cpu+"the SharedWorker's thread (one engine for every tab)", nil, r.CPU["share"]["worker"], "µs")
