@@ -97,7 +97,7 @@ function send(call) {
 function createGroup(key, url, options, fns) {
   const init = { ...options, batch: true, json: false };
   delete init.share;
-  const group = { key, members: new Set(), es: null, closeTimer: 0, origin: '' };
+  const group = { key, members: new Set(), es: null, closeTimer: 0, origin: '', recent: [], recentBytes: 0 };
   if (fns.includes('headers')) init.headers = () => ask(group, 'headers');
   if (fns.includes('body')) init.body = () => ask(group, 'body');
   const es = new sseshim.EventSource(url, init);
@@ -110,6 +110,7 @@ function createGroup(key, url, options, fns) {
   es.onopen = () => broadcast(group, { t: 'open', origin: group.origin, stats: statsOf(group) });
   es.addEventListener('batch', (e) => {
     const records = e.events.map((r) => [r.type, r.data, r.lastEventId]);
+    remember(group, records);
     broadcast(group, { t: 'events', records, lastEventId: es.lastEventId, reconnectionTime: es.reconnectionTime, stats: statsOf(group) });
   });
   es.addEventListener('ping', () => broadcast(group, { t: 'ping' }));
@@ -120,6 +121,38 @@ function createGroup(key, url, options, fns) {
   };
   groups.set(key, group);
   return group;
+}
+
+// The last events of a group, for a tab that joins again (restored from the
+// back/forward cache, resumed) and missed some: Chromium runs no task of
+// this worker while its only tab is in the cache, so the events that came
+// meanwhile are handed out after the tab has left and before it is back.
+const RECENT_EVENTS = 1000;
+const RECENT_BYTES = 1 << 20;
+
+function remember(group, records) {
+  for (const r of records) {
+    group.recent.push(r);
+    group.recentBytes += r[1].length + r[2].length;
+  }
+  while (group.recent.length > RECENT_EVENTS || (group.recentBytes > RECENT_BYTES && group.recent.length > 1)) {
+    const r = group.recent.shift();
+    group.recentBytes -= r[1].length + r[2].length;
+  }
+}
+
+// missed returns the events after the last one whose ID is lastEventId, or
+// nothing when it is not among the recent ones (too old, or never seen).
+function missed(group, lastEventId) {
+  if (!lastEventId) return [];
+  for (let i = group.recent.length - 1; i >= 0; i--) {
+    if (group.recent[i][2] === lastEventId) {
+      // The last of a run of events with that ID (events without an id
+      // field keep the one before).
+      return group.recent.slice(i + 1);
+    }
+  }
+  return [];
 }
 
 function join(port, msg) {
@@ -139,8 +172,13 @@ function join(port, msg) {
     if (msg.locked) navigator.locks.request('sseshim-tab-' + msg.tab, () => removeTab(msg.tab));
   }
   tabs.get(msg.tab).entries.add({ group, member });
-  // A tab that joins an open connection is open at once.
-  if (group.es.readyState === group.es.OPEN) post(member, { t: 'open', origin: group.origin, stats: statsOf(group) });
+  // A tab that joins an open connection is open at once, and gets what it
+  // missed if it was here before.
+  if (group.es.readyState === group.es.OPEN) {
+    post(member, { t: 'open', origin: group.origin, stats: statsOf(group) });
+    const records = missed(group, msg.lastEventId);
+    if (records.length) post(member, { t: 'events', records, lastEventId: group.es.lastEventId, reconnectionTime: group.es.reconnectionTime, stats: statsOf(group) });
+  }
 }
 
 function removeMember(group, member) {

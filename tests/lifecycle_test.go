@@ -166,3 +166,51 @@ return true; })()`)
 	assert.Equal(t, []string{"conn 1 leid=", "error lifecycle rs=0", "retrying 0 wake"}, got[:3])
 	assert.Regexp(t, `^conn \d leid=1$`, got[3])
 }
+
+// A real back/forward navigation on the dev server's stock-prices stream,
+// which replays after Last-Event-ID: nothing is lost or duplicated across
+// the page's time in the cache, on the page's own engine and shared.
+func TestLifecycleBackForwardCacheLosesNothing(t *testing.T) {
+	base := startDevServer(t)
+	for _, init := range []string{"{}", "{ share: true }"} {
+		t.Run(init, func(t *testing.T) {
+			tb := newTab(t)
+			tb.navigate(base + "/")
+			eval[bool](tb, `new Promise((resolve) => {
+  const s = document.createElement('script');
+  s.src = '/dist/sseshim.js';
+  s.dataset.polyfill = 'off';
+  s.onload = () => {
+    window.ids = [];
+    window.reasons = [];
+    const es = new sseshim.EventSource('/stock-prices/ACME', `+init+`);
+    // Counted from the first live trade on: the first chunk is the latest
+    // record of each key, whose ids are older.
+    es.onopen = () => setTimeout(() => { window.counting = true; }, 300);
+    const keep = (e) => { if (window.counting) ids.push(Number(e.lastEventId)); };
+    es.onmessage = keep;
+    es.addEventListener('delete', keep); // a removed record: an id of the same sequence
+    es.addEventListener('retrying', (e) => reasons.push(e.reason || '-'));
+    resolve(true);
+  };
+  document.head.appendChild(s);
+})`)
+			waitFor(tb, `window.ids && ids.length >= 3`, 15*time.Second)
+			tb.navigate(base + "/favicon.svg")
+			time.Sleep(1500 * time.Millisecond) // trades go on while the page is in the cache (wall clock: the simulation's)
+			eval[bool](tb, `(setTimeout(() => history.back(), 0), true)`)
+			require.Eventually(t, func() bool {
+				ctx, cancel := context.WithTimeout(tb.ctx, time.Second)
+				defer cancel()
+				ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!window.reasons && reasons.includes('restored') && ids.length >= 8`))
+				return err == nil && ok
+			}, 20*time.Second, 100*time.Millisecond, "events again after the restore: %v", eval[any](tb, `({ ids: window.ids, reasons: window.reasons, nav: performance.getEntriesByType('navigation')[0].type, url: location.href })`))
+			got := eval[map[string]any](tb, `({ ids, reasons, nav: performance.getEntriesByType('navigation')[0].type })`)
+			ids := got["ids"].([]any)
+			for i := 1; i < len(ids); i++ {
+				require.Equal(t, ids[i-1].(float64)+1, ids[i].(float64), "ids in order, none lost or repeated: %v", ids)
+			}
+			assert.Contains(t, got["reasons"], "restored", "restored from the cache, not reloaded: %v", got)
+		})
+	}
+}
