@@ -32,7 +32,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     loadAsked = true;
     queueMicrotask(startLoad); // a configure() later in the same script still counts
   }
-  const ready = new Promise((resolve) => { startLoad = resolve; })
+  const loading = new Promise((resolve) => { startLoad = resolve; })
     .then(loadEngine)
     .then(
       (api) => {
@@ -48,11 +48,16 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
         throw loadFailure;
       },
     );
+  // A subclass, not an own then: await on a plain Promise never looks then up.
+  class Ready extends Promise {
+    static get [Symbol.species]() { return Promise; }
+    then(...args) {
+      needEngine();
+      return super.then(...args);
+    }
+  }
+  const ready = new Ready((resolve, reject) => Promise.prototype.then.call(loading, resolve, reject));
   Promise.prototype.then.call(ready, undefined, () => {}); // reported through each source's error event
-  ready.then = function then(...args) {
-    needEngine();
-    return Promise.prototype.then.apply(this, args);
-  };
   const headStart = () => setTimeout(() => { if (!sharedMade) needEngine(); }, 0);
   if (typeof document !== 'undefined' && document.readyState !== 'complete' && typeof addEventListener === 'function') {
     addEventListener('load', headStart, { once: true });
@@ -529,20 +534,29 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
   // further than the monotonic one, the machine slept and connections may be
   // dead. This holds in hidden tabs too (their timers run late, but both
   // clocks see the same delay), and a page that was only blocked (an alert,
-  // a debugger) is no wake. (On Windows the monotonic clock counts sleep too,
-  // so a wake there is found by the watchdog, or by the visible-and-stale
-  // check below.) A wall clock set forward by hand reads as a wake: one
-  // reconnect with Last-Event-ID.
+  // a debugger) is no wake. A wall clock set forward by hand reads as a
+  // wake: one reconnect with Last-Event-ID.
   const WAKE_TICK = 5000;
   const WAKE_DRIFT = 10000;
   const visible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
   const monotonic = () => (globalThis.performance ? performance.now() : Date.now());
+  // Windows' monotonic clock counts sleep: there, a visible page's tick
+  // that comes more than 15 s late is taken for a wake (as a page blocked
+  // that long would be).
+  const sleepCounted = typeof navigator !== 'undefined' &&
+    /^Win/.test((navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || '');
   let lastDrift = Date.now() - monotonic();
+  let lastTick = monotonic();
   setInterval(() => {
-    const drift = Date.now() - monotonic();
-    if (drift - lastDrift > WAKE_DRIFT) lifecycleEvent('wake');
+    const now = monotonic();
+    const drift = Date.now() - now;
+    if (drift - lastDrift > WAKE_DRIFT || (sleepCounted && visible() && now - lastTick > WAKE_TICK + 15000)) lifecycleEvent('wake');
     lastDrift = drift;
+    lastTick = now;
   }, WAKE_TICK);
+  if (sleepCounted && typeof document !== 'undefined') {
+    document.addEventListener('visibilitychange', () => { lastTick = monotonic(); });
+  }
 
   // ---- shared connections (the tab's side; the worker is share.js) ---------
 
@@ -836,11 +850,13 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
       if (msg.stats) this.#lastStats = msg.stats;
       switch (msg.t) {
         case 'open':
+          this.#share.rejoining = false;
           this.#readyState = OPEN;
           this.#origin = msg.origin;
           this.dispatchEvent(new Event('open'));
           break;
         case 'events': {
+          this.#share.at = msg.at; // how far into the group's events this tab is
           this.#lastEventId = msg.lastEventId;
           this.#reconnectionTime = msg.reconnectionTime;
           if (this.#batch) {
@@ -869,10 +885,12 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
           break;
         case 'call': { // run this page's headers or body function for the group
           const fn = this.#share.fnValues[msg.fn];
-          const fail = (err) => shareHub.port.postMessage({ t: 'reply', tab: shareHub.tab, call: msg.call, error: { name: err && err.name, message: String(err && err.message || err) } });
+          const hub = shareHub; // the answer goes back the way the call came, if it is still open
+          const reply = (m) => { if (shareHub === hub) hub.port.postMessage(Object.assign(m, { t: 'reply', tab: hub.tab, call: msg.call })); };
+          const fail = (err) => reply({ error: { name: err && err.name, message: String(err && err.message || err) } });
           Promise.resolve().then(fn).then((value) => {
             try {
-              shareHub.port.postMessage({ t: 'reply', tab: shareHub.tab, call: msg.call, value });
+              reply({ value });
             } catch (err) {
               fail(err); // a value the worker cannot receive
             }
@@ -884,17 +902,21 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
           break;
         case 'rejoin': // this tab's beats stopped for a while (it was frozen): the worker took it for gone
         case 'back': {
+          if (msg.t === 'rejoin' && this.#share.rejoining) break; // a second beat's answer: joining already
           const hub = sharedHub();
           if (!hub) {
             this[onShared]({ t: 'fallback' });
             break;
           }
+          this.#share.rejoining = true;
           this.#readyState = CONNECTING;
           this.dispatchEvent(new RetryingEvent('retrying', { delay: 0, attempt: 1, reason: msg.t === 'back' ? 'restored' : 'wake' }));
           const share = this.#share;
           hub.ready.then(() => {
-            // The last event ID it saw: a connection opened for it resumes there.
-            if (this.#readyState !== CLOSED) hub.port.postMessage({ t: 'join', tab: hub.tab, locked: hub.locked, id: share.id, key: share.key, url: this.#url, options: share.options, fns: share.fns, lastEventId: this.#lastEventId });
+            // How far it got: the events it missed of a connection still open
+            // are handed over; a connection opened for it resumes from the
+            // last event ID it saw.
+            if (this.#readyState !== CLOSED) hub.port.postMessage({ t: 'join', tab: hub.tab, locked: hub.locked, id: share.id, key: share.key, url: this.#url, options: share.options, fns: share.fns, lastEventId: this.#lastEventId, at: share.at });
           });
           break;
         }

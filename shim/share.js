@@ -7,7 +7,7 @@
 // asset ships all it needs; the tab says where the engine is (?wasm=).
 //
 // Messages from a tab: {t: 'join', tab, id, key, url, options, fns, locked,
-// lastEventId},
+// lastEventId, at},
 // {t: 'leave', id, tab}, {t: 'reply', call, value | error},
 // {t: 'beat', tab, hidden, ids}. To a tab, each with the member's id: open,
 // events (records), ping, error, retrying, call (run a headers or body
@@ -43,6 +43,7 @@ const CALL_TIMEOUT = setting('callTimeout', 5000);
 const HIDDEN_SILENCE = 30 * BEAT;
 
 let nextCall = 1;
+let nextGroup = 1;
 const calls = new Map(); // call id → {resolve, reject, group, fn, asked: Set of members, timer}
 
 function post(member, msg) {
@@ -84,7 +85,10 @@ function send(call) {
   const able = [...c.group.members].filter((m) => m.fns.includes(c.fn));
   const member = able.find((m) => !c.asked.has(m));
   if (!member) {
-    if (able.length > 0) return; // every tab was asked and is still working on it: wait for an answer
+    if (able.length > 0) { // every tab was asked and is still working on it: wait, but ask a tab that joins meanwhile
+      c.timer = setTimeout(() => { if (calls.has(call)) send(call); }, CALL_TIMEOUT);
+      return;
+    }
     calls.delete(call);
     c.reject(new Error('sseshim: no tab left to run the ' + c.fn + ' function'));
     return;
@@ -97,7 +101,10 @@ function send(call) {
 function createGroup(key, url, options, fns) {
   const init = { ...options, batch: true, json: false };
   delete init.share;
-  const group = { key, members: new Set(), es: null, closeTimer: 0, origin: '', recent: [], recentBytes: 0 };
+  // recent: the last events, each with its place in the group's sequence
+  // (seq), for tabs that join again; inc tells one group from a later one
+  // with the same key.
+  const group = { key, members: new Set(), es: null, closeTimer: 0, origin: '', recent: [], recentBytes: 0, seq: 0, inc: nextGroup++ };
   if (fns.includes('headers')) init.headers = () => ask(group, 'headers');
   if (fns.includes('body')) init.body = () => ask(group, 'body');
   const es = new sseshim.EventSource(url, init);
@@ -107,17 +114,34 @@ function createGroup(key, url, options, fns) {
   } catch {
     group.origin = 'null';
   }
-  es.onopen = () => broadcast(group, { t: 'open', origin: group.origin, stats: statsOf(group) });
+  es.onopen = () => {
+    broadcast(group, { t: 'open', origin: group.origin, stats: statsOf(group) });
+    for (const m of group.members) {
+      if (!m.missed) continue;
+      post(m, { t: 'events', records: m.missed, lastEventId: es.lastEventId, reconnectionTime: es.reconnectionTime, at: [group.inc, group.seq], stats: statsOf(group) });
+      m.missed = null;
+    }
+  };
   es.addEventListener('batch', (e) => {
     const records = e.events.map((r) => [r.type, r.data, r.lastEventId]);
     remember(group, records);
-    broadcast(group, { t: 'events', records, lastEventId: es.lastEventId, reconnectionTime: es.reconnectionTime, stats: statsOf(group) });
+    broadcast(group, { t: 'events', records, lastEventId: es.lastEventId, reconnectionTime: es.reconnectionTime, at: [group.inc, group.seq], stats: statsOf(group) });
   });
   es.addEventListener('ping', () => broadcast(group, { t: 'ping' }));
   es.addEventListener('retrying', (e) => broadcast(group, { t: 'retrying', delay: e.delay, attempt: e.attempt, reason: e.reason }));
   es.onerror = (e) => {
     broadcast(group, { t: 'error', readyState: es.readyState, kind: e.kind, status: e.status, code: e.code, message: e.message, stats: statsOf(group) });
-    if (es.readyState === es.CLOSED && groups.get(key) === group) groups.delete(key);
+    if (es.readyState === es.CLOSED) {
+      // Failed for good: its members are CLOSED too, and leave nothing behind.
+      if (groups.get(key) === group) groups.delete(key);
+      for (const m of [...group.members]) {
+        const mine = tabs.get(m.tab);
+        if (mine) for (const entry of [...mine.entries]) if (entry.member === m) mine.entries.delete(entry);
+      }
+      group.members.clear();
+      group.recent = [];
+      group.recentBytes = 0;
+    }
   };
   groups.set(key, group);
   return group;
@@ -135,27 +159,27 @@ function remember(group, records) {
     group.recent.push(r);
     group.recentBytes += r[1].length + r[2].length;
   }
+  group.seq += records.length;
   while (group.recent.length > RECENT_EVENTS || (group.recentBytes > RECENT_BYTES && group.recent.length > 1)) {
     const r = group.recent.shift();
     group.recentBytes -= r[1].length + r[2].length;
   }
 }
 
-// missed returns the events after the last one whose ID is lastEventId, or
-// nothing when it is not among the recent ones (too old, or never seen).
-function missed(group, lastEventId) {
-  if (!lastEventId) return [];
-  for (let i = group.recent.length - 1; i >= 0; i--) {
-    if (group.recent[i][2] === lastEventId) {
-      // The last of a run of events with that ID (events without an id
-      // field keep the one before).
-      return group.recent.slice(i + 1);
-    }
-  }
-  return [];
+// missed returns the events of this group after the place `at` ([inc, seq])
+// a tab had reached: the recent ones it did not get (all of those still
+// kept, if it was away longer). Events have no identity of their own (ids
+// are optional and may repeat), so the place is the group's count.
+function missed(group, at) {
+  if (!Array.isArray(at) || at[0] !== group.inc) return [];
+  const behind = group.seq - at[1];
+  if (!(behind > 0)) return [];
+  return group.recent.slice(Math.max(0, group.recent.length - behind));
 }
 
 function join(port, msg) {
+  const known = tabs.get(msg.tab);
+  if (known && [...known.entries].some((e) => e.member.id === msg.id)) return; // a second rejoin of the same source
   let group = groups.get(msg.key);
   // A tab that joins again (restored from the back/forward cache, resumed)
   // and finds no connection opens one from the last event ID it saw, so
@@ -166,7 +190,7 @@ function join(port, msg) {
   const member = { port, id: msg.id, tab: msg.tab, fns: msg.fns };
   group.members.add(member);
   if (!tabs.has(msg.tab)) {
-    tabs.set(msg.tab, { entries: new Set(), locked: msg.locked, seen: Date.now(), hidden: false, port });
+    tabs.set(msg.tab, { entries: new Set(), locked: msg.locked, seen: performance.now(), hidden: false, port });
     // A tab holds a lock for its life, where it can: when the lock is
     // released, the tab is gone. Without Web Locks, its beats say it lives.
     if (msg.locked) navigator.locks.request('sseshim-tab-' + msg.tab, () => removeTab(msg.tab));
@@ -174,10 +198,12 @@ function join(port, msg) {
   tabs.get(msg.tab).entries.add({ group, member });
   // A tab that joins an open connection is open at once, and gets what it
   // missed if it was here before.
+  const records = missed(group, msg.at);
   if (group.es.readyState === group.es.OPEN) {
     post(member, { t: 'open', origin: group.origin, stats: statsOf(group) });
-    const records = missed(group, msg.lastEventId);
     if (records.length) post(member, { t: 'events', records, lastEventId: group.es.lastEventId, reconnectionTime: group.es.reconnectionTime, stats: statsOf(group) });
+  } else if (records.length) {
+    member.missed = records; // delivered right after the group's next open
   }
 }
 
@@ -216,15 +242,15 @@ function removeTab(tab) {
 function beat(port, msg) {
   const known = tabs.get(msg.tab);
   if (known) {
-    known.seen = Date.now();
+    known.seen = performance.now();
     known.hidden = msg.hidden;
-    return;
   }
-  for (const id of msg.ids) post({ port, id }, { t: 'rejoin' });
+  const members = new Set(known ? [...known.entries].map((e) => e.member.id) : []);
+  for (const id of msg.ids) if (!members.has(id)) post({ port, id }, { t: 'rejoin' });
 }
 
 setInterval(() => {
-  const now = Date.now();
+  const now = performance.now(); // not Date.now(): a machine's sleep is no tab's silence
   for (const [tab, info] of tabs) {
     if (!info.locked && now - info.seen > (info.hidden ? HIDDEN_SILENCE : 3 * BEAT)) removeTab(tab);
   }
@@ -244,7 +270,7 @@ self.onconnect = (e) => {
   port.onmessage = (m) => {
     const msg = m.data;
     const from = msg.tab && tabs.get(msg.tab);
-    if (from) from.seen = Date.now(); // any word from a tab says it lives
+    if (from) from.seen = performance.now(); // any word from a tab says it lives
     if (msg.t === 'join') join(port, msg);
     else if (msg.t === 'leave') leave(msg);
     else if (msg.t === 'reply') reply(msg);

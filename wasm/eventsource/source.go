@@ -331,7 +331,10 @@ func (s *Source) run() {
 		if !out.immediate {
 			delay = s.delay(out.retryAfter)
 		}
-		notBefore = s.clock.Now().Add(out.retryAfter)
+		// Wall-clock time (Round(0) drops the monotonic reading, which stops
+		// while a machine sleeps): a Retry-After that passed during a sleep
+		// is not waited out again after the wake.
+		notBefore = s.clock.Now().Round(0).Add(out.retryAfter)
 		// #reestablish-the-connection: CONNECTING, error, wait. The timer is
 		// armed before the sink hears of it, so that whoever drives the
 		// clock may advance it as soon as Retrying arrives.
