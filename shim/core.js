@@ -630,10 +630,17 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     // context), the tab says it lives every `beat` ms instead (the worker's
     // URL may set it, as the worker reads it), and at once when it is hidden
     // or shown, since a hidden tab's timers may run only once a minute.
+    // The join does not wait for the lock (a page's first lock request can
+    // take hundreds of ms): the tab says 'locked' once it holds it, and only
+    // then does the worker wait on it.
     const locked = typeof navigator !== 'undefined' && !!navigator.locks;
-    const ready = locked
-      ? new Promise((res) => { navigator.locks.request('sseshim-tab-' + tab, () => { res(); return new Promise(() => {}); }); })
-      : Promise.resolve();
+    if (locked) {
+      navigator.locks.request('sseshim-tab-' + tab, () => {
+        if (shareHub && shareHub.port === worker.port) worker.port.postMessage({ t: 'locked', tab });
+        return new Promise(() => {});
+      });
+    }
+    const ready = Promise.resolve();
     let beatTimer = 0;
     if (!locked) {
       const period = Number(new URL(shareWorkerURL()).searchParams.get('beat')) || 5000;

@@ -9,7 +9,7 @@
 // Messages from a tab: {t: 'join', tab, id, key, url, options, fns, locked,
 // lastEventId, at},
 // {t: 'leave', id, tab}, {t: 'reply', call, value | error},
-// {t: 'beat', tab, hidden, ids}. To a tab, each with the member's id: open,
+// {t: 'beat', tab, hidden, ids}, {t: 'locked', tab}. To a tab, each with the member's id: open,
 // events (records), ping, error, retrying, call (run a headers or body
 // function for the group), and rejoin (the tab was taken for gone).
 
@@ -190,10 +190,17 @@ function join(port, msg) {
   const member = { port, id: msg.id, tab: msg.tab, fns: msg.fns };
   group.members.add(member);
   if (!tabs.has(msg.tab)) {
-    tabs.set(msg.tab, { entries: new Set(), locked: msg.locked, seen: performance.now(), hidden: false, port });
+    const info = { entries: new Set(), locked: msg.locked, seen: performance.now(), hidden: false, port, watching: false, lockTimer: 0 };
+    tabs.set(msg.tab, info);
     // A tab holds a lock for its life, where it can: when the lock is
-    // released, the tab is gone. Without Web Locks, its beats say it lives.
-    if (msg.locked) navigator.locks.request('sseshim-tab-' + msg.tab, () => removeTab(msg.tab));
+    // released, the tab is gone. It says 'locked' once it holds it (the
+    // worker must not take the lock first); should that never come (the tab
+    // died at once), the worker waits on the lock after LOCK_GRACE anyway.
+    // Without Web Locks, its beats say it lives.
+    if (msg.locked) {
+      if (lockHeld.delete(msg.tab)) watchLock(msg.tab);
+      else info.lockTimer = setTimeout(() => watchLock(msg.tab), LOCK_GRACE);
+    }
   }
   tabs.get(msg.tab).entries.add({ group, member });
   // A tab that joins an open connection is open at once, and gets what it
@@ -231,9 +238,22 @@ function leave(msg) {
   }
 }
 
+const LOCK_GRACE = 30000;
+const lockHeld = new Set(); // tabs that said 'locked' before they joined
+
+// watchLock waits on a tab's lock: granted, the tab is gone.
+function watchLock(tab) {
+  const info = tabs.get(tab);
+  if (!info || info.watching) return;
+  info.watching = true;
+  clearTimeout(info.lockTimer);
+  navigator.locks.request('sseshim-tab-' + tab, () => removeTab(tab));
+}
+
 function removeTab(tab) {
   const mine = tabs.get(tab);
   tabs.delete(tab);
+  if (mine) clearTimeout(mine.lockTimer);
   if (mine) for (const { group, member } of mine.entries) removeMember(group, member);
 }
 
@@ -275,6 +295,13 @@ self.onconnect = (e) => {
     else if (msg.t === 'leave') leave(msg);
     else if (msg.t === 'reply') reply(msg);
     else if (msg.t === 'beat') beat(port, msg);
+    else if (msg.t === 'locked') {
+      if (tabs.has(msg.tab)) watchLock(msg.tab);
+      else {
+        lockHeld.add(msg.tab);
+        setTimeout(() => lockHeld.delete(msg.tab), LOCK_GRACE); // it never joined
+      }
+    }
   };
   port.start();
 };
