@@ -514,9 +514,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
       for (const source of [...shareMembers.values()]) source[onShared]({ t: 'away' });
       // Close the port too: a message already on its way would evict the
       // cached page. A restored page connects anew.
-      shareHub.port.close();
-      clearInterval(shareHub.beatTimer);
-      shareHub = null;
+      dropHub();
     });
     addEventListener('pageshow', (e) => { if (e.persisted) for (const source of [...shareMembers.values()]) source[onShared]({ t: 'back' }); });
     addEventListener('offline', () => lifecycleEvent('offline'));
@@ -625,44 +623,68 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
       return null;
     }
     const tab = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
+    const hub = { port: worker.port, tab, ready: Promise.resolve(), locked: false, timers: [], releaseLock: () => {}, onVisibility: null };
+    // `beat`: the worker's URL may set it, as the worker reads it.
+    const period = Number(new URL(shareWorkerURL()).searchParams.get('beat')) || 5000;
     // The tab holds a lock for its life: the worker learns that the tab is
-    // gone when it is released. Without Web Locks (pages not in a secure
-    // context), the tab says it lives every `beat` ms instead (the worker's
-    // URL may set it, as the worker reads it), and at once when it is hidden
-    // or shown, since a hidden tab's timers may run only once a minute.
-    // The join does not wait for the lock (a page's first lock request can
-    // take hundreds of ms): the tab says 'locked' once it holds it, and only
-    // then does the worker wait on it.
-    const locked = typeof navigator !== 'undefined' && !!navigator.locks;
-    if (locked) {
+    // gone when it is released. The join does not wait for the lock (a
+    // page's first lock request can take hundreds of ms): the tab says
+    // 'locked' once it holds it, and only then does the worker wait on it.
+    // Without Web Locks (pages not in a secure context), the tab says it
+    // lives every `beat` ms instead, and at once when it is hidden or shown,
+    // since a hidden tab's timers may run only once a minute.
+    hub.locked = typeof navigator !== 'undefined' && !!navigator.locks;
+    if (hub.locked) {
       navigator.locks.request('sseshim-tab-' + tab, () => {
-        if (shareHub && shareHub.port === worker.port) worker.port.postMessage({ t: 'locked', tab });
-        return new Promise(() => {});
+        if (shareHub === hub) worker.port.postMessage({ t: 'locked', tab });
+        return new Promise((release) => { hub.releaseLock = release; });
       });
-    }
-    const ready = Promise.resolve();
-    let beatTimer = 0;
-    if (!locked) {
-      const period = Number(new URL(shareWorkerURL()).searchParams.get('beat')) || 5000;
+    } else {
       const beat = () => {
-        if (shareHub && shareHub.port === worker.port) {
-          worker.port.postMessage({ t: 'beat', tab, hidden: !visible(), ids: [...shareMembers.keys()] });
-        }
+        if (shareHub === hub) worker.port.postMessage({ t: 'beat', tab, hidden: !visible(), ids: [...shareMembers.keys()] });
       };
-      beatTimer = setInterval(beat, period);
-      if (typeof document !== 'undefined') document.addEventListener('visibilitychange', beat);
+      hub.timers.push(setInterval(beat, period));
+      if (typeof document !== 'undefined') {
+        hub.onVisibility = beat;
+        document.addEventListener('visibilitychange', beat);
+      }
     }
+    // The worker says it lives every `beat` ms. One that falls silent died
+    // (it runs in some tab's renderer process, which may crash): a new one
+    // is started and every shared source joins it again (reason wake), from
+    // where it was.
+    let heard = monotonic();
+    hub.timers.push(setInterval(() => {
+      if (shareHub === hub && shareMembers.size && monotonic() - heard > 3 * period) {
+        dropHub();
+        for (const source of [...shareMembers.values()]) source[onShared]({ t: 'rejoin' });
+      }
+    }, period));
     worker.onerror = () => {
       shareBroken = true;
       for (const source of [...shareMembers.values()]) source[onShared]({ t: 'fallback' });
     };
     worker.port.onmessage = (m) => {
+      heard = monotonic();
       const source = shareMembers.get(m.data.id);
       if (source) source[onShared](m.data);
     };
     worker.port.start();
-    shareHub = { port: worker.port, tab, ready, locked, beatTimer };
+    shareHub = hub;
     return shareHub;
+  }
+
+  // dropHub closes this tab's connection to the shared worker (the page is
+  // going into the back/forward cache, or the worker died): a later shared
+  // source, or a rejoin, connects anew.
+  function dropHub() {
+    const hub = shareHub;
+    if (!hub) return;
+    shareHub = null;
+    hub.port.close();
+    for (const t of hub.timers) clearInterval(t);
+    if (hub.onVisibility) document.removeEventListener('visibilitychange', hub.onVisibility);
+    hub.releaseLock(); // the worker, if it lives, lets this tab's entries go
   }
 
   // ---- the class ----------------------------------------------------------

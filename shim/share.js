@@ -11,7 +11,8 @@
 // {t: 'leave', id, tab}, {t: 'reply', call, value | error},
 // {t: 'beat', tab, hidden, ids}, {t: 'locked', tab}. To a tab, each with the member's id: open,
 // events (records), ping, error, retrying, call (run a headers or body
-// function for the group), and rejoin (the tab was taken for gone).
+// function for the group), and rejoin (the tab was taken for gone); and to
+// each tab, every beat, {t: 'alive'}.
 
 'use strict';
 
@@ -269,10 +270,21 @@ function beat(port, msg) {
   for (const id of msg.ids) if (!members.has(id)) post({ port, id }, { t: 'rejoin' });
 }
 
+// Every beat: tabs without Web Locks that fell silent are dropped, and every
+// tab hears that this worker lives (one that stops hearing it starts anew:
+// the worker runs in some tab's renderer process, which may crash).
 setInterval(() => {
   const now = performance.now(); // not Date.now(): a machine's sleep is no tab's silence
   for (const [tab, info] of tabs) {
-    if (!info.locked && now - info.seen > (info.hidden ? HIDDEN_SILENCE : 3 * BEAT)) removeTab(tab);
+    if (!info.locked && now - info.seen > (info.hidden ? HIDDEN_SILENCE : 3 * BEAT)) {
+      removeTab(tab);
+      continue;
+    }
+    try {
+      info.port.postMessage({ t: 'alive' });
+    } catch {
+      // a port that is gone: its tab leaves by its lock or its beats
+    }
   }
 }, BEAT);
 

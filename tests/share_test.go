@@ -373,3 +373,53 @@ func TestShareOnlyTabLoadsNoEngine(t *testing.T) {
 })`))
 	assert.Equal(t, "1 object", eval[string](tb, engine), "loaded when a source needed it")
 }
+
+// A tab that crashes (no pagehide, no leave) leaves its group, and the
+// group's headers function is asked of a live tab: noticed through the Web
+// Lock it held, or — when the shared worker lived in the crashed tab's
+// renderer process and died with it — by the other tabs no longer hearing
+// the worker, which start a new one and join it again.
+func TestShareCrashedTabLeaves(t *testing.T) {
+	s := newServer(t)
+	var mu sync.Mutex
+	var users []string
+	var n atomic.Int32
+	s.mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		users = append(users, r.Header.Get("X-User"))
+		mu.Unlock()
+		f := sseStart(w)
+		fmt.Fprintf(w, "retry: 100\nid: %d\ndata: x\n\n", n.Add(1)) // one event, then the server ends the stream
+		f.Flush()
+	})
+	s.mux.HandleFunc("/locks.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off" data-share-worker="/dist/sseshim-share.js?beat=300"></script>
+<script>window.seen = 0; window.reasons = [];
+window.go = (me) => {
+  window.es = new sseshim.EventSource('/flaky', { share: 'g', headers: () => ({ 'X-User': me }) });
+  es.onmessage = () => seen++;
+  es.addEventListener('retrying', (e) => e.reason && reasons.push(e.reason));
+};</script>`)
+	})
+	a, b := newTab(t), newTab(t)
+	a.navigate(s.URL + "/locks.html")
+	b.navigate(s.URL + "/locks.html")
+	require.Equal(t, true, eval[bool](a, `!!navigator.locks`))
+	eval[bool](a, `(go('a'), true)`)
+	eval[bool](a, `new Promise((r) => { const c = () => (seen >= 2 ? r(true) : setTimeout(c, 20)); c(); })`)
+	eval[bool](b, `(go('b'), true)`)
+	eval[bool](b, `new Promise((r) => { const c = () => (es.stats.tabs === 2 && seen >= 2 ? r(true) : setTimeout(c, 20)); c(); })`)
+	ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
+	_ = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.Crash, cdp.Empty{})
+		return err
+	})) // the renderer dies: the call may not answer
+	cancel()
+	eval[bool](b, `new Promise((r) => { const c = () => (es.stats.tabs === 1 ? r(true) : setTimeout(c, 20)); c(); })`)
+	eval[bool](b, `new Promise((r) => { const n = seen; const c = () => (seen >= n + 3 ? r(true) : setTimeout(c, 20)); c(); })`)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, "b", users[len(users)-1], "the live tab's function serves: %v", users)
+	t.Logf("the other tab's reasons to join again: %v (wake: the worker had died with the crashed tab)", eval[[]any](b, `reasons`))
+}
