@@ -72,6 +72,29 @@ window.open = (init) => {
 	return s
 }
 
+// newFlakyServer serves /flaky, a stream that sends one event with the next
+// id and ends (retry: 100), so that every reconnect runs the group's headers
+// function again; users returns each request's X-User header in order.
+func newFlakyServer(t *testing.T) (s *server, users func() []string) {
+	s = newServer(t)
+	var mu sync.Mutex
+	var got []string
+	var n atomic.Int32
+	s.mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("X-User"))
+		mu.Unlock()
+		f := sseStart(w)
+		fmt.Fprintf(w, "retry: 100\nid: %d\ndata: x\n\n", n.Add(1))
+		f.Flush()
+	})
+	return s, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
+	}
+}
+
 // inOrder reports whether ids run consecutively.
 func inOrder(ids []any) bool {
 	for i := 1; i < len(ids); i++ {
@@ -153,18 +176,7 @@ func TestShareOnlyIdenticalRequests(t *testing.T) {
 // A group's headers function runs in a live tab: when the tab that served it
 // goes away, the next reconnect asks another tab of the group.
 func TestShareHeadersFunctionMovesToALiveTab(t *testing.T) {
-	s := newServer(t)
-	var mu sync.Mutex
-	var users []string
-	var n atomic.Int32
-	s.mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		users = append(users, r.Header.Get("X-User"))
-		mu.Unlock()
-		f := sseStart(w)
-		fmt.Fprintf(w, "retry: 100\nid: %d\ndata: x\n\n", n.Add(1)) // one event, then the server ends the stream
-		f.Flush()
-	})
+	s, users := newFlakyServer(t)
 	s.mux.HandleFunc("/g.html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off"></script>
@@ -183,11 +195,10 @@ func TestShareHeadersFunctionMovesToALiveTab(t *testing.T) {
 	before := eval[float64](b, `seen`)
 	eval[bool](b, `new Promise((r) => { const n = seen; const c = () => (seen >= n + 3 ? r(true) : setTimeout(c, 20)); c(); })`)
 	assert.Greater(t, eval[float64](b, `seen`), before)
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, "a", users[0], "the first tab's function served first")
-	assert.Equal(t, "b", users[len(users)-1], "after it left, the live tab's: %v", users)
-	assert.Equal(t, "b", users[len(users)-2])
+	got := users()
+	assert.Equal(t, "a", got[0], "the first tab's function served first")
+	assert.Equal(t, "b", got[len(got)-1], "after it left, the live tab's: %v", got)
+	assert.Equal(t, "b", got[len(got)-2])
 }
 
 // A page with a shared source stays eligible for the back/forward cache: it
@@ -279,18 +290,7 @@ func setLifecycle(t *testing.T, tb *tab, state page.SetWebLifecycleStateState) {
 // call timeout; resumed, the tab joins again (reason wake) and gets events.
 // The worker's URL shortens the beat and the call timeout for the test.
 func TestShareWithoutWebLocks(t *testing.T) {
-	s := newServer(t)
-	var mu sync.Mutex
-	var users []string
-	var n atomic.Int32
-	s.mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		users = append(users, r.Header.Get("X-User"))
-		mu.Unlock()
-		f := sseStart(w)
-		fmt.Fprintf(w, "retry: 100\nid: %d\ndata: x\n\n", n.Add(1)) // one event, then the server ends the stream
-		f.Flush()
-	})
+	s, users := newFlakyServer(t)
 	s.mux.HandleFunc("/nolocks.html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">
@@ -321,9 +321,8 @@ window.go = (me) => {
 	// Frozen tabs are hidden first (Chromium says so to the page): the
 	// worker drops the tab after thirty silent beats.
 	eval[bool](b, `new Promise((r) => { const c = () => (es.stats.tabs === 1 ? r(true) : setTimeout(c, 20)); c(); })`)
-	mu.Lock()
-	assert.Equal(t, "b", users[len(users)-1], "the live tab's function serves: %v", users)
-	mu.Unlock()
+	got := users()
+	assert.Equal(t, "b", got[len(got)-1], "the live tab's function serves: %v", got)
 
 	setLifecycle(t, a, page.SetWebLifecycleStateStateActive)
 	waitSeen(a, 2)
@@ -380,18 +379,7 @@ func TestShareOnlyTabLoadsNoEngine(t *testing.T) {
 // renderer process and died with it — by the other tabs no longer hearing
 // the worker, which start a new one and join it again.
 func TestShareCrashedTabLeaves(t *testing.T) {
-	s := newServer(t)
-	var mu sync.Mutex
-	var users []string
-	var n atomic.Int32
-	s.mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		users = append(users, r.Header.Get("X-User"))
-		mu.Unlock()
-		f := sseStart(w)
-		fmt.Fprintf(w, "retry: 100\nid: %d\ndata: x\n\n", n.Add(1)) // one event, then the server ends the stream
-		f.Flush()
-	})
+	s, users := newFlakyServer(t)
 	s.mux.HandleFunc("/locks.html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off" data-share-worker="/dist/sseshim-share.js?beat=300"></script>
@@ -418,8 +406,7 @@ window.go = (me) => {
 	cancel()
 	eval[bool](b, `new Promise((r) => { const c = () => (es.stats.tabs === 1 ? r(true) : setTimeout(c, 20)); c(); })`)
 	eval[bool](b, `new Promise((r) => { const n = seen; const c = () => (seen >= n + 3 ? r(true) : setTimeout(c, 20)); c(); })`)
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, "b", users[len(users)-1], "the live tab's function serves: %v", users)
+	got := users()
+	assert.Equal(t, "b", got[len(got)-1], "the live tab's function serves: %v", got)
 	t.Logf("the other tab's reasons to join again: %v (wake: the worker had died with the crashed tab)", eval[[]any](b, `reasons`))
 }
