@@ -20,7 +20,8 @@ import (
 )
 
 // shareServer streams a tick every 50 ms with a global id, and records the
-// connections it got and the X-User header of each.
+// connections it got and the X-User header of each; /elsewhere.html is a
+// page to navigate away to.
 type shareServer struct {
 	*server
 	conns  atomic.Int32
@@ -54,6 +55,10 @@ func newShareServer(t *testing.T) *shareServer {
 				f.Flush()
 			}
 		}
+	})
+	s.mux.HandleFunc("/elsewhere.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><p>elsewhere</p>`)
 	})
 	s.mux.HandleFunc("/share.html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -206,10 +211,6 @@ func TestShareHeadersFunctionMovesToALiveTab(t *testing.T) {
 // and joins again, reason restored, when the page comes back.
 func TestShareBackForwardCache(t *testing.T) {
 	s := newShareServer(t)
-	s.mux.HandleFunc("/elsewhere.html", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><p>elsewhere</p>`)
-	})
 	tb := newTab(t)
 	tb.navigate(s.URL + "/share.html")
 	eval[bool](tb, `(window.src = open({ share: true }), window.shows = [], addEventListener('pageshow', (e) => shows.push(e.persisted)),
@@ -235,10 +236,6 @@ func TestShareBackForwardCache(t *testing.T) {
 // first tab's connection would stay, paused, until the tab comes back.)
 func TestShareRejoinResumesFromTheLastEventID(t *testing.T) {
 	s := newShareServer(t)
-	s.mux.HandleFunc("/elsewhere.html", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><p>elsewhere</p>`)
-	})
 	tb := newTab(t)
 	tb.navigate(s.URL + "/share.html")
 	eval[bool](tb, `(window.src = open({ share: true }), true)`)
