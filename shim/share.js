@@ -7,12 +7,13 @@
 // asset ships all it needs; the tab says where the engine is (?wasm=).
 //
 // Messages from a tab: {t: 'join', tab, id, key, url, options, fns, locked,
-// lastEventId, at},
-// {t: 'leave', id, tab}, {t: 'reply', call, value | error},
-// {t: 'beat', tab, hidden, ids}, {t: 'locked', tab}. To a tab, each with the member's id: open,
-// events (records), ping, error, retrying, call (run a headers or body
-// function for the group), and rejoin (the tab was taken for gone); and to
-// each tab, every beat, {t: 'alive'}.
+// lastEventId, at}, {t: 'leave', id, tab}, {t: 'reply', tab, call,
+// value | error}, {t: 'beat', tab, hidden, ids}, {t: 'locked', tab}. To a
+// tab, each with the member's id: open, events (records, and `at`, how far
+// into the group's events), ping, error, retrying, call (run a headers or
+// body function for the group), and rejoin (the tab was taken for gone);
+// and to each tab, every beat, {t: 'alive'}. The beat also sets how often
+// the worker says it lives.
 
 'use strict';
 
@@ -22,7 +23,7 @@
 }
 
 const groups = new Map(); // key → group
-const tabs = new Map(); // tab id → {entries: Set of {group, member}, locked, seen, hidden}
+const tabs = new Map(); // tab id → {entries: Set of {group, member}, locked, seen, hidden, port, watching, lockTimer}
 const GRACE = 2000; // after the last tab leaves, so that a reload does not reconnect
 
 // Timing, in ms. The worker's URL may set them (sseshim-share.js?beat=…):
