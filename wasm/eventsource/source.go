@@ -294,7 +294,7 @@ func (s *Source) run() {
 	s.life.mu.Lock()
 	s.life.engineID = goroutineID()
 	s.life.mu.Unlock()
-	var notBefore time.Time // a Retry-After's end: no attempt before it
+	var notBefore int64 // a Retry-After's end, in Unix nanoseconds: no attempt before it
 	for attempt := 1; ; attempt++ {
 		if s.isPaused() {
 			// Paused during a wait (offline while backing off): the
@@ -331,10 +331,10 @@ func (s *Source) run() {
 		if !out.immediate {
 			delay = s.delay(out.retryAfter)
 		}
-		// Wall-clock time (Round(0) drops the monotonic reading, which stops
-		// while a machine sleeps): a Retry-After that passed during a sleep
-		// is not waited out again after the wake.
-		notBefore = s.clock.Now().Round(0).Add(out.retryAfter)
+		// Wall-clock time (not the monotonic reading, which stops while a
+		// machine sleeps): a Retry-After that passed during a sleep is not
+		// waited out again after the wake.
+		notBefore = s.clock.Now().UnixNano() + int64(out.retryAfter)
 		// #reestablish-the-connection: CONNECTING, error, wait. The timer is
 		// armed before the sink hears of it, so that whoever drives the
 		// clock may advance it as soon as Retrying arrives.
@@ -376,8 +376,8 @@ func (s *Source) run() {
 // which the page's lifecycle does not override; a Retrying call says which.
 // Further Reconnects meanwhile change nothing; a Pause is seen by the
 // attempt that follows. It returns false when the source was closed.
-func (s *Source) waitOut(notBefore time.Time, attempt int) bool {
-	rest := notBefore.Sub(s.clock.Now())
+func (s *Source) waitOut(notBefore int64, attempt int) bool {
+	rest := time.Duration(notBefore - s.clock.Now().UnixNano())
 	if rest <= 0 {
 		s.retrying(0, attempt)
 		return true
