@@ -5,7 +5,9 @@ package tests
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -79,7 +81,11 @@ window.open = (init) => {
 
 // newFlakyServer serves /flaky, a stream that sends one event with the next
 // id and ends (retry: 100), so that every reconnect runs the group's headers
-// function again; users returns each request's X-User header in order.
+// function again, and /group.html, a page whose go(me) opens it in group g
+// with a headers function naming me (counting events in seen, retrying
+// reasons in reasons); its ?worker= is the query of the shared worker's URL,
+// and ?nolocks hides Web Locks. users returns each request's X-User header
+// in order.
 func newFlakyServer(t *testing.T) (s *server, users func() []string) {
 	s = newServer(t)
 	var mu sync.Mutex
@@ -92,6 +98,20 @@ func newFlakyServer(t *testing.T) (s *server, users func() []string) {
 		f := sseStart(w)
 		fmt.Fprintf(w, "retry: 100\nid: %d\ndata: x\n\n", n.Add(1))
 		f.Flush()
+	})
+	s.mux.HandleFunc("/group.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">`)
+		if r.URL.Query().Has("nolocks") {
+			fmt.Fprint(w, `<script>Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined });</script>`)
+		}
+		fmt.Fprintf(w, `<script src="/dist/sseshim.js" data-polyfill="off" data-share-worker="/dist/sseshim-share.js?%s"></script>
+<script>window.seen = 0; window.reasons = [];
+window.go = (me) => {
+  window.es = new sseshim.EventSource('/flaky', { share: 'g', headers: () => ({ 'X-User': me }) });
+  es.onmessage = () => seen++;
+  es.addEventListener('retrying', (e) => e.reason && reasons.push(e.reason));
+};</script>`, html.EscapeString(r.URL.Query().Get("worker")))
 	})
 	return s, func() []string {
 		mu.Lock()
@@ -182,14 +202,9 @@ func TestShareOnlyIdenticalRequests(t *testing.T) {
 // goes away, the next reconnect asks another tab of the group.
 func TestShareHeadersFunctionMovesToALiveTab(t *testing.T) {
 	s, users := newFlakyServer(t)
-	s.mux.HandleFunc("/g.html", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off"></script>
-<script>window.seen = 0; window.go = (me) => { const es = new sseshim.EventSource('/flaky', { share: 'g', headers: () => ({ 'X-User': me }) }); es.onmessage = () => seen++; };</script>`)
-	})
 	a, b := newTab(t), newTab(t)
-	a.navigate(s.URL + "/g.html")
-	b.navigate(s.URL + "/g.html")
+	a.navigate(s.URL + "/group.html")
+	b.navigate(s.URL + "/group.html")
 	eval[bool](a, `(go('a'), true)`)
 	eval[bool](a, `new Promise((r) => { const c = () => (seen >= 2 ? r(true) : setTimeout(c, 20)); c(); })`)
 	eval[bool](b, `(go('b'), true)`)
@@ -288,24 +303,13 @@ func setLifecycle(t *testing.T, tb *tab, state page.SetWebLifecycleStateState) {
 // The worker's URL shortens the beat and the call timeout for the test.
 func TestShareWithoutWebLocks(t *testing.T) {
 	s, users := newFlakyServer(t)
-	s.mux.HandleFunc("/nolocks.html", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">
-<script>Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined });</script>
-<script src="/dist/sseshim.js" data-polyfill="off" data-share-worker="/dist/sseshim-share.js?beat=200&callTimeout=300"></script>
-<script>window.seen = 0; window.reasons = [];
-window.go = (me) => {
-  window.es = new sseshim.EventSource('/flaky', { share: 'g', headers: () => ({ 'X-User': me }) });
-  es.onmessage = () => seen++;
-  es.addEventListener('retrying', (e) => e.reason && reasons.push(e.reason));
-};</script>`)
-	})
 	waitSeen := func(tb *tab, more int) {
 		eval[bool](tb, fmt.Sprintf(`new Promise((r) => { const n = seen; const c = () => (seen >= n + %d ? r(true) : setTimeout(c, 20)); c(); })`, more))
 	}
 	a, b := newTab(t), newTab(t)
-	a.navigate(s.URL + "/nolocks.html")
-	b.navigate(s.URL + "/nolocks.html")
+	groupPage := s.URL + "/group.html?nolocks&worker=" + url.QueryEscape("beat=200&callTimeout=300")
+	a.navigate(groupPage)
+	b.navigate(groupPage)
 	require.Equal(t, false, eval[bool](a, `!!navigator.locks`))
 	eval[bool](a, `(go('a'), true)`)
 	waitSeen(a, 2)
@@ -377,19 +381,10 @@ func TestShareOnlyTabLoadsNoEngine(t *testing.T) {
 // the worker, which start a new one and join it again.
 func TestShareCrashedTabLeaves(t *testing.T) {
 	s, users := newFlakyServer(t)
-	s.mux.HandleFunc("/locks.html", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off" data-share-worker="/dist/sseshim-share.js?beat=300"></script>
-<script>window.seen = 0; window.reasons = [];
-window.go = (me) => {
-  window.es = new sseshim.EventSource('/flaky', { share: 'g', headers: () => ({ 'X-User': me }) });
-  es.onmessage = () => seen++;
-  es.addEventListener('retrying', (e) => e.reason && reasons.push(e.reason));
-};</script>`)
-	})
 	a, b := newTab(t), newTab(t)
-	a.navigate(s.URL + "/locks.html")
-	b.navigate(s.URL + "/locks.html")
+	groupPage := s.URL + "/group.html?worker=beat%3D300"
+	a.navigate(groupPage)
+	b.navigate(groupPage)
 	require.Equal(t, true, eval[bool](a, `!!navigator.locks`))
 	eval[bool](a, `(go('a'), true)`)
 	eval[bool](a, `new Promise((r) => { const c = () => (seen >= 2 ? r(true) : setTimeout(c, 20)); c(); })`)
