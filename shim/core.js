@@ -567,7 +567,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
   // stats.shared says so.
   const onShared = Symbol('onShared');
   const shareMembers = new Map(); // id → source
-  let shareHub = null; // {port, tab, ready}
+  let shareHub = null; // {port, tab, locked, timers, releaseLock, onVisibility}
   let shareBroken = false;
   let nextShareId = 1;
 
@@ -623,7 +623,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
       return null;
     }
     const tab = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
-    const hub = { port: worker.port, tab, ready: Promise.resolve(), locked: false, timers: [], releaseLock: () => {}, onVisibility: null };
+    const hub = { port: worker.port, tab, locked: false, timers: [], releaseLock: () => {}, onVisibility: null };
     // `beat`: the worker's URL may set it, as the worker reads it.
     const period = Number(new URL(shareWorkerURL()).searchParams.get('beat')) || 5000;
     // The tab holds a lock for its life: the worker learns that the tab is
@@ -863,14 +863,22 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
       }
       this.#share = { id, fns, options, key: shareKey(this.#url, opts), fnValues: { headers: opts.engine.headers, body: opts.engine.body } };
       shareMembers.set(id, this);
-      hub.ready.then(() => {
-        if (this.#readyState === CLOSED) return;
-        try {
-          hub.port.postMessage({ t: 'join', tab: hub.tab, locked: hub.locked, id, key: this.#share.key, url: this.#url, options, fns });
-        } catch {
-          this[onShared]({ t: 'fallback' }); // an option the worker cannot receive (FormData): the page's engine
-        }
-      });
+      queueMicrotask(() => this.#sendJoin(hub));
+    }
+
+    // #sendJoin asks the worker to add this source to its group. With how
+    // far it got (a rejoin): the events it missed of a connection still open
+    // are handed over; a connection opened for it resumes from the last
+    // event ID it saw.
+    #sendJoin(hub) {
+      if (this.#readyState === CLOSED) return;
+      const share = this.#share;
+      try {
+        hub.port.postMessage({ t: 'join', tab: hub.tab, locked: hub.locked, id: share.id, key: share.key, url: this.#url,
+          options: share.options, fns: share.fns, lastEventId: this.#lastEventId, at: share.at });
+      } catch {
+        this[onShared]({ t: 'fallback' }); // an option the worker cannot receive (FormData): the page's engine
+      }
     }
 
     // A message from the shared worker for this source.
@@ -940,13 +948,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
           this.#share.rejoining = true;
           this.#readyState = CONNECTING;
           this.dispatchEvent(new RetryingEvent('retrying', { delay: 0, attempt: 1, reason: msg.t === 'back' ? 'restored' : 'wake' }));
-          const share = this.#share;
-          hub.ready.then(() => {
-            // How far it got: the events it missed of a connection still open
-            // are handed over; a connection opened for it resumes from the
-            // last event ID it saw.
-            if (this.#readyState !== CLOSED) hub.port.postMessage({ t: 'join', tab: hub.tab, locked: hub.locked, id: share.id, key: share.key, url: this.#url, options: share.options, fns: share.fns, lastEventId: this.#lastEventId, at: share.at });
-          });
+          queueMicrotask(() => this.#sendJoin(hub));
           break;
         }
         case 'fallback': // the worker cannot start: this page's own engine
