@@ -72,6 +72,8 @@ test: deps build vet
 	node --check $(DIST)/sseshim.js && node --check $(DIST)/sseshim-share.js
 	node --check shim/core.js && node --check shim/loader.js
 	$(GO) test -race -count=1 ./...
+	@echo "the engine again, reading every body as the browser's are read (eventsource.PushBody):"
+	SSESHIM_PUSH=1 $(GO) test -race -count=1 ./wasm/eventsource/
 	@echo "the pure packages again, compiled to WebAssembly and run under Node:"
 	PATH="$(GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/sse/... ./wasm/internal/jsonscan/ ./wasm/eventsource/
 

@@ -59,6 +59,58 @@ function fetchEngine(wasmURL) {
   });
 }
 
+// pumpBody reads a response body for the engine (wasm/internal/jsbridge/
+// body.go): it copies each chunk into the engine's memory at [at, at + size)
+// and calls the engine's exported sseshimFeed(id, length), which decodes the
+// chunk and delivers its events before it returns — a plain wasm call, far
+// cheaper than a js.FuncOf callback. A chunk larger than size is fed in
+// pieces. When a feed returns false the engine wants no more: the pump stops
+// and calls done(null), a js.FuncOf, so that the engine's goroutines run;
+// otherwise done(reason) says how the stream ended (null: at its end).
+//
+// A read of data already queued resolves in a microtask of the same task, so
+// a flood (a backlog after a stall, a gzip bomb of line ends) would hold the
+// page's event loop until it is through: after 20 ms of such work the pump
+// lets the page run a task (setTimeout) before it goes on. A read that took
+// 0.1 ms or more waited for the network (the event loop ran meanwhile).
+function pumpBody(wasm, reader, id, at, size, done, own) {
+  const now = () => performance.now();
+  let busySince = now();
+  let chunk = null;
+  let off = 0;
+  const pause = () => setTimeout(() => { busySince = now(); next(); }, 0);
+  const next = () => {
+    while (chunk) {
+      if (now() - busySince >= 20) { pause(); return; }
+      const c = chunk;
+      const n = Math.min(c.length - off, size);
+      // A fresh view each time: the memory's buffer is replaced when it grows.
+      new Uint8Array(wasm.mem.buffer, at, n).set(off === 0 && n === c.length ? c : c.subarray(off, off + n));
+      off += n;
+      if (off >= c.length) chunk = null;
+      if (!wasm.sseshimFeed(id, n)) { done(null); return; }
+      // The engine has its copy: detaching the buffer lets JavaScript
+      // reclaim it now.
+      if (!chunk && own && c.buffer.transfer) c.buffer.transfer(0);
+    }
+    const asked = now();
+    reader.read().then((r) => {
+      if (r.done) { done(null); return; }
+      const t = now();
+      if (t - asked >= 0.1) busySince = t;
+      // (Not instanceof: a stream from another realm gives that realm's.)
+      if (Object.prototype.toString.call(r.value) !== '[object Uint8Array]') {
+        done(new TypeError(`sseshim: the stream gave a chunk that is not a Uint8Array (${typeof r.value})`));
+        return;
+      }
+      chunk = r.value.length ? r.value : null;
+      off = 0;
+      next();
+    }, done);
+  };
+  next();
+}
+
 // loadGoEngine instantiates the wasm module with Go (wasm_exec.js's Go
 // class, from the toolchain that built the module) and resolves with the
 // engine's API once the Go program has registered it. One engine serves every
@@ -94,6 +146,7 @@ function loadGoEngine(wasmURL, prefetched, Go) {
       mark('sseshim:instantiated');
       g.__sseshimInstance = res.instance; // for diagnostics: its memory
       g.__sseshimRuntime = go; // for diagnostics: whether it has exited
+      g.__sseshimPump = (...args) => pumpBody(res.instance.exports, ...args);
       exited = go.run(res.instance).then(() => {
         const err = new Error(`sseshim: the engine stopped (exit code ${exitCode}); reload the page`);
         reject(err); // if it stopped before it was ready

@@ -30,7 +30,9 @@ import (
 //	                            deliver every event right)
 //	SSESHIM_AB_KINDS            a comma list of paced, 32B, 1KiB, losant (default all)
 //	SSESHIM_AB_PROBE            also time the paced stream's chunks from read()
-//	                            to the event's dispatch
+//	                            to the event's dispatch, and count every
+//	                            stream's chunks (a faster reader takes data in
+//	                            smaller chunks, and pays more per chunk)
 //
 // It prints, and writes to out/engine-ab.md, per stream the medians over
 // rounds of CPU per event and latency, and of each build's per-round ratio to
@@ -90,7 +92,7 @@ func TestEngineAB(t *testing.T) {
 			eval[bool](tb, `(() => { const w = `+frame(k)+`; const orig = w.ReadableStreamDefaultReader.prototype.read;
 			  w.__rr = []; const dec = new TextDecoder();
 			  w.ReadableStreamDefaultReader.prototype.read = function () { return orig.call(this).then((r) => {
-			    if (!r.done && r.value) { const at = (performance.timeOrigin + performance.now()) * 1000;
+			    if (!r.done && r.value) { w.__nr++; const at = (performance.timeOrigin + performance.now()) * 1000;
 			      const m = /data: (\d{10,})/.exec(dec.decode(r.value)); if (m) { w.__rr.push(at - +m[1]); w.__rt.set(m[1], at); } }
 			    return r; }); };
 			  w.__rt = new Map(); w.__rd = [];
@@ -119,7 +121,7 @@ func TestEngineAB(t *testing.T) {
 	// run: [page, variant] pairs; the browser's own and the fetch() reader
 	// floor run on A's page.
 	runs := [][2]string{{"A", "native"}, {"A", "fetch"}, {"A", "sseshim"}, {"B", "sseshim"}}
-	type result struct{ cpu, p50, p99, rr50, rd50, rd99 float64 }
+	type result struct{ cpu, p50, p99, rr50, rd50, rd99, reads float64 }
 	got := map[string][]result{} // "kind run" → per round
 	rng := rand.New(rand.NewPCG(5, 6))
 	rid := 0
@@ -130,7 +132,7 @@ func TestEngineAB(t *testing.T) {
 			rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 			for _, r := range order {
 				rid++
-				eval[bool](tb, frame(r[0])+`.__rr = []; `+frame(r[0])+`.__rd = []; `+frame(r[0])+`.__rt = new Map(); true`)
+				eval[bool](tb, frame(r[0])+`.__rr = []; `+frame(r[0])+`.__rd = []; `+frame(r[0])+`.__rt = new Map(); `+frame(r[0])+`.__nr = 0; true`)
 				cpu0 := takeCPU(browserPID)
 				res := eval[map[string]any](tb, fmt.Sprintf(`%s.runBench(%q, %q, %d, %d, 30000, %d)`,
 					frame(r[0]), r[1], j.page, j.n, j.size, rid))
@@ -140,8 +142,9 @@ func TestEngineAB(t *testing.T) {
 				require.Zero(t, res["bad"], "%v %s: events with wrong data", r, j.kind)
 				rr := eval[float64](tb, `(() => { const x = `+frame(r[0])+`.__rr || []; x.sort((a, b) => a - b); return x.length ? x[x.length >> 1] / 1000 : 0; })()`)
 				rd := eval[[]float64](tb, `(() => { const x = `+frame(r[0])+`.__rd || []; x.sort((a, b) => a - b); return x.length ? [x[x.length >> 1] / 1000, x[Math.floor(x.length * 0.99)] / 1000] : [0, 0]; })()`)
+				reads := eval[float64](tb, frame(r[0])+`.__nr || 0`)
 				key := j.kind + " " + r[0] + ":" + r[1]
-				got[key] = append(got[key], result{cpu: float64(cpu) / float64(j.n), p50: res["p50"].(float64), p99: res["p99"].(float64), rr50: rr, rd50: rd[0], rd99: rd[1]})
+				got[key] = append(got[key], result{cpu: float64(cpu) / float64(j.n), p50: res["p50"].(float64), p99: res["p99"].(float64), rr50: rr, rd50: rd[0], rd99: rd[1], reads: reads / float64(j.n)})
 			}
 		}
 	}
@@ -178,10 +181,11 @@ func TestEngineAB(t *testing.T) {
 		f    func(result) float64
 	}{{"CPU/event (µs)", func(r result) float64 { return r.cpu / 1000 }}, {"p50 (ms)", func(r result) float64 { return r.p50 }}, {"p99 (ms)", func(r result) float64 { return r.p99 }},
 		{"p50 to read() (ms)", func(r result) float64 { return r.rr50 }}, {"p50 after read() (ms)", func(r result) float64 { return r.p50 - r.rr50 }},
-		{"read() to dispatch p50 (ms)", func(r result) float64 { return r.rd50 }}, {"read() to dispatch p99 (ms)", func(r result) float64 { return r.rd99 }}}
+		{"read() to dispatch p50 (ms)", func(r result) float64 { return r.rd50 }}, {"read() to dispatch p99 (ms)", func(r result) float64 { return r.rd99 }},
+		{"chunks read() per event", func(r result) float64 { return r.reads }}}
 	for _, j := range jobs {
 		for _, m := range measures {
-			if j.kind != kindPaced && !strings.HasPrefix(m.name, "CPU") || !probe && strings.Contains(m.name, "read()") {
+			if j.kind != kindPaced && !strings.HasPrefix(m.name, "CPU") && !strings.HasPrefix(m.name, "chunks") || !probe && strings.Contains(m.name, "read()") {
 				continue
 			}
 			fmt.Fprintf(&md, "| %s | %s | %.3g | %.3g | %.3g | %.3g | %.2f | %.2f | %.2f |\n", j.kind, m.name,

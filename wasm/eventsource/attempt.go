@@ -81,40 +81,64 @@ func (s *Source) attemptWith(ctx context.Context, cancel context.CancelCauseFunc
 		s.conn.wd = startWatchdog(s.clock, timeout, func() { cancel(errWatchdog) })
 		defer s.conn.wd.stop()
 	}
-	for {
-		chunk, err := resp.Body.Next()
-		if len(chunk) > 0 {
-			if out := s.consume(chunk); out != nil {
-				return *out
-			}
-		}
-		if err == nil {
-			continue
-		}
-		if context.Cause(ctx) == errWatchdog {
-			return outcome{count: true, err: &Error{Kind: KindWatchdog,
-				Message: "nothing received within " + (s.cfg.Ping.Interval + s.cfg.Ping.Leeway).String()}}
-		}
-		if errors.Is(err, ErrAborted) {
-			return outcome{err: &Error{Kind: KindNetwork, Err: err}, fatal: true}
-		}
-		s.checkHealthy()
-		if err != io.EOF {
-			return outcome{err: &Error{Kind: KindNetwork, Err: err}, count: true}
-		}
-		if s.conn.format == FormatNDJSON {
-			// A last line without a line end was received whole.
-			s.conn.lines.End(s.emitLine)
-			if out := s.flush(); out != nil {
-				return *out
-			}
-		}
-		e := &Error{Kind: KindEnd, Message: "the server ended the stream"}
-		if r := s.cfg.Retry; r != nil && r.ImmediateAfter > 0 && s.clock.Now().Sub(opened) >= r.ImmediateAfter {
-			return outcome{err: e, immediate: true}
-		}
-		return outcome{err: e, count: true}
+	stop, err := s.read(resp.Body)
+	if stop != nil {
+		return *stop
 	}
+	if context.Cause(ctx) == errWatchdog {
+		return outcome{count: true, err: &Error{Kind: KindWatchdog,
+			Message: "nothing received within " + (s.cfg.Ping.Interval + s.cfg.Ping.Leeway).String()}}
+	}
+	if errors.Is(err, ErrAborted) {
+		return outcome{err: &Error{Kind: KindNetwork, Err: err}, fatal: true}
+	}
+	s.checkHealthy()
+	if err != io.EOF {
+		return outcome{err: &Error{Kind: KindNetwork, Err: err}, count: true}
+	}
+	if s.conn.format == FormatNDJSON {
+		// A last line without a line end was received whole.
+		s.conn.lines.End(s.emitLine)
+		if out := s.flush(); out != nil {
+			return *out
+		}
+	}
+	e := &Error{Kind: KindEnd, Message: "the server ended the stream"}
+	if r := s.cfg.Retry; r != nil && r.ImmediateAfter > 0 && s.clock.Now().Sub(opened) >= r.ImmediateAfter {
+		return outcome{err: e, immediate: true}
+	}
+	return outcome{err: e, count: true}
+}
+
+// read consumes the body until a chunk ends the attempt (stop) or the body
+// ends (err: io.EOF at its clean end).
+func (s *Source) read(body Body) (stop *outcome, err error) {
+	if pb, ok := body.(PushBody); ok {
+		err = pb.Push(func(chunk []byte) bool {
+			s.setPush(true)
+			stop = s.consume(chunk)
+			s.setPush(false)
+			return stop == nil
+		})
+		if stop == nil && err == nil {
+			err = io.ErrUnexpectedEOF // a Push that stopped without being asked to
+		}
+		return stop, err
+	}
+	for stop == nil && err == nil {
+		var chunk []byte
+		chunk, err = body.Next()
+		if len(chunk) > 0 {
+			stop = s.consume(chunk)
+		}
+	}
+	return stop, err
+}
+
+func (s *Source) setPush(on bool) {
+	s.life.mu.Lock()
+	s.life.inPush = on
+	s.life.mu.Unlock()
 }
 
 // connect runs the connection phase — the header and body functions and the

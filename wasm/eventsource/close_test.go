@@ -88,10 +88,12 @@ func (b *blockingSink) Failed(*Error, ReadyState)   {}
 func (b *blockingSink) Retrying(time.Duration, int) {}
 
 // Close on another goroutine while a sink call runs waits for it: once Close
-// has returned, the sink is not running and is never called again.
+// has returned, the sink is not running and is never called again. (Not so
+// for a PushBody's events, as Close says: the body here is never one.)
 func TestCloseWaitsForASinkCallOnAnotherGoroutine(t *testing.T) {
 	t.Parallel()
 	clk, tr := newFakeClock(), newFakeTransport()
+	tr.pull = true
 	sink := &blockingSink{entered: make(chan struct{}), release: make(chan struct{})}
 	src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr}, sink)
 	require.NoError(t, err)
@@ -136,6 +138,7 @@ func TestNothingDeliveredAfterCloseReturns(t *testing.T) {
 	t.Parallel()
 	for i := 0; i < 200; i++ {
 		clk, tr := newFakeClock(), newFakeTransport()
+		tr.pull = true // Close does not wait for a PushBody's events
 		sink := &countingSink{t: t}
 		src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr}, sink)
 		require.NoError(t, err)

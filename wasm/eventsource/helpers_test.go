@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -110,6 +111,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 type fakeTransport struct {
 	reqs  chan *Request
 	resps chan fakeAnswer
+	pull  bool // never PushBodies, even under SSESHIM_PUSH
 }
 
 type fakeAnswer struct {
@@ -127,6 +129,9 @@ func (t *fakeTransport) RoundTrip(ctx context.Context, r *Request) (*Response, e
 	case a := <-t.resps:
 		if b, ok := a.resp.bodyIfFake(); ok {
 			b.ctx = ctx
+			if pushBodies && !t.pull {
+				a.resp.Body = pushedBody{b}
+			}
 		}
 		return a.resp, a.err
 	case <-ctx.Done():
@@ -171,6 +176,33 @@ func (b *fakeBody) Next() ([]byte, error) {
 func (b *fakeBody) Close() error {
 	b.once.Do(func() { close(b.closed) })
 	return nil
+}
+
+// pushBodies: the fake transport's bodies are PushBodies, so that the whole
+// suite runs on the engine's push path too (SSESHIM_PUSH=1, as make test
+// runs it): the browser's bodies are.
+var pushBodies = os.Getenv("SSESHIM_PUSH") != ""
+
+// pushedBody is a fakeBody as a PushBody: f is called on a goroutine of its
+// own, as a browser's chunk callback runs on one, while the engine waits.
+type pushedBody struct{ *fakeBody }
+
+func (b pushedBody) Push(f func([]byte) bool) error {
+	done := make(chan error, 1)
+	go func() {
+		for {
+			c, err := b.Next()
+			if len(c) > 0 && !f(c) {
+				done <- nil
+				return
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	return <-done
 }
 
 func (b *fakeBody) send(s string) { b.chunks <- []byte(s) }

@@ -56,6 +56,7 @@ type lifecycle struct {
 	closed   bool // by Close or by failing the connection
 	stats    Stats
 	inSink   bool
+	inPush   bool       // a PushBody's chunk is being consumed, on the body's goroutine
 	sinkDone *sync.Cond // signalled when a sink call returns
 	engineID uint64     // the engine goroutine, to recognise Close from a sink call
 }
@@ -136,12 +137,15 @@ func New(cfg Config, sink Sink) (*Source, error) {
 // Close waits for that call to return — so a sink call must not wait for
 // something that waits for Close (select on Closing instead). It is safe to
 // call from inside a sink call (it then returns at once, and the call's
-// remaining events are not delivered) and more than once.
+// remaining events are not delivered) and more than once. One exception: the
+// events of a PushBody are delivered on the body's goroutine, which cannot be
+// told from another cheaply, so while one of those calls runs Close does not
+// wait for it (it is Stop).
 func (s *Source) Close() {
 	l := &s.life
 	l.mu.Lock()
 	s.closeLocked()
-	if l.inSink && goroutineID() != l.engineID {
+	if l.inSink && !l.inPush && goroutineID() != l.engineID {
 		for l.inSink {
 			l.sinkDone.Wait()
 		}

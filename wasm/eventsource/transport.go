@@ -53,6 +53,21 @@ type Body interface {
 	Close() error
 }
 
+// PushBody is a Body that hands its chunks over itself, as they arrive,
+// instead of waiting to be asked for each. The engine reads such a body with
+// Push only. In the browser the chunk's own callback then decodes and
+// delivers it, with no hand-over to the engine's goroutine on the way: the
+// latency of a lone small event is that of one call into Go.
+type PushBody interface {
+	Body
+	// Push calls f with each chunk, in order and one at a time, until the
+	// body ends or fails (Push returns io.EOF or the error) or f returns
+	// false (Push returns nil). A chunk is valid only during its call. Push
+	// returns once f will not be called again, and promptly once the
+	// transport's context is cancelled.
+	Push(f func(chunk []byte) bool) error
+}
+
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date
 // (RFC 9110 §10.2.3). Zero when absent or malformed; capped at a day.
 func parseRetryAfter(v string, now time.Time) time.Duration {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -103,7 +102,8 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 		abort()
 		return nil, err
 	}
-	resp.Body = &fetchBody{ctx: ctx, reader: reader, abort: abort, a: a, pending: safejs.Undefined(), ownChunks: true}
+	a.release()
+	resp.Body = newFetchBody(ctx, reader, abort, true)
 	return resp, nil
 }
 
@@ -127,17 +127,13 @@ func (t *StreamTransport) RoundTrip(ctx context.Context, r *eventsource.Request)
 		return nil, errors.New("sseshim: a stream can be read only once")
 	}
 	t.used = true
-	a, err := newAwaiter()
-	if err != nil {
-		return nil, err
-	}
 	reader := t.reader
 	cancel := func() { _, _ = reader.Call("cancel") }
 	return &eventsource.Response{
 		Status:      200,
 		ContentType: "text/event-stream",
 		URL:         r.URL,
-		Body:        &fetchBody{ctx: ctx, reader: reader, abort: cancel, a: a, pending: safejs.Undefined()},
+		Body:        newFetchBody(ctx, reader, cancel, false),
 	}, nil
 }
 
@@ -156,154 +152,6 @@ func headerValue(h safejs.Value, name string) string {
 	}
 	s, _ := v.String()
 	return s
-}
-
-// fetchBody reads a response body through a ReadableStream reader: one
-// promise, and so one JavaScript-to-Go callback, per chunk.
-type fetchBody struct {
-	ctx    context.Context
-	reader safejs.Value
-	abort  func()
-	a      *awaiter
-	buf    []byte
-	err    error // sticky: once the body fails or ends, it stays so
-
-	pending safejs.Value // the chunk being copied in pieces, or undefined
-	off, n  int
-	// ownChunks: the chunks are the fetch's own, and their buffers may be
-	// detached once copied; a page's stream may still use its chunks.
-	ownChunks bool
-
-	busySince time.Time // when the page's event loop last ran, as far as the engine can tell
-}
-
-// yieldAfter bounds how long the engine works through data that is already
-// queued before it lets the page's event loop run. A read of queued data
-// resolves as a microtask, so without a yield a flood (a gzip bomb of line
-// ends, a backlog after a stall) would block the page until it is through.
-const yieldAfter = 20 * time.Millisecond
-
-// waited is how long a read must take for the engine to count it as a wait
-// for the network, during which the event loop ran. A read of queued data
-// resolves in microseconds, as a microtask of the same task; anything
-// longer waited for a task. (It was 1 ms: a stream of small chunks 1 ms
-// apart, whose reads wait a little less, then counted as one long busy
-// spell, and every chunk after the first 20 ms paid for a yield.)
-const waited = 100 * time.Microsecond
-
-func (b *fetchBody) Next() ([]byte, error) {
-	if b.err != nil {
-		return nil, b.err
-	}
-	now := time.Now()
-	if b.busySince.IsZero() {
-		b.busySince = now
-	} else if now.Sub(b.busySince) >= yieldAfter {
-		if err := b.yield(); err != nil {
-			b.err = err
-			return nil, err
-		}
-		now = time.Now()
-		b.busySince = now
-	}
-	if b.pending.IsUndefined() {
-		if err := b.read(); err != nil {
-			b.err = err
-			return nil, err
-		}
-		if end := time.Now(); end.Sub(now) >= waited {
-			b.busySince = end
-		}
-	}
-	return b.piece()
-}
-
-// yield lets the page's event loop run one task: a setTimeout callback
-// (the awaiter's resolve function) ends the wait, which is at most one turn
-// of the event loop, so it is not cut short when the source closes. (A
-// message to a MessageChannel was tried: a task of its own without
-// setTimeout's 4 ms clamp once nested, but Chromium then ran the page's own
-// timers half as often during a flood, TestFloodDoesNotBlockThePage.)
-func (b *fetchBody) yield() error {
-	if _, err := jsSetTimeout.Invoke(b.a.onResolve, 0); err != nil {
-		return err
-	}
-	<-b.a.ch
-	return nil
-}
-
-// read waits for the next chunk from the reader.
-func (b *fetchBody) read() error {
-	p, err := b.reader.Call("read")
-	if err != nil {
-		return err
-	}
-	res, err := b.a.await(b.ctx, p, b.abort)
-	if err != nil {
-		if b.ctx.Err() == nil && isJSError(err, "AbortError") {
-			return fmt.Errorf("%w: %w", eventsource.ErrAborted, err)
-		}
-		return err
-	}
-	done, _ := res.Get("done")
-	if d, _ := done.Bool(); d {
-		return io.EOF
-	}
-	value, err := res.Get("value")
-	if err != nil {
-		return err
-	}
-	n, err := value.Length()
-	if err != nil {
-		return err
-	}
-	b.pending, b.off, b.n = value, 0, n
-	return nil
-}
-
-// maxPiece bounds what is copied into Go at once. Chunks are usually far
-// smaller, but a renderer that fell behind can be handed megabytes in one
-// chunk, and wasm memory, once grown, never shrinks.
-const maxPiece = 64 << 10
-
-// piece copies the next part of the pending chunk into Go.
-func (b *fetchBody) piece() ([]byte, error) {
-	k := min(b.n-b.off, maxPiece)
-	if cap(b.buf) < k {
-		b.buf = make([]byte, k)
-	}
-	b.buf = b.buf[:k]
-	src := b.pending
-	if b.off > 0 || k < b.n {
-		var err error
-		if src, err = b.pending.Call("subarray", b.off, b.off+k); err != nil {
-			b.err = err
-			return nil, err
-		}
-	}
-	if _, err := safejs.CopyBytesToGo(b.buf, src); err != nil {
-		b.err = err
-		return nil, err
-	}
-	b.off += k
-	if b.off >= b.n {
-		if b.ownChunks {
-			releaseChunk(b.pending)
-		}
-		b.pending = safejs.Undefined()
-	}
-	return b.buf, nil
-}
-
-// Close aborts the request and releases the callbacks. No read is pending
-// when the engine closes a body: Next always waits for its promise.
-func (b *fetchBody) Close() error {
-	if b.err == nil {
-		b.err = io.ErrClosedPipe
-	}
-	b.abort()
-	b.a.release()
-	return nil
 }
 
 // classify tells the engine what a failed fetch means. An AbortError the
@@ -443,18 +291,4 @@ func byteString(v string) string {
 		r[i] = rune(v[i])
 	}
 	return string(r)
-}
-
-// releaseChunk frees a chunk's memory now that Go has its copy. The chunk
-// stays referenced from Go until Go's collector finalizes the js.Value, which
-// on a fast stream can be megabytes of chunks later; detaching its buffer
-// (ArrayBuffer.prototype.transfer to a zero-length buffer) lets JavaScript's
-// collector reclaim the bytes at once.
-func releaseChunk(chunk safejs.Value) {
-	if !canTransfer {
-		return
-	}
-	if buf, err := chunk.Get("buffer"); err == nil {
-		_, _ = buf.Call("transfer", 0)
-	}
 }

@@ -23,7 +23,9 @@ var (
 	jsObject          safejs.Value
 	jsUint8Array      safejs.Value
 	jsURL             safejs.Value
-	jsSetTimeout      safejs.Value
+	// jsPump reads response bodies for the engine: the shim's pumpBody
+	// (shim/loader.js), registered before the engine starts.
+	jsPump safejs.Value
 )
 
 // Init resolves the JavaScript globals the bridge needs.
@@ -34,35 +36,21 @@ func Init() error {
 		dst  *safejs.Value
 	}{
 		{"fetch", &jsFetch}, {"Headers", &jsHeaders}, {"AbortController", &jsAbortController},
-		{"Object", &jsObject}, {"Uint8Array", &jsUint8Array}, {"URL", &jsURL}, {"setTimeout", &jsSetTimeout},
+		{"Object", &jsObject}, {"Uint8Array", &jsUint8Array}, {"URL", &jsURL}, {"__sseshimPump", &jsPump},
 	} {
 		v, err := g.Get(x.name)
 		if err != nil {
 			return err
+		}
+		if v.IsUndefined() && x.dst == &jsPump {
+			return errors.New("sseshim: the engine was started without its shim's loader (no __sseshimPump)")
 		}
 		if v.IsUndefined() {
 			return errors.New("sseshim: this browser has no " + x.name)
 		}
 		*x.dst = v
 	}
-	canTransfer = hasTransfer()
 	return initDetached()
-}
-
-// canTransfer: ArrayBuffer.prototype.transfer exists (Chromium 114+).
-var canTransfer bool
-
-func hasTransfer() bool {
-	ab, err := safejs.Global().Get("ArrayBuffer")
-	if err != nil {
-		return false
-	}
-	proto, err := ab.Get("prototype")
-	if err != nil {
-		return false
-	}
-	t, err := proto.Get("transfer")
-	return err == nil && t.Type() == safejs.TypeFunction
 }
 
 // JSError is a JavaScript exception or rejection reason, with its name kept
