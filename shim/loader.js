@@ -73,7 +73,7 @@ function fetchEngine(wasmURL) {
 // page's event loop until it is through: after 20 ms of such work the pump
 // lets the page run a task (setTimeout) before it goes on. A read that took
 // 0.1 ms or more waited for the network (the event loop ran meanwhile).
-function pumpBody(wasm, reader, id, at, size, done, own) {
+function pumpBody(wasm, reader, id, at, size, done) {
   const now = () => performance.now();
   let busySince = now();
   let chunk = null;
@@ -89,9 +89,6 @@ function pumpBody(wasm, reader, id, at, size, done, own) {
       off += n;
       if (off >= c.length) chunk = null;
       if (!wasm.sseshimFeed(id, n)) { done(null); return; }
-      // The engine has its copy: detaching the buffer lets JavaScript
-      // reclaim it now.
-      if (!chunk && own && c.buffer.transfer) c.buffer.transfer(0);
     }
     const asked = now();
     reader.read().then((r) => {

@@ -66,10 +66,7 @@ type fetchBody struct {
 	ctx    context.Context
 	reader safejs.Value
 	abort  func()
-	// own: the chunks are the fetch's own, and the pump may detach their
-	// buffers once fed; a page's stream may still use its chunks.
-	own bool
-	f   func([]byte) bool
+	f      func([]byte) bool
 
 	mu     sync.Mutex // guards the three below
 	ended  bool       // done has its value: f is not called again
@@ -77,8 +74,8 @@ type fetchBody struct {
 	done   chan error
 }
 
-func newFetchBody(ctx context.Context, reader safejs.Value, abort func(), own bool) *fetchBody {
-	return &fetchBody{ctx: ctx, reader: reader, abort: abort, own: own, done: make(chan error, 1)}
+func newFetchBody(ctx context.Context, reader safejs.Value, abort func()) *fetchBody {
+	return &fetchBody{ctx: ctx, reader: reader, abort: abort, done: make(chan error, 1)}
 }
 
 // errPushOnly: the engine reads a PushBody with Push.
@@ -146,7 +143,7 @@ func (b *fetchBody) Push(f func([]byte) bool) error {
 		bodiesMu.Unlock()
 	}()
 	at := uintptr(unsafe.Pointer(&chunkBuf[0]))
-	if _, err := jsPump.Invoke(b.reader, id, float64(at), len(chunkBuf), done, b.own); err != nil {
+	if _, err := jsPump.Invoke(b.reader, id, float64(at), len(chunkBuf), done); err != nil {
 		return err
 	}
 	select {

@@ -103,7 +103,7 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 		return nil, err
 	}
 	a.release()
-	resp.Body = newFetchBody(ctx, reader, abort, true)
+	resp.Body = newFetchBody(ctx, reader, abort)
 	return resp, nil
 }
 
@@ -133,7 +133,7 @@ func (t *StreamTransport) RoundTrip(ctx context.Context, r *eventsource.Request)
 		Status:      200,
 		ContentType: "text/event-stream",
 		URL:         r.URL,
-		Body:        newFetchBody(ctx, reader, cancel, false),
+		Body:        newFetchBody(ctx, reader, cancel),
 	}, nil
 }
 
