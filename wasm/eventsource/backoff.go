@@ -1,7 +1,6 @@
 package eventsource
 
 import (
-	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -19,7 +18,7 @@ func (s *Source) delay(retryAfter time.Duration) time.Duration {
 	}
 	d = min(max(d, r.Initial), r.Max)
 	if s.failures > 1 {
-		grown := float64(d) * math.Pow(r.Factor, float64(s.failures-1))
+		grown := float64(d) * powUint(r.Factor, uint(s.failures-1))
 		d = time.Duration(min(grown, float64(r.Max)))
 	}
 	if r.Jitter > 0 {
@@ -30,6 +29,21 @@ func (s *Source) delay(retryAfter time.Duration) time.Duration {
 		d -= time.Duration(float64(d) * r.Jitter * rnd())
 	}
 	return max(d, r.Initial, retryAfter)
+}
+
+// powUint is x**n for x >= 1, by repeated squaring as math.Pow computes an
+// integer power, and so rounded as it rounds; math.Pow itself brings in
+// its general case (logarithms, exponentials) for 4 KB of the wasm binary
+// after brotli.
+func powUint(x float64, n uint) float64 {
+	p := 1.0
+	for ; n != 0; n >>= 1 {
+		if n&1 == 1 {
+			p *= x
+		}
+		x *= x
+	}
+	return p
 }
 
 // healthyAfter is how long a connection that carries events must stay open

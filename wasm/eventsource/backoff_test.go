@@ -3,6 +3,7 @@ package eventsource
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"testing"
 	"time"
@@ -238,5 +239,18 @@ func TestImmediateAfterDefaultAndOff(t *testing.T) {
 		e.clk.Advance(DefaultImmediateAfter)
 		b.end()
 		e.rec.expect(t, "error end CONNECTING", tc.want)
+	}
+}
+
+// powUint must round as math.Pow does, so that the delays stay the same to
+// the nanosecond.
+func TestPowUintIsMathPow(t *testing.T) {
+	t.Parallel()
+	for _, x := range []float64{1, 1.0000001, 1.1, 1.3, 1.5, 1.7, 2, 2.5, 3.7, 10, 1e10} {
+		for n := range uint(2000) {
+			if got, want := powUint(x, n), math.Pow(x, float64(n)); got != want {
+				t.Fatalf("powUint(%v, %d) = %v, math.Pow says %v", x, n, got, want)
+			}
+		}
 	}
 }

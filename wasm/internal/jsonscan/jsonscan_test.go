@@ -2,6 +2,9 @@ package jsonscan
 
 import (
 	"encoding/json"
+	"math"
+	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,17 +93,58 @@ func TestString(t *testing.T) {
 	}
 }
 
-func TestInt(t *testing.T) {
+func TestInt32(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]int64{"401": 401, "-3": -3, "408.0": 408, "5e2": 500} {
-		got, ok := Int([]byte(in))
+	for in, want := range map[string]int32{"401": 401, "-3": -3, "408.0": 408, "5e2": 500, "4.01E+2": 401, "0": 0, "-0.0": 0,
+		"2147483647": math.MaxInt32, "-2147483648": math.MinInt32, "0e99999999999": 0, "123456.789e3": 123456789,
+		"0.000401e6": 401, "2.147483647e9": math.MaxInt32, "1E+9": 1e9} {
+		got, ok := Int32([]byte(in))
 		require.True(t, ok, in)
-		assert.Equal(t, want, got)
+		assert.Equal(t, want, got, in)
 	}
-	for _, bad := range []string{"1.5", `"1"`, "x"} {
-		_, ok := Int([]byte(bad))
+	for _, bad := range []string{"1.5", `"1"`, "x", "", "-", "01", "1.", ".5", "1e", "+1", "2147483648", "-2147483649", "1e10",
+		"1e999999999999", "true", "401.00000000000000001", "1e-400", "2.147483648e9"} {
+		_, ok := Int32([]byte(bad))
 		assert.False(t, ok, bad)
 	}
+}
+
+// int32Ref is what Int32 must answer, in exact arithmetic: a JSON number
+// whose value is an integer in int32's range.
+func int32Ref(tok string) (int32, bool) {
+	if !Valid([]byte(tok)) || strings.TrimSpace(tok) != tok || tok[0] == '"' || tok[0] == '[' || tok[0] == '{' || tok[0] == 't' || tok[0] == 'f' || tok[0] == 'n' {
+		return 0, false
+	}
+	if i := strings.IndexAny(tok, "eE"); i >= 0 { // keep big.Rat away from giant exponents
+		if m, _ := new(big.Rat).SetString(tok[:i]); m.Sign() == 0 {
+			return 0, true
+		}
+		if e, err := strconv.Atoi(tok[i+1:]); err != nil || e > 400 || e < -400 {
+			return 0, false // 10^400 at least, or a fraction
+		}
+	}
+	r, ok := new(big.Rat).SetString(tok)
+	if !ok || !r.IsInt() || !r.Num().IsInt64() {
+		return 0, false
+	}
+	n := r.Num().Int64()
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, false
+	}
+	return int32(n), true
+}
+
+func FuzzInt32(f *testing.F) {
+	for _, c := range []string{"401", "-0.0", "1e-400", "2147483647.9999999", "0.000401e6", "5e2", "1.5", "10e-1"} {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, wantOK := int32Ref(s)
+		got, ok := Int32([]byte(s))
+		if ok != wantOK || got != want {
+			t.Fatalf("Int32(%q) = %d, %v; exact arithmetic says %d, %v", s, got, ok, want, wantOK)
+		}
+	})
 }
 
 func FuzzValid(f *testing.F) {
