@@ -734,7 +734,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
       // The engine's half of the bridge protocol is wasm/internal/jsbridge/sink.go.
       this.#callbacks = {
         open: (url) => this.#onOpen(url),
-        events: (bytes, length) => this.#onEvents(bytes, length),
+        events: (at, length) => this.#onEvents(at, length),
         error: (readyState, kind, status, code, message) => this.#onError(readyState, kind, status, code, message),
         retrying: (delay, attempt, reason) => this.#onRetrying(delay, attempt, reason),
       };
@@ -1072,11 +1072,14 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     // #onEvents reads one chunk's records (wasm/internal/jsbridge/sink.go):
     // "m\rtype\rdata\r" a message, "i\rid\r" a new last event ID,
     // "r\rms\r" a new reconnection time, "p\r" a ping.
-    #onEvents(bytes, length) {
-      if (this.#readyState === CLOSED || this.#failing) return;
+    // The bytes are in the engine's memory at [at, at + length): decoded
+    // here, before any listener runs, since the engine reuses the buffer
+    // and its memory's ArrayBuffer is replaced when it grows.
+    #onEvents(at, length) {
+      if (this.#readyState === CLOSED || this.#failing || !engine) return;
       // The WHATWG UTF-8 decoder replaces invalid sequences
       // (#parsing-an-event-stream).
-      const f = utf8.decode(bytes.subarray(0, length)).split('\r');
+      const f = utf8.decode(new Uint8Array(engine.memory.buffer, at, length)).split('\r');
       if (this.#batch) {
         this.#onBatch(f);
         return;

@@ -126,9 +126,11 @@ function loadGoEngine(wasmURL, prefetched, Go) {
     const goExit = go.exit;
     go.exit = (code) => { exitCode = code; goExit.call(go, code); };
     let exited;
+    let memory = null;
     g.__sseshimReady = () => {
       mark('sseshim:ready');
       g.__sseshimGo.exited = exited;
+      g.__sseshimGo.memory = memory; // where the engine's batches are (engine.events)
       resolve(g.__sseshimGo);
     };
     const response = prefetched || fetchEngine(wasmURL);
@@ -143,6 +145,7 @@ function loadGoEngine(wasmURL, prefetched, Go) {
       mark('sseshim:instantiated');
       g.__sseshimInstance = res.instance; // for diagnostics: its memory
       g.__sseshimRuntime = go; // for diagnostics: whether it has exited
+      memory = res.instance.exports.mem;
       g.__sseshimPump = (...args) => pumpBody(res.instance.exports, ...args);
       exited = go.run(res.instance).then(() => {
         const err = new Error(`sseshim: the engine stopped (exit code ${exitCode}); reload the page`);

@@ -21,7 +21,6 @@ var (
 	jsHeaders         safejs.Value
 	jsAbortController safejs.Value
 	jsObject          safejs.Value
-	jsUint8Array      safejs.Value
 	jsURL             safejs.Value
 	// jsPump reads response bodies for the engine: the shim's pumpBody
 	// (shim/loader.js), registered before the engine starts.
@@ -36,7 +35,7 @@ func Init() error {
 		dst  *safejs.Value
 	}{
 		{"fetch", &jsFetch}, {"Headers", &jsHeaders}, {"AbortController", &jsAbortController},
-		{"Object", &jsObject}, {"Uint8Array", &jsUint8Array}, {"URL", &jsURL}, {"__sseshimPump", &jsPump},
+		{"Object", &jsObject}, {"URL", &jsURL}, {"__sseshimPump", &jsPump},
 	} {
 		v, err := g.Get(x.name)
 		if err != nil {

@@ -4,7 +4,6 @@ package jsbridge
 
 import (
 	"errors"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +18,7 @@ import (
 // function per kind of message (see #engineCallbacks in shim/core.js):
 //
 //	open(url, status, format)
-//	events(bytes, length)        the chunk's events, UTF-8 in a Uint8Array
+//	events(at, length)           the chunk's events, UTF-8 in the engine's memory
 //	error(readyState, kind, status, code, message)
 //	retrying(delayMs, attempt, reason)
 //
@@ -43,9 +42,7 @@ type Sink struct {
 	sentID    string        // the last event ID the shim has been told
 	sentRetry time.Duration // the reconnection time the shim has been told (0: none yet)
 
-	buf      []byte
-	array    safejs.Value // the reused Uint8Array the batch crosses in
-	arrayCap int
+	buf []byte
 }
 
 // NewSink returns a Sink calling the functions of callbacks.
@@ -138,41 +135,21 @@ func sameString(a, b string) bool {
 	return len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b) || a == b
 }
 
-// FlushEvents hands the batch to JavaScript in one call, as UTF-8 bytes in a
-// Uint8Array that the sink keeps and reuses. (Passing a Go string would make
-// a new JavaScript string per chunk that stays referenced from Go until Go's
-// collector finalizes it — and with no allocation per event, Go collects
-// rarely, so megabytes of batches would pile up in the JavaScript heap.)
+// FlushEvents hands the batch to JavaScript in one call: where its UTF-8
+// bytes are in the engine's memory, and how many. The shim decodes them
+// there at once, before any listener runs (and so before anything could
+// change the buffer or grow the memory). No copy to a JavaScript array, no
+// JavaScript object per source to keep it in, and no JavaScript string made
+// on the Go side, which would stay referenced until Go's collector finalizes
+// its js.Value.
 func (s *Sink) FlushEvents() {
 	b := s.buf
-	if s.arrayCap < len(b) {
-		n := max(len(b), 64<<10)
-		arr, err := jsUint8Array.New(n)
-		if err != nil {
-			s.buf, s.sentID, s.sentRetry = b[:0], unsentID, 0
-			return
-		}
-		s.array, s.arrayCap = arr, n
-	}
-	if _, err := safejs.CopyBytesToJS(s.array, b); err == nil {
-		call(s.onEvents, s.array, len(b))
-	} else {
-		s.sentID, s.sentRetry = unsentID, 0
+	if len(b) > 0 {
+		call(s.onEvents, float64(uintptr(unsafe.Pointer(&b[0]))), len(b))
 	}
 	s.buf = b[:0]
-	big := false
 	if cap(s.buf) > 1<<20 {
-		s.buf, big = nil, true // do not pin a buffer grown by one giant chunk
-	}
-	if s.arrayCap > 1<<20 {
-		s.array, s.arrayCap, big = safejs.Undefined(), 0, true
-	}
-	if big {
-		// A JavaScript object referenced from Go is released only when Go's
-		// collector finalizes its js.Value; the engine allocates so little
-		// that this could take a long time, keeping the giant batch in the
-		// JavaScript heap. Collect now: the Go heap is small, so it is cheap.
-		runtime.GC()
+		s.buf = nil // do not pin a buffer grown by one giant chunk
 	}
 }
 
