@@ -58,10 +58,19 @@ func buildBare(t *testing.T) string {
 	b, err := os.ReadFile(execJS)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasm_exec.js"), b, 0o644))
-	wasm := filepath.Join(dir, "bare.wasm")
-	br, err := os.ReadFile(brotliFile(t, wasm))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(wasm+".br", br, 0o644))
+	// The same program written with safejs (testdata/safejsfloor): the floor
+	// of anything that makes its JavaScript calls through safejs, as the
+	// engine must.
+	cmd = exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "safejs.wasm"), "./testdata/safejsfloor")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=")
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, "building the safejs floor program:\n%s", out)
+	for _, name := range []string{"bare.wasm", "safejs.wasm"} {
+		wasm := filepath.Join(dir, name)
+		br, err := os.ReadFile(brotliFile(t, wasm))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(wasm+".br", br, 0o644))
+	}
 	return dir
 }
 

@@ -2,6 +2,8 @@
 
 package tests
 
+import "strings"
+
 // The benchmark's pages. benchPage runs one stream at a time through one
 // variant (runBench); startupPage measures a variant's start-up in a tab of
 // its own. Every handler does the same work whatever delivers the event: it
@@ -267,7 +269,14 @@ var startupCode = map[string]string{
 	// The floor: the least a Go WebAssembly program costs to start: Go's
 	// wasm_exec.js, then a streaming compile (sseshim.js carries its own
 	// wasm_exec.js and begins the compile before its page's next script).
-	"bare": `<script src="/floor/wasm_exec.js"></script>
+	"bare": bareStartup,
+	// The same on safejs, which the engine must use for its JavaScript calls.
+	"bare-safejs": strings.Replace(bareStartup, "/floor/bare.wasm", "/floor/safejs.wasm", 1),
+}
+
+// bareStartup is the bare program's start-up page: Go's wasm_exec.js, then
+// a streaming compile.
+const bareStartup = `<script src="/floor/wasm_exec.js"></script>
 <script>
   const go = new Go();
   window.__bareReady = () => {
@@ -280,8 +289,7 @@ var startupCode = map[string]string{
     window.__bareInstance = r.instance;
     go.run(r.instance);
   }, fail);
-</script>`,
-}
+</script>`
 
 // startupPrime is what a priming visit runs after start-up: some work, so that
 // the engine's hot code tiers up and V8 may cache it for the warm visits.
@@ -290,7 +298,8 @@ var startupPrime = map[string]string{
   const es = new sseshim.EventSource('/bench/text?n=20000&size=128&rid=0');
   es.addEventListener('done', () => { es.close(); resolve(true); });
 })`,
-	"bare": `(() => { let s = 0; for (let i = 0; i < 20000; i++) s += bareAdd(i, 1); return s > 0; })()`,
+	"bare":        `(() => { let s = 0; for (let i = 0; i < 20000; i++) s += bareAdd(i, 1); return s > 0; })()`,
+	"bare-safejs": `(() => { let s = 0; for (let i = 0; i < 20000; i++) s += bareAdd(i, 1); return s > 0; })()`,
 }
 
 // startupMore is what a cold visit runs once its first source has had its

@@ -177,8 +177,11 @@ func (r benchReport) markdown() string {
 				if nativeOK && v.id != "native" && native.med > 0 {
 					ratios = append(ratios, fmt.Sprintf("%.1f×", cold.med/native.med))
 				}
-				if bareOK && strings.HasPrefix(v.id, "sseshim") {
+				if bareOK && (strings.HasPrefix(v.id, "sseshim") || v.id == "bare-safejs") {
 					ratios = append(ratios, fmt.Sprintf("%.2f× bare", cold.med/bare.med))
+				}
+				if sj, ok := r.startup("bare-safejs", "cold"); ok && strings.HasPrefix(v.id, "sseshim") && sj.med > 0 {
+					ratios = append(ratios, fmt.Sprintf("%.2f× bare on safejs", cold.med/sj.med))
 				}
 				if len(ratios) > 0 {
 					c += " (" + strings.Join(ratios, ", ") + ")"
@@ -193,7 +196,7 @@ func (r benchReport) markdown() string {
 				if nativeWarmOK && v.id != "native" && nativeWarm.med > 0 {
 					ratios = append(ratios, fmt.Sprintf("%.1f×", warm.med/nativeWarm.med))
 				}
-				if bareWarmOK && strings.HasPrefix(v.id, "sseshim") {
+				if bareWarmOK && (strings.HasPrefix(v.id, "sseshim") || v.id == "bare-safejs") {
 					ratios = append(ratios, fmt.Sprintf("%.2f× bare", warm.med/bareWarm.med))
 				}
 				if coldOK && cold.med > 0 && v.id != "native" {
@@ -220,7 +223,7 @@ func (r benchReport) markdown() string {
 					row = append(row, "0 (built in)")
 				default:
 					c := fmt.Sprintf("%.1f KB", float64(size[enc])/1000)
-					if bs, ok := r.Sizes["bare"]; ok && strings.HasPrefix(v.id, "sseshim") && bs[enc] > 0 {
+					if bs, ok := r.Sizes["bare"]; ok && (strings.HasPrefix(v.id, "sseshim") || v.id == "bare-safejs") && bs[enc] > 0 {
 						c += fmt.Sprintf(" (%.2f× bare)", float64(size[enc])/float64(bs[enc]))
 					}
 					row = append(row, c)
@@ -237,7 +240,7 @@ func (r benchReport) markdown() string {
 	b.WriteString("Where a Go program's start-up goes (ms after the script include, medians): its module fetched, compiled and instantiated, " +
 		"the Go program ready, the first event; the last column is what starting the first request before the engine is ready could save at most.\n\n" +
 		"| | module fetched | instantiated | Go ready | first event | Go ready → first event |\n|---|---|---|---|---|---|\n")
-	for _, v := range []string{"sseshim", "sseshim-preload", "bare"} {
+	for _, v := range []string{"sseshim", "sseshim-preload", "bare", "bare-safejs"} {
 		for _, cache := range []string{"cold", "warm"} {
 			m, ok := r.StartupMarks[v+" "+cache]
 			if !ok {
@@ -252,7 +255,7 @@ func (r benchReport) markdown() string {
 				}
 			}
 			first, wait := "–", "–"
-			if s, ok := r.startup(v, cache); ok && v != "bare" {
+			if s, ok := r.startup(v, cache); ok && !strings.HasPrefix(v, "bare") {
 				first = num(s.med)
 				if ready, ok := summarize(m["ready"]); ok {
 					wait = num(s.med - ready.med)

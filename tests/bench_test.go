@@ -92,6 +92,7 @@ var benchVariants = []benchVariant{
 	{"event-source-polyfill", "event-source-polyfill " + npmPolyfillVersion, []string{kind32B, kind1KiB, kindLosant, kindPaced, kindMemory}, true},
 	{"fetch", "floor: fetch() reader counting bytes", []string{kind32B, kind1KiB, kindLosant, kindDT, kindPaced}, false},
 	{"bare", "floor: bare Go wasm (one syscall/js function)", nil, true},
+	{"bare-safejs", "floor: the bare program on safejs", nil, true},
 }
 
 // benchChecked are the variants whose delivery the test asserts; the npm
