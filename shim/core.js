@@ -461,6 +461,44 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     return new MessageEvent(type, { data, origin, lastEventId });
   }
 
+  // ---- the first request, while the engine loads -----------------------------
+
+  // prefetchFirst begins a source's first request while the engine loads, so
+  // that on a real network its round trip overlaps the engine's start-up
+  // instead of following it; the engine takes the response once it is ready
+  // (wasm/internal/jsbridge/prefetch.go), and only if it would have made
+  // that very request: otherwise it aborts it and makes its own. So it is
+  // done only where the shim can tell the request for sure: a GET of
+  // text/event-stream (#dom-eventsource's Accept) with fixed headers, no
+  // Last-Event-ID and no ping parameter; anything else waits for the engine.
+  const PREFETCH_SAFE = ['withCredentials', 'headers', 'format', 'retry', 'connectTimeout', 'retryStatuses', 'dedupe',
+    'maxEventSize', 'eventTypePath', 'idPath'];
+  function prefetchFirst(url, o) {
+    if (typeof fetch !== 'function' || typeof AbortController !== 'function') return null;
+    if (Object.keys(o).some((k) => !PREFETCH_SAFE.includes(k)) || (o.format !== undefined && o.format !== 'sse') ||
+        typeof o.headers === 'function') return null;
+    const headers = {};
+    const names = new Set();
+    for (const [k, v] of Object.entries(o.headers || {})) {
+      // The engine sends a non-ASCII value as its UTF-8 bytes; and of two
+      // names that differ in case only, it sends one.
+      if (names.has(k.toLowerCase()) || /[^\x20-\x7e]/.test(v)) return null;
+      names.add(k.toLowerCase());
+      headers[k] = v;
+    }
+    if (!names.has('accept')) headers.Accept = 'text/event-stream';
+    try {
+      new Headers(headers); // an invalid header fails the engine's way, not here
+    } catch {
+      return null;
+    }
+    const credentials = o.withCredentials ? 'include' : 'same-origin';
+    const ac = new AbortController();
+    const response = fetch(url, { method: 'GET', headers, cache: 'no-store', credentials, redirect: 'follow', signal: ac.signal });
+    response.catch(() => {}); // the engine hears of a failure; an aborted prefetch's is nobody's
+    return { url, credentials, headers, response, abort: () => ac.abort() };
+  }
+
   // ---- the user agent's aborts ---------------------------------------------
 
   // The sources that are neither closed nor failed, each with how to fail
@@ -713,6 +751,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     #retryingUntil = 0; // waiting to reconnect until then: no fetch in flight
     #lastStats = null;
     #share = null; // shared: {id, key, options, fns}; or the reason it is not
+    #prefetch = null; // the first request, begun while the engine loads (prefetchFirst)
     #closedByPage = false;
 
     constructor(url, eventSourceInitDict) {
@@ -755,9 +794,17 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
       else this.#waitForEngine();
     }
 
+    // #dropPrefetch aborts a first request the engine will not take.
+    #dropPrefetch() {
+      if (this.#prefetch) this.#prefetch.abort();
+      this.#prefetch = null;
+    }
+
     // #waitForEngine starts the source when the engine is ready (loading it
-    // if nobody has yet), or fails it if the engine cannot load.
+    // if nobody has yet), or fails it if the engine cannot load. Meanwhile
+    // its first request may already go out (prefetchFirst).
     #waitForEngine() {
+      if (!this.#reader && !(this.#lifecycle && isOffline())) this.#prefetch = prefetchFirst(this.#url, this.#engineOptions);
       waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
       needEngine();
     }
@@ -964,6 +1011,7 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
 
     // #stopEngine makes the source CLOSED and stops its engine, if any.
     #stopEngine() {
+      this.#dropPrefetch();
       live.delete(this);
       if (this.#readyState === CLOSED) return;
       this.#readyState = CLOSED;
@@ -1029,19 +1077,23 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     }
 
     #start() {
-      if (this.#readyState === CLOSED || this.#failing) return;
-      if (this.#lifecycle && isOffline()) {
-        this.#offlineStart = true; // no attempt while offline: 'online' starts it
+      const prefetch = this.#prefetch;
+      this.#prefetch = null;
+      if (this.#readyState === CLOSED || this.#failing || (this.#lifecycle && isOffline())) {
+        if (prefetch) prefetch.abort();
+        if (this.#readyState !== CLOSED && !this.#failing) this.#offlineStart = true; // no attempt while offline: 'online' starts it
         return;
       }
       const h = this.#reader
         ? callEngine('open', this.#url, this.#engineOptions, this.#callbacks, this.#reader)
-        : callEngine('open', this.#url, this.#engineOptions, this.#callbacks);
+        : callEngine('open', this.#url, this.#engineOptions, this.#callbacks, undefined, prefetch || undefined);
+      if (typeof h !== 'number' && prefetch) prefetch.abort();
       if (typeof h === 'number') this.#handle = h;
       else if (this.#readyState !== CLOSED) this.#failSoon('config', String(h));
     }
 
     #engineFailed(err) {
+      this.#dropPrefetch();
       this.#failSoon('engine', 'sseshim: the engine did not load: ' + err.message.replace(/^sseshim: /, ''));
     }
 

@@ -238,7 +238,7 @@ func (r benchReport) markdown() string {
 	}
 
 	b.WriteString("Where a Go program's start-up goes (ms after the script include, medians): its module fetched, compiled and instantiated, " +
-		"the Go program ready, the first event; the last column is what starting the first request before the engine is ready could save at most.\n\n" +
+		"the Go program ready, the first event; the last column is the engine's own part of the first event (its first request went out while it loaded).\n\n" +
 		"| | module fetched | instantiated | Go ready | first event | Go ready → first event |\n|---|---|---|---|---|---|\n")
 	for _, v := range []string{"sseshim", "sseshim-preload", "bare", "bare-safejs"} {
 		for _, cache := range []string{"cold", "warm"} {

@@ -194,7 +194,10 @@ func TestSpecUserAgentAbortWhileTheEngineLoads(t *testing.T) {
 	assert.Contains(t, got, "error network rs=2")
 	assert.NotContains(t, strings.Join(got, ","), "message")
 	assert.Equal(t, 1, strings.Count(strings.Join(got, ","), "error"), "one error: %v", got)
-	assert.Equal(t, int32(0), requests.Load(), "the stream was never requested")
+	// The first request goes out in the constructor, as the browser's own
+	// EventSource's does (prefetchFirst), and window.stop() aborts it: it may
+	// or may not have reached the server, and nothing follows it.
+	assert.LessOrEqual(t, requests.Load(), int32(1), "no request after the abort")
 }
 
 // A host that Chromium percent-encodes but the URL Standard accepts as it is

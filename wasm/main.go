@@ -102,10 +102,12 @@ func run() error {
 	return err
 }
 
-// jsOpen(url, options, callbacks[, reader]) starts a source and returns its
-// handle, or a string describing why it could not start. With a
-// ReadableStream reader it reads that one stream (fromReadableStream). It
-// never blocks: New only validates and starts a goroutine.
+// jsOpen(url, options, callbacks[, reader[, prefetch]]) starts a source and
+// returns its handle, or a string describing why it could not start. With a
+// ReadableStream reader it reads that one stream (fromReadableStream); with a
+// prefetch, its first request is the one the shim already began
+// (jsbridge.Prefetch). It never blocks: New only validates and starts a
+// goroutine.
 func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	if len(args) < 3 {
 		return "open needs url, options and callbacks"
@@ -120,6 +122,13 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	}
 	if len(args) > 3 && args[3].Type() == safejs.TypeObject {
 		cfg.Transport, cfg.Once = jsbridge.NewStreamTransport(args[3]), true
+	}
+	if f, ok := cfg.Transport.(*jsbridge.Fetch); ok && len(args) > 4 && args[4].Type() == safejs.TypeObject {
+		pf, err := jsbridge.NewPrefetch(args[4])
+		if err != nil {
+			return err.Error()
+		}
+		f.First(pf)
 	}
 	sink, err := jsbridge.NewSink(args[2])
 	if err != nil {

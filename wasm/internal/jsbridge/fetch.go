@@ -16,10 +16,20 @@ import (
 // Fetch is an eventsource.Transport on the Fetch API, configured as HTML
 // #the-eventsource-interface configures the browser's own request: cache mode "no-store", and
 // credentials "include" with withCredentials, otherwise "same-origin".
-type Fetch struct{}
+// One Fetch serves one source, whose engine goroutine alone calls it.
+type Fetch struct {
+	first *Prefetch // the first request, begun by the shim before the engine was ready
+}
 
 // RoundTrip implements eventsource.Transport.
-func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsource.Response, error) {
+func (f *Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsource.Response, error) {
+	if pf := f.first; pf != nil {
+		f.first = nil
+		if pf.matches(r) {
+			return pf.take(ctx, r)
+		}
+		pf.abort() // not the request the engine makes: make that one
+	}
 	ac, err := jsAbortController.New()
 	if err != nil {
 		return nil, err
@@ -75,6 +85,12 @@ func (Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsourc
 		a.release()
 		return nil, err
 	}
+	return respond(ctx, r, a, p, abort)
+}
+
+// respond waits for a fetch's promise p and makes the engine's Response of
+// what it resolves with; abort aborts the fetch.
+func respond(ctx context.Context, r *eventsource.Request, a *awaiter, p safejs.Value, abort func()) (*eventsource.Response, error) {
 	res, err := a.await(ctx, p, abort)
 	if err != nil {
 		a.release()
