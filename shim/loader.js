@@ -66,18 +66,21 @@ function fetchEngine(wasmURL) {
 // cheaper than a js.FuncOf callback. A chunk larger than size is fed in
 // pieces. When a feed returns false the engine wants no more: the pump stops
 // and calls done(null), a js.FuncOf, so that the engine's goroutines run;
-// otherwise done(reason) says how the stream ended (null: at its end).
+// otherwise done(reason) says how the stream ended (null: at its end). own:
+// the chunks are the fetch's own, not a page's stream's.
 //
 // A read of data already queued resolves in a microtask of the same task, so
 // a flood (a backlog after a stall, a gzip bomb of line ends) would hold the
 // page's event loop until it is through: after 20 ms of such work the pump
 // lets the page run a task (setTimeout) before it goes on. A read that took
 // 0.1 ms or more waited for the network (the event loop ran meanwhile).
-function pumpBody(wasm, reader, id, at, size, done) {
+function pumpBody(go, wasm, reader, id, at, size, done, own) {
   const now = () => performance.now();
   let busySince = now();
   let chunk = null;
   let off = 0;
+  // (A Go program that has exited must not be entered again.)
+  const finish = (reason) => { if (!go.exited) done(reason); };
   const pause = () => setTimeout(() => { busySince = now(); next(); }, 0);
   const next = () => {
     while (chunk) {
@@ -88,22 +91,33 @@ function pumpBody(wasm, reader, id, at, size, done) {
       new Uint8Array(wasm.mem.buffer, at, n).set(off === 0 && n === c.length ? c : c.subarray(off, off + n));
       off += n;
       if (off >= c.length) chunk = null;
-      if (!wasm.sseshimFeed(id, n)) { done(null); return; }
+      let more = false;
+      try {
+        if (!go.exited) more = wasm.sseshimFeed(id, n);
+      } catch {
+        // the engine failed; the shim fails its sources
+      }
+      if (go.exited) { reader.cancel().catch(() => {}); return; }
+      if (!more) { finish(null); return; }
+      // Detaching a fed chunk's buffer (the fetch's own: a page's stream may
+      // still use its chunks) frees its memory now. Left to the collector,
+      // the JS heap of a million-event soak sat at 10-12 MB instead of 2 MB.
+      if (!chunk && own && c.buffer.transfer) c.buffer.transfer(0);
     }
     const asked = now();
     reader.read().then((r) => {
-      if (r.done) { done(null); return; }
+      if (r.done) { finish(null); return; }
       const t = now();
       if (t - asked >= 0.1) busySince = t;
       // (Not instanceof: a stream from another realm gives that realm's.)
       if (Object.prototype.toString.call(r.value) !== '[object Uint8Array]') {
-        done(new TypeError(`sseshim: the stream gave a chunk that is not a Uint8Array (${typeof r.value})`));
+        finish(new TypeError(`sseshim: the stream gave a chunk that is not a Uint8Array (${typeof r.value})`));
         return;
       }
       chunk = r.value.length ? r.value : null;
       off = 0;
       next();
-    }, done);
+    }, finish);
   };
   next();
 }
@@ -146,7 +160,7 @@ function loadGoEngine(wasmURL, prefetched, Go) {
       g.__sseshimInstance = res.instance; // for diagnostics: its memory
       g.__sseshimRuntime = go; // for diagnostics: whether it has exited
       memory = res.instance.exports.mem;
-      g.__sseshimPump = (...args) => pumpBody(res.instance.exports, ...args);
+      g.__sseshimPump = (...args) => pumpBody(go, res.instance.exports, ...args);
       exited = go.run(res.instance).then(() => {
         const err = new Error(`sseshim: the engine stopped (exit code ${exitCode}); reload the page`);
         reject(err); // if it stopped before it was ready

@@ -263,3 +263,37 @@ func TestCloseFromAnotherSourcesCallback(t *testing.T) {
 	assert.Equal(t, []string{"b closed a", "b"}, got[len(got)-2:], "%v", got)
 	assert.Equal(t, "0", eval[string](tb, `String(new sseshim.EventSource('/b').readyState)`), "the engine still answers")
 }
+
+// A listener runs inside the engine's call that delivers its chunk (the
+// exported sseshimFeed): whatever it does there that calls back into the
+// engine — read stats, open another source, close its own, throw — must
+// work, and the engine must go on serving the page.
+func TestListenerReentersTheEngine(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/a", holdStream("data: a1\n\ndata: a2\n\n"))
+	s.mux.HandleFunc("/b", holdStream("data: b1\n\n"))
+	tb := openHarness(t, s)
+	tb.expectConsole("thrown from a listener")
+	got := eval[map[string]any](tb, `new Promise((resolve) => {
+  const log = [];
+  let b;
+  const a = new sseshim.EventSource('/a');
+  a.onmessage = (e) => {
+    log.push('a ' + e.data + ' counted=' + (a.stats.events >= 1));
+    b = new sseshim.EventSource('/b');
+    b.onmessage = (e) => {
+      log.push('b ' + e.data);
+      b.close();
+      setTimeout(() => resolve({ log, live: __sseshimGo.live().sources, a: a.readyState, b: b.readyState }), 100);
+    };
+    a.close();
+    throw new Error('thrown from a listener');
+  };
+  setTimeout(() => resolve({ log, timeout: true }), 5000);
+})`)
+	assert.Nil(t, got["timeout"])
+	assert.Equal(t, []any{"a a1 counted=true", "b b1"}, got["log"], "a2 is not dispatched after close(); b works")
+	assert.Equal(t, float64(0), got["live"], "the engine holds no source")
+	assert.Equal(t, float64(2), got["a"])
+	assert.Equal(t, float64(2), got["b"])
+}

@@ -66,6 +66,7 @@ type fetchBody struct {
 	ctx    context.Context
 	reader safejs.Value
 	abort  func()
+	own    bool // the chunks are the fetch's own (the pump may detach them once fed), not a page's stream's
 	f      func([]byte) bool
 
 	mu     sync.Mutex // guards the three below
@@ -74,8 +75,8 @@ type fetchBody struct {
 	done   chan error
 }
 
-func newFetchBody(ctx context.Context, reader safejs.Value, abort func()) *fetchBody {
-	return &fetchBody{ctx: ctx, reader: reader, abort: abort, done: make(chan error, 1)}
+func newFetchBody(ctx context.Context, reader safejs.Value, abort func(), own bool) *fetchBody {
+	return &fetchBody{ctx: ctx, reader: reader, abort: abort, own: own, done: make(chan error, 1)}
 }
 
 // errPushOnly: the engine reads a PushBody with Push.
@@ -143,7 +144,7 @@ func (b *fetchBody) Push(f func([]byte) bool) error {
 		bodiesMu.Unlock()
 	}()
 	at := uintptr(unsafe.Pointer(&chunkBuf[0]))
-	if _, err := jsPump.Invoke(b.reader, id, float64(at), len(chunkBuf), done); err != nil {
+	if _, err := jsPump.Invoke(b.reader, id, float64(at), len(chunkBuf), done, b.own); err != nil {
 		return err
 	}
 	select {

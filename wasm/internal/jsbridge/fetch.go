@@ -119,7 +119,7 @@ func respond(ctx context.Context, r *eventsource.Request, a *awaiter, p safejs.V
 		return nil, err
 	}
 	a.release()
-	resp.Body = newFetchBody(ctx, reader, abort)
+	resp.Body = newFetchBody(ctx, reader, abort, true)
 	return resp, nil
 }
 
@@ -149,7 +149,7 @@ func (t *StreamTransport) RoundTrip(ctx context.Context, r *eventsource.Request)
 		Status:      200,
 		ContentType: "text/event-stream",
 		URL:         r.URL,
-		Body:        newFetchBody(ctx, reader, cancel),
+		Body:        newFetchBody(ctx, reader, cancel, false),
 	}, nil
 }
 
