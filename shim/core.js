@@ -32,8 +32,20 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     loadAsked = true;
     queueMicrotask(startLoad); // a configure() later in the same script still counts
   }
+  // loadBegun settles once the engine's module has been requested: a
+  // source's early first request (prefetchFirst) waits for it, so that on
+  // HTTP/1.1, whose six connections to a host long-lived streams can take
+  // up, the module is never queued behind streams that wait for it.
+  let loadHasBegun;
+  const loadBegun = new Promise((resolve) => { loadHasBegun = resolve; });
   const loading = new Promise((resolve) => { startLoad = resolve; })
-    .then(loadEngine)
+    .then((x) => {
+      try {
+        return loadEngine(x);
+      } finally {
+        loadHasBegun();
+      }
+    })
     .then(
       (api) => {
         engine = api;
@@ -804,7 +816,11 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     // if nobody has yet), or fails it if the engine cannot load. Meanwhile
     // its first request may already go out (prefetchFirst).
     #waitForEngine() {
-      if (!this.#reader && !(this.#lifecycle && isOffline())) this.#prefetch = prefetchFirst(this.#url, this.#engineOptions);
+      if (!this.#reader && !(this.#lifecycle && isOffline())) {
+        loadBegun.then(() => {
+          if (waiting.has(this) && this.#readyState !== CLOSED) this.#prefetch = prefetchFirst(this.#url, this.#engineOptions);
+        });
+      }
       waiting.set(this, { start: () => this.#start(), fail: (err) => this.#engineFailed(err) });
       needEngine();
     }

@@ -150,3 +150,31 @@ func TestFirstRequestAbortedByClose(t *testing.T) {
 	assert.Len(t, s.requests(), 1, "the engine made no request of its own")
 	assert.Empty(t, eval[[]any](tb, `log`), "a closed source fires nothing")
 }
+
+// On HTTP/1.1 a browser opens at most six connections to a host, and a
+// stream holds its connection for good. Eight sources made while the engine
+// loads must not take every connection before the engine's own module is
+// requested: the module would wait behind streams that wait for it, and the
+// page would never get an event.
+func TestFirstRequestsLeaveTheEngineAConnection(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/pf/stream", holdStream("data: hello\n\n"))
+	s.mux.HandleFunc("/pf/many.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off"></script>
+<script>
+window.got = 0;
+window.sources = [];
+for (let i = 0; i < 8; i++) {
+  const es = new sseshim.EventSource('/pf/stream?n=' + i);
+  es.onmessage = () => { got++; };
+  sources.push(es);
+}
+</script>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/pf/many.html")
+	got := eval[float64](tb, `new Promise((r) => { const c = () => got >= 5 ? r(got) : setTimeout(c, 20); c(); setTimeout(() => r(got), 10000); })`)
+	assert.GreaterOrEqual(t, got, float64(5), "the engine loaded and the streams that have a connection deliver")
+	eval[bool](tb, `(sources.forEach((es) => es.close()), true)`)
+}
