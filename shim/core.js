@@ -1093,13 +1093,17 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     }
 
     #start() {
-      const prefetch = this.#prefetch;
-      this.#prefetch = null;
-      if (this.#readyState === CLOSED || this.#failing || (this.#lifecycle && isOffline())) {
-        if (prefetch) prefetch.abort();
-        if (this.#readyState !== CLOSED && !this.#failing) this.#offlineStart = true; // no attempt while offline: 'online' starts it
+      if (this.#readyState === CLOSED || this.#failing) {
+        this.#dropPrefetch();
         return;
       }
+      if (this.#lifecycle && isOffline()) {
+        this.#dropPrefetch();
+        this.#offlineStart = true; // no attempt while offline: 'online' starts it
+        return;
+      }
+      const prefetch = this.#prefetch;
+      this.#prefetch = null;
       const h = this.#reader
         ? callEngine('open', this.#url, this.#engineOptions, this.#callbacks, this.#reader)
         : callEngine('open', this.#url, this.#engineOptions, this.#callbacks, undefined, prefetch || undefined);
