@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -41,12 +40,7 @@ func TestEngineAB(t *testing.T) {
 	if browser == nil {
 		t.Skip("Chromium is not installed")
 	}
-	dirs := map[string]string{"A": distDir, "B": distDir}
-	for k := range dirs {
-		if d := os.Getenv("SSESHIM_AB_" + k); d != "" {
-			dirs[k] = d
-		}
-	}
+	dirs := abDirs("SSESHIM_AB_")
 	rounds, n32, n1k, nJSON, nPaced := 1, 500, 200, 300, 50
 	if v := os.Getenv("SSESHIM_AB_ROUNDS"); v != "" {
 		_, err := fmt.Sscan(v, &rounds)
@@ -56,16 +50,12 @@ func TestEngineAB(t *testing.T) {
 	s := benchServer(t, benchLibs(t), "")
 	// The pages are cross-origin isolated: performance.now() then counts in
 	// 5 µs steps instead of 100 µs, fine enough to time one small chunk.
-	isolate := func(w http.ResponseWriter) {
-		w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
-		w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
-	}
 	for _, k := range []string{"A", "B"} {
 		prefix := "/ab" + k + "/"
 		s.mux.Handle(prefix, http.StripPrefix(prefix[:len(prefix)-1], staticDir(dirs[k])))
 		page := strings.ReplaceAll(benchPage, "/bdist/", prefix)
 		s.mux.HandleFunc("/ab/page"+k+".html", func(w http.ResponseWriter, r *http.Request) {
-			isolate(w)
+			crossOriginIsolated(w)
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			fmt.Fprint(w, page)
 		})
@@ -74,7 +64,7 @@ func TestEngineAB(t *testing.T) {
 	// and a hidden tab's timers are throttled; reloading a page would run
 	// each build's first streams before V8 has optimised its code.
 	s.mux.HandleFunc("/ab/top.html", func(w http.ResponseWriter, r *http.Request) {
-		isolate(w)
+		crossOriginIsolated(w)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!doctype html><iframe id="A" src="/ab/pageA.html"></iframe><iframe id="B" src="/ab/pageB.html"></iframe>`)
 	})
@@ -147,11 +137,6 @@ func TestEngineAB(t *testing.T) {
 				got[key] = append(got[key], result{cpu: float64(cpu) / float64(j.n), p50: res["p50"].(float64), p99: res["p99"].(float64), rr50: rr, rd50: rd[0], rd99: rd[1], reads: reads / float64(j.n)})
 			}
 		}
-	}
-	median := func(x []float64) float64 {
-		x = slices.Clone(x)
-		sort.Float64s(x)
-		return x[len(x)/2]
 	}
 	ratios := func(kind, a, b string, f func(result) float64) float64 {
 		var x []float64

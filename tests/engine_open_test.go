@@ -51,12 +51,7 @@ func TestEngineOpen(t *testing.T) {
 		rounds, err = strconv.Atoi(v)
 		require.NoError(t, err, "SSESHIM_OPEN_ROUNDS")
 	}
-	dirs := map[string]string{"A": distDir, "B": distDir}
-	for k := range dirs {
-		if d := os.Getenv("SSESHIM_OPEN_" + k); d != "" {
-			dirs[k] = d
-		}
-	}
+	dirs := abDirs("SSESHIM_OPEN_")
 	s := newServer(t) // HTTP/1.1: six connections to the host, for every implementation alike
 	s.mux.HandleFunc("/eo/first", func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now().UnixMicro()
@@ -196,11 +191,6 @@ func TestEngineOpen(t *testing.T) {
 
 // crossOriginIsolated makes a page cross-origin isolated, so that
 // performance.now() counts in 5 µs steps instead of 100 µs.
-func crossOriginIsolated(w http.ResponseWriter) {
-	w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
-	w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
-}
-
 func median(x []float64) float64 {
 	x = slices.Clone(x)
 	sort.Float64s(x)
