@@ -114,12 +114,14 @@ func (s *Source) attemptWith(ctx context.Context, cancel context.CancelCauseFunc
 // ends (err: io.EOF at its clean end).
 func (s *Source) read(body Body) (stop *outcome, err error) {
 	if pb, ok := body.(PushBody); ok {
+		// While Push runs, the engine's goroutine waits in it: any sink call
+		// meanwhile is a chunk's, on the body's goroutine.
+		s.setPush(true)
 		err = pb.Push(func(chunk []byte) bool {
-			s.setPush(true)
 			stop = s.consume(chunk)
-			s.setPush(false)
 			return stop == nil
 		})
+		s.setPush(false)
 		if stop == nil && err == nil {
 			err = io.ErrUnexpectedEOF // a Push that stopped without being asked to
 		}

@@ -56,7 +56,7 @@ type lifecycle struct {
 	closed   bool // by Close or by failing the connection
 	stats    Stats
 	inSink   bool
-	inPush   bool       // a PushBody's chunk is being consumed, on the body's goroutine
+	inPush   bool       // a PushBody is being read: its chunks are consumed on the body's goroutine
 	sinkDone *sync.Cond // signalled when a sink call returns
 	engineID uint64     // the engine goroutine, to recognise Close from a sink call
 }

@@ -69,10 +69,9 @@ type fetchBody struct {
 	own    bool // the chunks are the fetch's own (the pump may detach them once fed), not a page's stream's
 	f      func([]byte) bool
 
-	mu     sync.Mutex // guards the three below
-	ended  bool       // done has its value: f is not called again
-	closed bool
-	done   chan error
+	mu    sync.Mutex // guards ended
+	ended bool       // done has its value: f is not called again
+	done  chan error
 }
 
 func newFetchBody(ctx context.Context, reader safejs.Value, abort func(), own bool) *fetchBody {
@@ -159,14 +158,9 @@ func (b *fetchBody) Push(f func([]byte) bool) error {
 	}
 }
 
-// Close aborts the request. The pump has stopped: Push has returned.
+// Close aborts the request (aborting again is harmless). The pump has
+// stopped: Push has returned.
 func (b *fetchBody) Close() error {
-	b.mu.Lock()
-	closed := b.closed
-	b.closed = true
-	b.mu.Unlock()
-	if !closed {
-		b.abort()
-	}
+	b.abort()
 	return nil
 }
