@@ -237,9 +237,13 @@ window.record = (impl, url, opts = {}) => new Promise((resolve) => {
     log.push('end ' + why + ' rs=' + es.readyState);
     resolve(log);
   };
+  // shape: what a page can see of the event object beside its data, the
+  // same for both (but isTrusted: a page cannot make a trusted event).
+  const shape = (e) => [e instanceof MessageEvent, Object.prototype.toString.call(e), e.bubbles, e.cancelable,
+    e.composed, e.source === null, e.ports.length, e.eventPhase, e.target === es, e.currentTarget === es].join();
   const onMsg = (e) => {
     log.push(e.type + ' ' + JSON.stringify(e.data) + ' id=' + JSON.stringify(e.lastEventId) +
-      ' rs=' + es.readyState + ' origin=' + e.origin);
+      ' rs=' + es.readyState + ' origin=' + e.origin + ' shape=' + shape(e));
     messages++;
     if (opts.closeAfter && messages >= opts.closeAfter) {
       es.close();
