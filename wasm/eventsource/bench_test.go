@@ -94,3 +94,37 @@ func BenchmarkEngineNDJSONEnvelope(b *testing.B) {
 		return `{"result":{"event":{"eventId":"d1vtobtd83ut9sd2bj9g","targetName":"projects/p/devices/d","eventType":"temperature","data":{"temperature":{"value":21.5,"updateTime":"2021-04-21T08:15:43.512330Z"}},"timestamp":"2021-04-21T08:15:43.512330Z"}}}` + "\n"
 	})
 }
+
+// BenchmarkEngineChunkPerEvent measures what a lone event costs the engine:
+// the latency case, a chunk per event (each 32 B of UTF-8 text, as the
+// browser benchmark's paced stream sends), per chunk.
+func BenchmarkEngineChunkPerEvent(b *testing.B) {
+	const events = 4096
+	var chunks [][]byte
+	for i := 0; i < events; i++ {
+		chunks = append(chunks, []byte("data: Kühlhaus Süd ❄ −18,5 °C 😀\n\n"))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		got := 0
+		done := make(chan struct{})
+		var src *Source
+		src, err := New(Config{URL: "http://bench.test/", Transport: &replayTransport{chunks: chunks, ct: "text/event-stream"}, Clock: newFakeClock()},
+			SinkFuncs{
+				OnEvents: func(evs []Event) { got += len(evs) },
+				OnError: func(*Error, ReadyState) {
+					src.Close()
+					close(done)
+				},
+			})
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-done
+		<-src.Done()
+		if got != events {
+			b.Fatalf("got %d events, want %d", got, events)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/chunk")
+}
