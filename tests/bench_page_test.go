@@ -27,6 +27,7 @@ const variants = {
   'sseshim-json': { ctor: () => sseshim.EventSource, opts: { json: true }, json: true },
   'sseshim-batch': { ctor: () => sseshim.EventSource, opts: { batch: true }, batch: true },
   'sseshim-batch-json': { ctor: () => sseshim.EventSource, opts: { batch: true, json: true }, batch: true, json: true },
+  'floor-events': { ctor: () => FloorEventSource },
   eventsource: { ctor: () => NpmEventSource },
   'event-source-polyfill': { ctor: () => EventSourcePolyfill, opts: { heartbeatTimeout: 600000 } },
 };
@@ -151,6 +152,68 @@ window.runBench = async (variant, kind, n, size, timeout, rid) => {
     timer = setTimeout(() => finish('timeout'), timeout);
   });
 };
+
+// FloorEventSource is the second fetch() floor: the least work any
+// EventSource built on fetch() does for each event that a page receives as
+// the browser's own delivers it — read the body, decode it with a
+// TextDecoder, make a MessageEvent and dispatch it — with a parser that
+// knows only what the benchmark's streams send (LF line ends, one data line
+// an event, no comments, no retry) and no reconnection: a floor, not a
+// client. Its MessageEvent is made the cheapest way found for a real one
+// (the subclass sseshim uses).
+class FloorMessageEvent extends MessageEvent {
+  #data; #origin; #lastEventId;
+  constructor(type, data, origin, lastEventId) { super(type); this.#data = data; this.#origin = origin; this.#lastEventId = lastEventId; }
+  get data() { return this.#data; }
+  get origin() { return this.#origin; }
+  get lastEventId() { return this.#lastEventId; }
+}
+class FloorEventSource extends EventTarget {
+  #ctrl = new AbortController();
+  #on = {};
+  readyState = 0;
+  constructor(url) { super(); this.#run(url); }
+  set onmessage(f) { this.#handler('message', f); }
+  set onerror(f) { this.#handler('error', f); }
+  #handler(type, f) {
+    if (this.#on[type]) this.removeEventListener(type, this.#on[type]);
+    this.#on[type] = f;
+    if (f) this.addEventListener(type, f);
+  }
+  close() { this.readyState = 2; this.#ctrl.abort(); }
+  async #run(url) {
+    const origin = location.origin;
+    let id = '';
+    try {
+      const res = await fetch(url, { signal: this.#ctrl.signal, cache: 'no-store', headers: { Accept: 'text/event-stream' } });
+      this.readyState = 1;
+      const reader = res.body.getReader();
+      const dec = new TextDecoder();
+      let rest = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const blocks = (rest + dec.decode(value, { stream: true })).split('\n\n');
+        rest = blocks.pop();
+        for (const b of blocks) {
+          let type = 'message', data = '';
+          for (const l of b.split('\n')) {
+            if (l.startsWith('data: ')) data = l.slice(6);
+            else if (l.startsWith('event: ')) type = l.slice(7);
+            else if (l.startsWith('id: ')) id = l.slice(4);
+          }
+          if (this.readyState === 2) return;
+          this.dispatchEvent(new FloorMessageEvent(type, data, origin, id));
+        }
+      }
+    } catch {
+      // aborted by close(), or failed: the run reports what it got
+    }
+    if (this.readyState === 2) return;
+    this.readyState = 2;
+    this.dispatchEvent(new Event('error'));
+  }
+}
 
 // fetchFloor is the ceiling for any fetch-based client: read the stream
 // and count its bytes, nothing else (for the paced stream, also find each

@@ -28,8 +28,9 @@ import (
 
 // The browser benchmark: the browser's own EventSource, sseshim (as it is,
 // with json: true, in batch mode), npm's eventsource and
-// event-source-polyfill, and two floors — a fetch() reader that only counts
-// bytes, and a bare Go WebAssembly program — interleaved in one browser,
+// event-source-polyfill, and floors — a fetch() reader that only counts
+// bytes, the same reader dispatching a MessageEvent per event, a bare Go
+// WebAssembly program and the same on safejs — interleaved in one browser,
 // several rounds. SSESHIM_BENCH=full (make bench) or quick (make
 // bench-quick) runs it for figures; without it, make test runs it as a
 // smoke test: one round, small streams, every variant's delivery checked.
@@ -91,6 +92,7 @@ var benchVariants = []benchVariant{
 	{"eventsource", "eventsource " + npmEventsourceVersion, []string{kind32B, kind1KiB, kindLosant, kindPaced, kindMemory}, true},
 	{"event-source-polyfill", "event-source-polyfill " + npmPolyfillVersion, []string{kind32B, kind1KiB, kindLosant, kindPaced, kindMemory}, true},
 	{"fetch", "floor: fetch() reader counting bytes", []string{kind32B, kind1KiB, kindLosant, kindDT, kindPaced}, false},
+	{"floor-events", "floor: fetch() + TextDecoder + a MessageEvent per event, no parser to speak of", []string{kind32B, kind1KiB, kindLosant, kindPaced}, false},
 	{"bare", "floor: bare Go wasm (one syscall/js function)", nil, true},
 	{"bare-safejs", "floor: the bare program on safejs", nil, true},
 }
