@@ -49,11 +49,18 @@ func benchEngine(b *testing.B, format Format, line func(i int) string) {
 		chunks = append(chunks, p[:n])
 		p = p[n:]
 	}
+	b.SetBytes(int64(len(stream)))
+	benchChunks(b, format, chunks, events)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+}
+
+// benchChunks runs the engine over chunks, which hold events events, once
+// per iteration.
+func benchChunks(b *testing.B, format Format, chunks [][]byte, events int) {
 	ct := "text/event-stream"
 	if format == FormatNDJSON {
 		ct = "application/x-ndjson"
 	}
-	b.SetBytes(int64(len(stream)))
 	b.ReportAllocs()
 	for b.Loop() {
 		got := 0
@@ -76,7 +83,6 @@ func benchEngine(b *testing.B, format Format, line func(i int) string) {
 			b.Fatalf("got %d events, want %d", got, events)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
 }
 
 func BenchmarkEngineSSE32B(b *testing.B) {
@@ -104,27 +110,6 @@ func BenchmarkEngineChunkPerEvent(b *testing.B) {
 	for i := 0; i < events; i++ {
 		chunks = append(chunks, []byte("data: Kühlhaus Süd ❄ −18,5 °C 😀\n\n"))
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		got := 0
-		done := make(chan struct{})
-		var src *Source
-		src, err := New(Config{URL: "http://bench.test/", Transport: &replayTransport{chunks: chunks, ct: "text/event-stream"}, Clock: newFakeClock()},
-			SinkFuncs{
-				OnEvents: func(evs []Event) { got += len(evs) },
-				OnError: func(*Error, ReadyState) {
-					src.Close()
-					close(done)
-				},
-			})
-		if err != nil {
-			b.Fatal(err)
-		}
-		<-done
-		<-src.Done()
-		if got != events {
-			b.Fatalf("got %d events, want %d", got, events)
-		}
-	}
+	benchChunks(b, FormatSSE, chunks, events)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/chunk")
 }
