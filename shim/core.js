@@ -961,20 +961,15 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
           this.#share.at = msg.at; // how far into the group's events this tab is
           this.#lastEventId = msg.lastEventId;
           this.#reconnectionTime = msg.reconnectionTime;
-          // msg.records: type, data and last event ID of each event, each
-          // ended by CR (pack in shim/share.js).
-          const f = msg.records.split('\r');
-          const end = f.length - 3;
           if (this.#batch) {
             const Rec = this.#json ? JSONRecord : BatchRecord;
-            const events = [];
-            for (let i = 0; i <= end; i += 3) events.push(new Rec(f[i], f[i + 1], f[i + 2]));
-            this.dispatchEvent(new BatchEvent('batch', { events }));
+            this.dispatchEvent(new BatchEvent('batch', { events: msg.records.map((r) => new Rec(r[0], r[1], r[2])) }));
             break;
           }
           const Message = this.#json ? JSONMessageEvent : SseshimMessageEvent;
-          for (let i = 0; i <= end && this.#readyState !== CLOSED; i += 3) {
-            this.dispatchEvent(new Message(f[i], f[i + 1], this.#origin, f[i + 2]));
+          for (const [type, data, lastEventId] of msg.records) {
+            if (this.#readyState === CLOSED) break;
+            this.dispatchEvent(new Message(type, data, this.#origin, lastEventId));
           }
           break;
         }

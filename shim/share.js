@@ -9,10 +9,9 @@
 // Messages from a tab: {t: 'join', tab, id, key, url, options, fns, locked,
 // lastEventId, at}, {t: 'leave', id, tab}, {t: 'reply', tab, call,
 // value | error}, {t: 'beat', tab, hidden, ids}, {t: 'locked', tab}. To a
-// tab, each with the member's id: open, events (records packed in one text,
-// and `at`, how far into the group's events), ping, error, retrying, call
-// (run a headers or body function for the group), and rejoin (the tab was
-// taken for gone);
+// tab, each with the member's id: open, events (records, and `at`, how far
+// into the group's events), ping, error, retrying, call (run a headers or
+// body function for the group), and rejoin (the tab was taken for gone);
 // and to each tab, every beat, {t: 'alive'}. The beat also sets how often
 // the worker says it lives.
 
@@ -121,13 +120,14 @@ function createGroup(key, url, options, fns) {
     broadcast(group, { t: 'open', origin: group.origin, stats: statsOf(group) });
     for (const m of group.members) {
       if (!m.missed) continue;
-      post(m, { t: 'events', records: pack(m.missed), lastEventId: es.lastEventId, reconnectionTime: es.reconnectionTime, at: [group.inc, group.seq], stats: statsOf(group) });
+      post(m, { t: 'events', records: m.missed, lastEventId: es.lastEventId, reconnectionTime: es.reconnectionTime, at: [group.inc, group.seq], stats: statsOf(group) });
       m.missed = null;
     }
   };
   es.addEventListener('batch', (e) => {
-    remember(group, e.events);
-    broadcast(group, { t: 'events', records: pack(e.events), lastEventId: es.lastEventId, reconnectionTime: es.reconnectionTime, at: [group.inc, group.seq], stats: statsOf(group) });
+    const records = e.events.map((r) => [r.type, r.data, r.lastEventId]);
+    remember(group, records);
+    broadcast(group, { t: 'events', records, lastEventId: es.lastEventId, reconnectionTime: es.reconnectionTime, at: [group.inc, group.seq], stats: statsOf(group) });
   });
   es.addEventListener('ping', () => broadcast(group, { t: 'ping' }));
   es.addEventListener('retrying', (e) => broadcast(group, { t: 'retrying', delay: e.delay, attempt: e.attempt, reason: e.reason }));
@@ -156,33 +156,15 @@ function createGroup(key, url, options, fns) {
 const RECENT_EVENTS = 1000;
 const RECENT_BYTES = 1 << 20;
 
-// pack turns batch records into the text a tab reads them from: type, data
-// and last event ID of each, each ended by CR, which none can hold (the
-// engine's batches cannot carry it either; wasm/internal/jsbridge/sink.go).
-// One string is copied to each tab's port as one block of memory, where an
-// array of records would be serialized object by object, once per tab.
-function pack(records) {
-  const parts = new Array(records.length * 3 + 1);
-  let k = 0;
-  for (const r of records) {
-    parts[k++] = r.type;
-    parts[k++] = r.data;
-    parts[k++] = r.lastEventId;
-  }
-  parts[k] = '';
-  return parts.join('\r');
-}
-
-// remember keeps a batch's records (as the batch event gave them).
 function remember(group, records) {
   for (const r of records) {
     group.recent.push(r);
-    group.recentBytes += r.data.length + r.lastEventId.length;
+    group.recentBytes += r[1].length + r[2].length;
   }
   group.seq += records.length;
   while (group.recent.length > RECENT_EVENTS || (group.recentBytes > RECENT_BYTES && group.recent.length > 1)) {
     const r = group.recent.shift();
-    group.recentBytes -= r.data.length + r.lastEventId.length;
+    group.recentBytes -= r[1].length + r[2].length;
   }
 }
 
@@ -228,7 +210,7 @@ function join(port, msg) {
   const records = missed(group, msg.at);
   if (group.es.readyState === group.es.OPEN) {
     post(member, { t: 'open', origin: group.origin, stats: statsOf(group) });
-    if (records.length) post(member, { t: 'events', records: pack(records), lastEventId: group.es.lastEventId, reconnectionTime: group.es.reconnectionTime, stats: statsOf(group) });
+    if (records.length) post(member, { t: 'events', records, lastEventId: group.es.lastEventId, reconnectionTime: group.es.reconnectionTime, stats: statsOf(group) });
   } else if (records.length) {
     member.missed = records; // delivered right after the group's next open
   }
