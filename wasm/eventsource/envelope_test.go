@@ -120,15 +120,10 @@ func TestEnvelopePingsOverSSE(t *testing.T) {
 // event's data carries a space instead, as text/event-stream data has no CRs.
 func TestNDJSONCRBecomesSpace(t *testing.T) {
 	t.Parallel()
-	clk, tr := newFakeClock(), newFakeTransport()
-	rec := newRecorder()
-	src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr, Format: FormatNDJSON}, rec)
-	require.NoError(t, err)
-	tr.next(t)
-	b := tr.answer(200, "application/x-ndjson")
-	rec.expect(t, "open ndjson")
+	e := start(t, Config{Format: FormatNDJSON})
+	e.tr.next(t)
+	b := e.tr.answer(200, "application/x-ndjson")
+	e.rec.expect(t, "open ndjson")
 	b.send("{\"a\":\r1,\r\"b\":2}\n")
-	rec.expect(t, `events message:"{\"a\": 1, \"b\":2}"#`)
-	src.Close()
-	waitDone(t, src)
+	e.rec.expect(t, `events message:"{\"a\": 1, \"b\":2}"#`)
 }
