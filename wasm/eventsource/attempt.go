@@ -279,12 +279,19 @@ func (s *Source) check(resp *Response) (outcome, bool) {
 }
 
 func hasHeader(h map[string]string, name string) bool {
-	for k := range h {
+	_, ok := HeaderValue(h, name)
+	return ok
+}
+
+// HeaderValue returns the value of the header name in h, its names compared
+// as HTTP compares them: ASCII case-insensitively.
+func HeaderValue(h map[string]string, name string) (string, bool) {
+	for k, v := range h {
 		if len(k) == len(name) && equalFoldASCII(k, name) {
-			return true
+			return v, true
 		}
 	}
-	return false
+	return "", false
 }
 
 func equalFoldASCII(a, b string) bool {

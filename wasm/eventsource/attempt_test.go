@@ -152,3 +152,18 @@ func TestAbortedByTheUserAgentFails(t *testing.T) {
 	e.rec.expect(t, "error network CLOSED")
 	waitDone(t, e.src)
 }
+
+// Header names compare ASCII case-insensitively; values as they are.
+func TestHeaderValue(t *testing.T) {
+	h := map[string]string{"Authorization": "Bearer x", "accept": "text/event-stream"}
+	v, ok := HeaderValue(h, "authorization")
+	assert.True(t, ok)
+	assert.Equal(t, "Bearer x", v)
+	v, ok = HeaderValue(h, "ACCEPT")
+	assert.True(t, ok)
+	assert.Equal(t, "text/event-stream", v)
+	_, ok = HeaderValue(h, "Authorizatio")
+	assert.False(t, ok)
+	_, ok = HeaderValue(nil, "Accept")
+	assert.False(t, ok)
+}

@@ -67,14 +67,7 @@ func (pf *Prefetch) matches(r *eventsource.Request) bool {
 		return false
 	}
 	for k, v := range r.Header {
-		found := false
-		for pk, pv := range pf.header {
-			if len(pk) == len(k) && equalFoldASCII(pk, k) {
-				found = pv == v
-				break
-			}
-		}
-		if !found {
+		if pv, ok := eventsource.HeaderValue(pf.header, k); !ok || pv != v {
 			return false
 		}
 	}
@@ -89,13 +82,4 @@ func (pf *Prefetch) take(ctx context.Context, r *eventsource.Request) (*eventsou
 		return nil, err
 	}
 	return respond(ctx, r, a, pf.response, pf.abort)
-}
-
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		if a[i]|0x20 != b[i]|0x20 {
-			return false
-		}
-	}
-	return true
 }
