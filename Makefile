@@ -80,23 +80,25 @@ test: deps build vet
 test-go:
 	$(GO) test -race -count=1 ./wasm/...
 
-# Go micro-benchmarks, then the browser benchmark (≥ 5 interleaved rounds;
-# the Markdown table is printed and written with JSON to tests/out/).
+# The benchmark harness (tests/bench): the Go micro-benchmarks and the
+# browser benchmark (5 interleaved rounds), the share benchmark and the soak.
+# Each prints its tables, writes them to tests/out/ and rewrites its section
+# of tests/bench/README.md.
+BENCH := $(GO) test -count=1 -v ./tests/bench
+
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem ./wasm/...
 	@mkdir -p tests/out
-	SSESHIM_BENCH=full $(GO) test -count=1 -timeout 15m -run '^TestBrowserBenchmark$$' -v ./tests > tests/out/bench-full.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-full.log; exit $$s
-	SSESHIM_BENCH=full $(GO) test -count=1 -timeout 10m -run '^TestShareBenchmark$$' -v ./tests
-	SSESHIM_BENCH=full $(GO) test -count=1 -timeout 10m -run '^TestSoak$$' -v ./tests
+	SSESHIM_BENCH=full $(BENCH) -timeout 20m -run '^TestBrowserBenchmark$$' > tests/out/bench-full.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-full.log; exit $$s
+	SSESHIM_BENCH=full $(BENCH) -timeout 10m -run '^TestShareBenchmark$$'
+	SSESHIM_BENCH=full $(BENCH) -timeout 10m -run '^TestSoak$$'
 
 bench-quick: deps build
-	$(GO) test -run '^$$' -bench . -benchtime 200ms -benchmem ./wasm/...
 	@mkdir -p tests/out
-	SSESHIM_BENCH=quick $(GO) test -count=1 -timeout 10m -run '^TestBrowserBenchmark$$' -v ./tests > tests/out/bench-quick.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-quick.log; exit $$s
+	SSESHIM_BENCH=quick $(BENCH) -timeout 10m -run '^TestBrowserBenchmark$$' > tests/out/bench-quick.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-quick.log; exit $$s
 
 # Where the renderer's time goes for one implementation (IMPL=sseshim).
 profile: deps build
-	SSESHIM_PROFILE=$(or $(IMPL),sseshim) $(GO) test -count=1 -run '^TestProfileBench$$' -v ./tests
+	SSESHIM_PROFILE=$(or $(IMPL),sseshim) $(BENCH) -run '^TestProfileBench$$'
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

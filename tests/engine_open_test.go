@@ -62,20 +62,7 @@ func TestEngineOpen(t *testing.T) {
 		w.(http.Flusher).Flush()
 		<-r.Context().Done() // open until the page closes it, as a live stream is
 	})
-	for _, k := range []string{"A", "B"} {
-		prefix := "/eo" + k + "/"
-		s.mux.Handle(prefix, http.StripPrefix(prefix[:len(prefix)-1], staticDir(dirs[k])))
-		s.mux.HandleFunc("/eo/page"+k+".html", func(w http.ResponseWriter, r *http.Request) {
-			crossOriginIsolated(w)
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			fmt.Fprintf(w, engineOpenPage, prefix)
-		})
-	}
-	s.mux.HandleFunc("/eo/top.html", func(w http.ResponseWriter, r *http.Request) {
-		crossOriginIsolated(w)
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><iframe id="A" src="/eo/pageA.html"></iframe><iframe id="B" src="/eo/pageB.html"></iframe>`)
-	})
+	serveABFrames(s.mux, "/eo", dirs, func(prefix string) string { return fmt.Sprintf(engineOpenPage, prefix) })
 	tb := newTab(t)
 	tb.navigate(s.URL + "/eo/top.html")
 	networkOff(t, tb.ctx, false) // DevTools' request records would cost every fetch() a stack trace

@@ -25,15 +25,6 @@ func holdStream(body string) http.HandlerFunc {
 	}
 }
 
-func sseStart(w http.ResponseWriter) http.Flusher {
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(200)
-	f := w.(http.Flusher)
-	f.Flush()
-	return f
-}
-
 // collect runs JavaScript that builds an EventSource `es` (with the variable
 // log for lines) and resolves when it calls finish().
 func collect(t *testing.T, tb *tab, body string) []string {

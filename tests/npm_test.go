@@ -23,23 +23,11 @@ import (
 // Tools the package test installs from npm into an ignored folder, in one
 // npm install.
 const (
-	esbuildVersion    = "0.28.2"
 	typescriptVersion = "5.9.3"
 	viteVersion       = "8.4.0"
 	webpackVersion    = "5.113.0"
 	webpackCLIVersion = "7.3.1"
 )
-
-func run(t *testing.T, dir string, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "npm_config_audit=false", "npm_config_fund=false", "npm_config_update_notifier=false",
-		"NO_COLOR=1", "CI=1")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s %s:\n%s", name, strings.Join(args, " "), out)
-	return string(out)
-}
 
 // timed runs f and logs how long it took, for the test's time budget.
 func timed(t *testing.T, what string, f func()) {

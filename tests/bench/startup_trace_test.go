@@ -1,6 +1,6 @@
 //go:build !js
 
-package tests
+package bench
 
 import (
 	"context"

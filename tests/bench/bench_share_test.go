@@ -1,6 +1,6 @@
 //go:build !js
 
-package tests
+package bench
 
 import (
 	"context"
@@ -22,6 +22,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/tests/internal/browsertest"
 )
 
 // The share benchmark (issue 12): tabs of one browser on one HTTP/1.1
@@ -134,7 +136,7 @@ func (h *shareHub) serve(w http.ResponseWriter, r *http.Request) {
 		h.changed = make(chan struct{})
 		h.mu.Unlock()
 	}()
-	f := sseStart(w)
+	f := browsertest.SSEStart(w)
 	for {
 		select {
 		case <-r.Context().Done():
@@ -203,14 +205,14 @@ func (h *shareHub) streams(phase string) (requests, maxOpen int) {
 // module brotli-compressed), and the stream, over plain HTTP/1.1 on
 // 127.0.0.1 (httptest speaks HTTP/2 only over TLS, and Chromium never tries
 // HTTP/2 for http://). It counts the TCP connections it accepts.
-func newShareBench(t *testing.T) (*server, *shareHub) {
+func newShareBench(t *testing.T) (*browsertest.Server, *shareHub) {
 	h := &shareHub{subs: map[chan []byte]string{}, changed: make(chan struct{}), next: 1,
 		requests: map[string]int{}, maxOpen: map[string]int{}, protos: map[string]int{}}
-	s := &server{mux: http.NewServeMux()}
-	s.mux.Handle("/bdist/", http.StripPrefix("/bdist", staticDir(distDir)))
-	s.mux.HandleFunc("/share-bench/stream", h.serve)
+	s := &browsertest.Server{Mux: http.NewServeMux()}
+	s.Mux.Handle("/bdist/", http.StripPrefix("/bdist", browsertest.StaticDir(browsertest.DistDir)))
+	s.Mux.HandleFunc("/share-bench/stream", h.serve)
 	page := func(path, body string) {
-		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		s.Mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
 			fmt.Fprint(w, body)
@@ -221,7 +223,7 @@ func newShareBench(t *testing.T) (*server, *shareHub) {
 	page("/share-bench/second-native.html", fmt.Sprintf(shareSecondPage, "", "EventSource", "native", "", tail))
 	page("/share-bench/second-share.html", fmt.Sprintf(shareSecondPage, `<script src="/bdist/sseshim.js" data-polyfill="off"></script>`,
 		"sseshim.EventSource", "share", ", { share: true }", tail))
-	s.Server = httptest.NewUnstartedServer(s.mux)
+	s.Server = httptest.NewUnstartedServer(s.Mux)
 	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			h.tcp.Add(1)
@@ -364,12 +366,12 @@ func TestShareBenchmark(t *testing.T) {
 
 	// Every page is loaded, its engine ready, before any stream opens: a
 	// page could not load while six streams hold the origin's connections.
-	tabs := make([]*tab, mode.tabs)
+	tabs := make([]*browsertest.Tab, mode.tabs)
 	for i := range tabs {
-		tabs[i] = newTab(t)
-		networkOff(t, tabs[i].ctx, false) // it makes the browser's EventSource report every message to DevTools
-		tabs[i].navigate(s.URL + "/share-bench/tab.html")
-		eval[bool](tabs[i], `sseshim.ready.then(() => true)`)
+		tabs[i] = browsertest.NewTab(t)
+		browsertest.NetworkOff(t, tabs[i].Ctx, false) // it makes the browser's EventSource report every message to DevTools
+		tabs[i].Navigate(s.URL + "/share-bench/tab.html")
+		browsertest.Eval[bool](tabs[i], `sseshim.ready.then(() => true)`)
 	}
 	t.Logf("%d tabs loaded: %.1fs", mode.tabs, time.Since(began).Seconds())
 	h.ticking.Store(true)
@@ -381,7 +383,7 @@ func TestShareBenchmark(t *testing.T) {
 
 	cpuBench(t, mode, h, tabs[:mode.cpuTabs], &rep)
 	for _, tb := range tabs {
-		tb.navigate("about:blank")
+		tb.Navigate("about:blank")
 	}
 	t.Logf("CPU: %.1fs", time.Since(began).Seconds())
 
@@ -400,23 +402,26 @@ func TestShareBenchmark(t *testing.T) {
 	if mode.name != "full" {
 		name = "bench-share-" + mode.name + ".md"
 	}
-	require.NoError(t, os.MkdirAll("out", 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join("out", name), []byte(md), 0o644))
+	require.NoError(t, os.MkdirAll(outDir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(outDir, name), []byte(md), 0o644))
+	if mode.name == "full" {
+		readmeSection(t, "share", mode.name, "TestShareBenchmark", md)
+	}
 }
 
 // eightTabs opens a source in every tab at once: how many get an event
 // within the deadline, how many stream requests the server gets, and, with
 // share, whether every tab gets every event in order.
-func eightTabs(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, impl string, rep *shareReport) {
+func eightTabs(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*browsertest.Tab, impl string, rep *shareReport) {
 	phase := "tabs-" + impl
 	for _, tb := range tabs {
-		eval[bool](tb, fmt.Sprintf(`start(%q, %t, %q)`, impl, impl == "share", phase))
+		browsertest.Eval[bool](tb, fmt.Sprintf(`start(%q, %t, %q)`, impl, impl == "share", phase))
 	}
 	// Measured: the tabs with an event within the deadline.
 	end := time.Now().Add(mode.deadline)
 	within := 0
 	for i, tb := range tabs {
-		st := eval[tabState](tb, fmt.Sprintf(`until(1, %d)`, max(0, time.Until(end).Milliseconds())))
+		st := browsertest.Eval[tabState](tb, fmt.Sprintf(`until(1, %d)`, max(0, time.Until(end).Milliseconds())))
 		require.Equal(t, "http/1.1", st.Proto, "tab %d's page came over HTTP/1.1", i+1)
 		if st.N > 0 {
 			within++
@@ -436,7 +441,7 @@ func eightTabs(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, impl
 	states := make([]tabState, len(tabs))
 	var waiting []int // tabs with no event, from 1
 	for i, tb := range tabs {
-		states[i] = eval[tabState](tb, fmt.Sprintf(`until(1, %d)`, wait()))
+		states[i] = browsertest.Eval[tabState](tb, fmt.Sprintf(`until(1, %d)`, wait()))
 		if states[i].N == 0 {
 			waiting = append(waiting, i+1)
 		}
@@ -454,7 +459,7 @@ func eightTabs(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, impl
 		// follow each other, and every tab has the same ones.
 		lo, hi := 0, 1<<62
 		for i, tb := range tabs {
-			st := eval[tabState](tb, fmt.Sprintf(`until(%d, %d)`, mode.shareEvents, 20_000))
+			st := browsertest.Eval[tabState](tb, fmt.Sprintf(`until(%d, %d)`, mode.shareEvents, 20_000))
 			states[i] = st
 			require.GreaterOrEqual(t, st.N, mode.shareEvents, "tab %d: events", i+1)
 			assert.Zero(t, st.Bad, "tab %d: ids out of order, lost or repeated", i+1)
@@ -482,7 +487,7 @@ func eightTabs(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, impl
 		// what holds it is the connection limit.
 		connects := false
 		if len(waiting) > 0 {
-			eval[tabState](tabs[slices.IndexFunc(states, func(st tabState) bool { return st.N > 0 })], `stop()`)
+			browsertest.Eval[tabState](tabs[slices.IndexFunc(states, func(st tabState) bool { return st.N > 0 })], `stop()`)
 			connects = h.wait(20*time.Second, func() bool { return h.requests[phase] > requests })
 			t.Logf("a tab closed its stream: a waiting tab's request reached the server: %t", connects)
 		}
@@ -495,11 +500,11 @@ func eightTabs(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, impl
 	// The tabs still waiting first, so that no slot freed by the others
 	// goes to them.
 	for _, i := range waiting {
-		eval[tabState](tabs[i-1], `stop()`)
+		browsertest.Eval[tabState](tabs[i-1], `stop()`)
 	}
 	for i, tb := range tabs {
 		if !slices.Contains(waiting, i+1) {
-			eval[tabState](tb, `stop()`)
+			browsertest.Eval[tabState](tb, `stop()`)
 		}
 	}
 	// A shared connection closes two seconds after its last tab leaves.
@@ -510,37 +515,34 @@ func eightTabs(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, impl
 // round, for each variant in random order, a source in each tab, then a
 // burst of events published at once, until every tab has them all. The CPU
 // is read per thread from /proc and split by where it ran (shareCPURoles).
-func cpuBench(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, rep *shareReport) {
-	root := 0
-	if p := chromedp.FromContext(browser).Browser.Process(); p != nil {
-		root = p.Pid
-	}
+func cpuBench(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*browsertest.Tab, rep *shareReport) {
+	root := browsertest.BrowserPID()
 	rng := rand.New(rand.NewPCG(5, 6))
 	for round := 1; round <= mode.cpuRounds; round++ {
 		order := []string{"native", "share"}
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		for _, impl := range order {
 			for _, tb := range tabs {
-				eval[bool](tb, fmt.Sprintf(`start(%q, false, "cpu")`, impl))
+				browsertest.Eval[bool](tb, fmt.Sprintf(`start(%q, false, "cpu")`, impl))
 			}
 			want := len(tabs)
 			if impl == "share" {
 				want = 1
 			}
 			for i, tb := range tabs {
-				require.True(t, eval[bool](tb, `opened(10000)`), "%s: tab %d opens", impl, i+1)
+				require.True(t, browsertest.Eval[bool](tb, `opened(10000)`), "%s: tab %d opens", impl, i+1)
 			}
 			require.True(t, h.waitOpen(want, 10*time.Second), "%s: %d streams open, want %d", impl, h.open(), want)
 			// The previous variant's teardown (a shared engine's source
 			// stopping collects its garbage) is over before the burst.
 			time.Sleep(300 * time.Millisecond)
-			before := takeCPU(root)
+			before := browsertest.TakeCPU(root)
 			first := h.publish(mode.burst)
 			states := make([]tabState, len(tabs))
 			for i, tb := range tabs {
-				states[i] = eval[tabState](tb, fmt.Sprintf(`until(%d, 30000)`, mode.burst))
+				states[i] = browsertest.Eval[tabState](tb, fmt.Sprintf(`until(%d, 30000)`, mode.burst))
 			}
-			after := takeCPU(root)
+			after := browsertest.TakeCPU(root)
 			for i, st := range states {
 				require.Equal(t, mode.burst, st.N, "%s: tab %d's events", impl, i+1)
 				require.Equal(t, first, st.First, "%s: tab %d's first event", impl, i+1)
@@ -561,7 +563,7 @@ func cpuBench(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, rep *
 			rep.CPU[impl]["total"] = append(rep.CPU[impl]["total"], per(total))
 			t.Logf("round %d, %s: %d events into %d tabs: %v", round, impl, mode.burst, len(tabs), byRole)
 			for _, tb := range tabs {
-				eval[tabState](tb, `stop()`)
+				browsertest.Eval[tabState](tb, `stop()`)
 			}
 			require.True(t, h.waitOpen(0, 10*time.Second), "%s: every stream closes: %d open", impl, h.open())
 		}
@@ -575,9 +577,9 @@ func cpuBench(t *testing.T, mode shareBenchMode, h *shareHub, tabs []*tab, rep *
 // "other". The SharedWorker lives in one of the tabs' renderer processes;
 // that process's helper threads (V8's collector and compiler) serve both and
 // count as "renderer".
-func shareCPURoles(root int, before, after cpuSnapshot) map[string]time.Duration {
+func shareCPURoles(root int, before, after browsertest.CPUSnapshot) map[string]time.Duration {
 	out := map[string]time.Duration{}
-	for _, pid := range browserTree(root) {
+	for _, pid := range browsertest.BrowserTree(root) {
 		cmd, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
 		if err != nil {
 			continue
@@ -628,16 +630,16 @@ func shareCPURoles(root int, before, after cpuSnapshot) map[string]time.Duration
 // message events. The variants go in random order each round; a round before
 // the measured ones warms the HTTP cache and V8's code cache, as for a user
 // who has the app open already.
-func secondTabBench(t *testing.T, mode shareBenchMode, s *server, h *shareHub, rep *shareReport) {
+func secondTabBench(t *testing.T, mode shareBenchMode, s *browsertest.Server, h *shareHub, rep *shareReport) {
 	h.ticking.Store(true)
 	defer h.ticking.Store(false)
-	var firsts []*tab
+	var firsts []*browsertest.Tab
 	for _, impl := range []string{"native", "share"} {
-		tb := newTab(t)
-		networkOff(t, tb.ctx, false)
-		tb.navigate(s.URL + "/share-bench/tab.html")
-		eval[bool](tb, fmt.Sprintf(`start(%q, false, "second-%s")`, impl, impl))
-		st := eval[tabState](tb, `until(5, 10000)`)
+		tb := browsertest.NewTab(t)
+		browsertest.NetworkOff(t, tb.Ctx, false)
+		tb.Navigate(s.URL + "/share-bench/tab.html")
+		browsertest.Eval[bool](tb, fmt.Sprintf(`start(%q, false, "second-%s")`, impl, impl))
+		st := browsertest.Eval[tabState](tb, `until(5, 10000)`)
 		require.Equal(t, 5, st.N, "%s: the first tab's events", impl)
 		firsts = append(firsts, tb)
 	}
@@ -651,10 +653,10 @@ func secondTabBench(t *testing.T, mode shareBenchMode, s *server, h *shareHub, r
 	visit := func(impl string) (first, map[string]float64) {
 		ctx, cancel := chromedp.NewContext(browser)
 		defer cancel()
-		tb := &tab{ctx: ctx, t: t}
-		networkOff(t, ctx, false)
-		tb.navigate(s.URL + "/share-bench/second-" + impl + ".html")
-		f := eval[first](tb, `Promise.race([first, new Promise((r) => setTimeout(() => r(null), 10000))])`)
+		tb := browsertest.Attach(t, ctx)
+		browsertest.NetworkOff(t, ctx, false)
+		tb.Navigate(s.URL + "/share-bench/second-" + impl + ".html")
+		f := browsertest.Eval[first](tb, `Promise.race([first, new Promise((r) => setTimeout(() => r(null), 10000))])`)
 		require.True(t, f.OK, "%s: the second tab's first event", impl)
 		require.Equal(t, "http/1.1", f.Proto)
 		if impl != "share" {
@@ -664,7 +666,7 @@ func secondTabBench(t *testing.T, mode shareBenchMode, s *server, h *shareHub, r
 		require.Equal(t, 2, f.Tabs, "two tabs on the connection")
 		// A tab whose sources all share loads no engine of its own (it would
 		// hold up the shared messages on the main thread).
-		loaded := eval[string](tb, `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/sseshim.wasm')).length + ' ' + typeof globalThis.__sseshimGo`)
+		loaded := browsertest.Eval[string](tb, `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/sseshim.wasm')).length + ' ' + typeof globalThis.__sseshimGo`)
 		require.Equal(t, "0 undefined", loaded, "the shared tab loaded no engine of its own")
 		return f, nil
 	}
@@ -703,7 +705,7 @@ func secondTabBench(t *testing.T, mode shareBenchMode, s *server, h *shareHub, r
 		}
 	}
 	for _, tb := range firsts {
-		eval[tabState](tb, `stop()`)
+		browsertest.Eval[tabState](tb, `stop()`)
 	}
 }
 

@@ -1,14 +1,17 @@
 //go:build !js
 
-package tests
+package bench
 
 import (
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/sseshim/sseshim/tests/internal/browsertest"
 )
 
 // TestSoak streams Losant-style events with ids through sseshim with
@@ -17,13 +20,14 @@ import (
 // grow. make bench runs a million events (SSESHIM_BENCH=full); make test
 // runs a smaller soak with the same assertions.
 func TestSoak(t *testing.T) {
+	mode := currentBenchMode()
 	total, every := 60_000, 10_000
-	if currentBenchMode().name == "full" {
+	if mode.name == "full" {
 		total, every = 1_000_000, 100_000
 	}
-	s := newServer(t)
-	s.mux.HandleFunc("/soak", func(w http.ResponseWriter, r *http.Request) {
-		f := sseStart(w)
+	s := browsertest.NewServer(t)
+	s.Mux.HandleFunc("/soak", func(w http.ResponseWriter, r *http.Request) {
+		f := browsertest.SSEStart(w)
 		var b strings.Builder
 		for i := 1; i <= total; i++ {
 			msg := fmt.Sprintf(`{\"time\":\"2026-12-01T10:00:%02d.000Z\",\"data\":{\"temperature\":%d.5,\"unit\":\"°C\",\"name\":\"Kühlhaus Süd ❄ %d\"}}`, i%60, i%40, i%7)
@@ -40,8 +44,8 @@ func TestSoak(t *testing.T) {
 		f.Flush()
 		<-r.Context().Done()
 	})
-	tb := openHarness(t, s)
-	got := eval[map[string]any](tb, fmt.Sprintf(`new Promise((resolve) => {
+	tb := browsertest.OpenHarness(t, s)
+	got := browsertest.Eval[map[string]any](tb, fmt.Sprintf(`new Promise((resolve) => {
   const total = %d, every = %d;
   const samples = [];
   let n = 0, sum = 0, bad = 0;
@@ -59,9 +63,17 @@ func TestSoak(t *testing.T) {
   es.addEventListener('done', () => { es.close(); resolve({ n, bad, samples, stats: es.stats }); });
 })`, total, every))
 	samples := got["samples"].([]any)
+	var md strings.Builder
+	fmt.Fprintf(&md, "Soak (%s mode), %s, %s: %d Losant-style events with ids through sseshim with `dedupe` and `json`; "+
+		"the JS heap read after a collection, and the engine's wasm memory.\n\n| events | JS heap | wasm memory |\n|---|---|---|\n",
+		mode.name, time.Now().UTC().Format("2006-01-02"), machine(), total)
 	for _, s := range samples {
 		m := s.(map[string]any)
-		t.Logf("after %7.0f events: JS heap %6.2f MB, wasm %6.2f MB", m["n"], m["heap"].(float64)/1e6, m["wasm"].(float64)/1e6)
+		fmt.Fprintf(&md, "| %.0f | %.2f MB | %.2f MB |\n", m["n"], m["heap"].(float64)/1e6, m["wasm"].(float64)/1e6)
+	}
+	t.Log("\n" + md.String())
+	if mode.name == "full" {
+		readmeSection(t, "soak", mode.name, "TestSoak", md.String())
 	}
 	assert.Equal(t, float64(total), got["n"])
 	assert.Equal(t, float64(0), got["bad"])

@@ -1,6 +1,6 @@
 //go:build !js
 
-package tests
+package bench
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/tests/internal/browsertest"
 )
 
 // TestProfileBench profiles a benchmark run in Chromium's sampling profiler
@@ -47,12 +49,12 @@ func TestProfileBench(t *testing.T) {
 	}
 	lib := benchLibs(t)
 	s := benchServer(t, lib, "")
-	tb := newTab(t)
-	tb.navigate(s.URL + "/bench/page.html")
-	eval[bool](tb, `sseshim.ready.then(() => true)`)
+	tb := browsertest.NewTab(t)
+	tb.Navigate(s.URL + "/bench/page.html")
+	browsertest.Eval[bool](tb, `sseshim.ready.then(() => true)`)
 	var prof *profiler.Profile
 	call := func(f func(ctx context.Context, tg *chromedp.Target) error) {
-		require.NoError(t, chromedp.Do(tb.ctx, chromedp.Func(f)))
+		require.NoError(t, chromedp.Do(tb.Ctx, chromedp.Func(f)))
 	}
 	call(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, tg, network.Disable, cdp.Empty{}); err != nil {
@@ -67,7 +69,7 @@ func TestProfileBench(t *testing.T) {
 		_, err := cdp.Call(ctx, tg, profiler.Start, cdp.Empty{})
 		return err
 	})
-	res := eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, %d, %d, 55000, 1)`, impl, kind, n, size))
+	res := browsertest.Eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, %d, %d, 55000, 1)`, impl, kind, n, size))
 	call(func(ctx context.Context, tg *chromedp.Target) error {
 		r, err := cdp.Call(ctx, tg, profiler.Stop, cdp.Empty{})
 		prof = r.Profile

@@ -1,11 +1,10 @@
 //go:build !js
 
-package tests
+package bench
 
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/tests/internal/browsertest"
 )
 
 // TestEngineAB compares two builds of sseshim in one browser, interleaved,
@@ -33,14 +33,14 @@ import (
 //	                            stream's chunks (a faster reader takes data in
 //	                            smaller chunks, and pays more per chunk)
 //
-// It prints, and writes to out/engine-ab.md, per stream the medians over
+// It prints, and writes to tests/out/engine-ab.md, per stream the medians over
 // rounds of CPU per event and latency, and of each build's per-round ratio to
 // the browser's EventSource and B's to A.
 func TestEngineAB(t *testing.T) {
 	if browser == nil {
 		t.Skip("Chromium is not installed")
 	}
-	dirs := abDirs("SSESHIM_AB_")
+	dirs := browsertest.ABDirs("SSESHIM_AB_")
 	rounds, n32, n1k, nJSON, nPaced := 1, 500, 200, 300, 50
 	if v := os.Getenv("SSESHIM_AB_ROUNDS"); v != "" {
 		_, err := fmt.Sscan(v, &rounds)
@@ -48,38 +48,25 @@ func TestEngineAB(t *testing.T) {
 		n32, n1k, nJSON, nPaced = 10_000, 3000, 5000, 1000
 	}
 	s := benchServer(t, benchLibs(t), "")
-	// The pages are cross-origin isolated: performance.now() then counts in
-	// 5 µs steps instead of 100 µs, fine enough to time one small chunk.
-	for _, k := range []string{"A", "B"} {
-		prefix := "/ab" + k + "/"
-		s.mux.Handle(prefix, http.StripPrefix(prefix[:len(prefix)-1], staticDir(dirs[k])))
-		page := strings.ReplaceAll(benchPage, "/bdist/", prefix)
-		s.mux.HandleFunc("/ab/page"+k+".html", func(w http.ResponseWriter, r *http.Request) {
-			crossOriginIsolated(w)
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			fmt.Fprint(w, page)
-		})
-	}
-	// One tab holding both pages in frames: a second tab would be hidden,
-	// and a hidden tab's timers are throttled; reloading a page would run
-	// each build's first streams before V8 has optimised its code.
-	s.mux.HandleFunc("/ab/top.html", func(w http.ResponseWriter, r *http.Request) {
-		crossOriginIsolated(w)
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><iframe id="A" src="/ab/pageA.html"></iframe><iframe id="B" src="/ab/pageB.html"></iframe>`)
+	// One tab holding both builds' pages in frames; reloading a page would
+	// run each build's first streams before V8 has optimised its code. The
+	// page is cross-origin isolated: performance.now() then counts in 5 µs
+	// steps instead of 100 µs, fine enough to time one small chunk.
+	browsertest.ServeABFrames(s.Mux, "/ab", dirs, func(prefix string) string {
+		return strings.ReplaceAll(benchPage, "/bdist/", prefix)
 	})
-	tb := newTab(t)
-	tb.navigate(s.URL + "/ab/top.html")
-	networkOff(t, tb.ctx, false)
-	require.True(t, eval[bool](tb, `crossOriginIsolated`), "the page is cross-origin isolated")
+	tb := browsertest.NewTab(t)
+	tb.Navigate(s.URL + "/ab/top.html")
+	browsertest.NetworkOff(t, tb.Ctx, false)
+	require.True(t, browsertest.Eval[bool](tb, `crossOriginIsolated`), "the page is cross-origin isolated")
 	frame := func(k string) string { return "document.getElementById('" + k + "').contentWindow" }
 	for _, k := range []string{"A", "B"} {
-		eval[bool](tb, `new Promise((r) => { const c = () => { const w = `+frame(k)+`; if (w.sseshim && w.runBench) w.sseshim.ready.then(() => r(true)); else setTimeout(c, 10); }; c(); })`)
+		browsertest.Eval[bool](tb, `new Promise((r) => { const c = () => { const w = `+frame(k)+`; if (w.sseshim && w.runBench) w.sseshim.ready.then(() => r(true)); else setTimeout(c, 10); }; c(); })`)
 		if os.Getenv("SSESHIM_AB_PROBE") != "" {
 			// Times each fetch chunk of the paced stream as its read()
 			// resolves, so that the server-to-chunk part of the latency can
 			// be told from what the engine adds after it.
-			eval[bool](tb, `(() => { const w = `+frame(k)+`; const orig = w.ReadableStreamDefaultReader.prototype.read;
+			browsertest.Eval[bool](tb, `(() => { const w = `+frame(k)+`; const orig = w.ReadableStreamDefaultReader.prototype.read;
 			  w.__rr = []; const dec = new TextDecoder();
 			  w.ReadableStreamDefaultReader.prototype.read = function () { return orig.call(this).then((r) => {
 			    if (!r.done && r.value) { w.__nr++; const at = (performance.timeOrigin + performance.now()) * 1000;
@@ -93,12 +80,9 @@ func TestEngineAB(t *testing.T) {
 			  return true; })()`)
 		}
 		// a first stream, so that V8 has tiered up both builds' code
-		eval[map[string]any](tb, fmt.Sprintf(`%s.runBench("sseshim", "text", %d, 32, 30000, 0)`, frame(k), n32))
+		browsertest.Eval[map[string]any](tb, fmt.Sprintf(`%s.runBench("sseshim", "text", %d, 32, 30000, 0)`, frame(k), n32))
 	}
-	browserPID := 0
-	if p := chromedp.FromContext(browser).Browser.Process(); p != nil {
-		browserPID = p.Pid
-	}
+	browserPID := browsertest.BrowserPID()
 	type job struct {
 		kind, page string
 		n, size    int
@@ -122,17 +106,17 @@ func TestEngineAB(t *testing.T) {
 			rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 			for _, r := range order {
 				rid++
-				eval[bool](tb, frame(r[0])+`.__rr = []; `+frame(r[0])+`.__rd = []; `+frame(r[0])+`.__rt = new Map(); `+frame(r[0])+`.__nr = 0; true`)
-				cpu0 := takeCPU(browserPID)
-				res := eval[map[string]any](tb, fmt.Sprintf(`%s.runBench(%q, %q, %d, %d, 30000, %d)`,
+				browsertest.Eval[bool](tb, frame(r[0])+`.__rr = []; `+frame(r[0])+`.__rd = []; `+frame(r[0])+`.__rt = new Map(); `+frame(r[0])+`.__nr = 0; true`)
+				cpu0 := browsertest.TakeCPU(browserPID)
+				res := browsertest.Eval[map[string]any](tb, fmt.Sprintf(`%s.runBench(%q, %q, %d, %d, 30000, %d)`,
 					frame(r[0]), r[1], j.page, j.n, j.size, rid))
-				cpu := takeCPU(browserPID).since(cpu0)
+				cpu := browsertest.TakeCPU(browserPID).Since(cpu0)
 				require.Equal(t, "", res["err"], "%v %s", r, j.kind)
 				require.Equal(t, float64(j.n), res["events"], "%v %s", r, j.kind)
 				require.Zero(t, res["bad"], "%v %s: events with wrong data", r, j.kind)
-				rr := eval[float64](tb, `(() => { const x = `+frame(r[0])+`.__rr || []; x.sort((a, b) => a - b); return x.length ? x[x.length >> 1] / 1000 : 0; })()`)
-				rd := eval[[]float64](tb, `(() => { const x = `+frame(r[0])+`.__rd || []; x.sort((a, b) => a - b); return x.length ? [x[x.length >> 1] / 1000, x[Math.floor(x.length * 0.99)] / 1000] : [0, 0]; })()`)
-				reads := eval[float64](tb, frame(r[0])+`.__nr || 0`)
+				rr := browsertest.Eval[float64](tb, `(() => { const x = `+frame(r[0])+`.__rr || []; x.sort((a, b) => a - b); return x.length ? x[x.length >> 1] / 1000 : 0; })()`)
+				rd := browsertest.Eval[[]float64](tb, `(() => { const x = `+frame(r[0])+`.__rd || []; x.sort((a, b) => a - b); return x.length ? [x[x.length >> 1] / 1000, x[Math.floor(x.length * 0.99)] / 1000] : [0, 0]; })()`)
+				reads := browsertest.Eval[float64](tb, frame(r[0])+`.__nr || 0`)
 				key := j.kind + " " + r[0] + ":" + r[1]
 				got[key] = append(got[key], result{cpu: float64(cpu) / float64(j.n), p50: res["p50"].(float64), p99: res["p99"].(float64), rr50: rr, rd50: rd[0], rd99: rd[1], reads: reads / float64(j.n)})
 			}
@@ -148,14 +132,16 @@ func TestEngineAB(t *testing.T) {
 		if len(x) == 0 {
 			return 0
 		}
-		return median(x)
+		s, _ := summarize(x)
+		return s.med
 	}
 	abs := func(kind, run string, f func(result) float64) float64 {
 		var x []float64
 		for _, r := range got[kind+" "+run] {
 			x = append(x, f(r))
 		}
-		return median(x)
+		s, _ := summarize(x)
+		return s.med
 	}
 	probe := os.Getenv("SSESHIM_AB_PROBE") != ""
 	var md strings.Builder
@@ -180,6 +166,6 @@ func TestEngineAB(t *testing.T) {
 		}
 	}
 	fmt.Println(md.String())
-	require.NoError(t, os.MkdirAll("out", 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join("out", "engine-ab.md"), []byte(md.String()), 0o644))
+	require.NoError(t, os.MkdirAll(outDir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(outDir, "engine-ab.md"), []byte(md.String()), 0o644))
 }

@@ -1,6 +1,6 @@
 //go:build !js
 
-package tests
+package browsertest
 
 import (
 	"bytes"
@@ -11,14 +11,14 @@ import (
 	"time"
 )
 
-// cpuSnapshot is the CPU time each thread of the browser's process tree has
+// CPUSnapshot is the CPU time each thread of the browser's process tree has
 // run, by thread id: from /proc/<pid>/task/<tid>/schedstat in nanoseconds
 // (the kernel's exact runtime; /proc/<pid>/stat rounds to 10 ms ticks, as
 // much as a whole fast run costs), or from stat when schedstat is missing.
-type cpuSnapshot map[int]time.Duration
+type CPUSnapshot map[int]time.Duration
 
-// browserTree lists the processes under root (root included).
-func browserTree(root int) []int {
+// BrowserTree lists the processes under root (root included).
+func BrowserTree(root int) []int {
 	children := map[int][]int{}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
@@ -59,13 +59,13 @@ func statFields(b []byte) []string {
 	return strings.Fields(string(b[i+2:]))
 }
 
-// takeCPU reads every thread's CPU time under root.
-func takeCPU(root int) cpuSnapshot {
-	snap := cpuSnapshot{}
+// TakeCPU reads every thread's CPU time under root.
+func TakeCPU(root int) CPUSnapshot {
+	snap := CPUSnapshot{}
 	if root == 0 {
 		return snap
 	}
-	for _, pid := range browserTree(root) {
+	for _, pid := range BrowserTree(root) {
 		dir := filepath.Join("/proc", strconv.Itoa(pid), "task")
 		tasks, err := os.ReadDir(dir)
 		if err != nil {
@@ -96,11 +96,11 @@ func takeCPU(root int) cpuSnapshot {
 	return snap
 }
 
-// since is the CPU the tree used from before to now: each thread's growth,
+// Since is the CPU the tree used from before to now: each thread's growth,
 // a thread that started since counted whole. (A thread that ended between
 // the two loses its share; Chromium's busy threads live as long as the
 // browser.)
-func (now cpuSnapshot) since(before cpuSnapshot) time.Duration {
+func (now CPUSnapshot) Since(before CPUSnapshot) time.Duration {
 	var d time.Duration
 	for tid, t := range now {
 		if t0, ok := before[tid]; ok && t >= t0 {

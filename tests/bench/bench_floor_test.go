@@ -1,6 +1,6 @@
 //go:build !js
 
-package tests
+package bench
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/tests/internal/browsertest"
 )
 
 // bareProgram is the start-up and size floor of the toolchain the engine
@@ -49,7 +51,7 @@ func buildBare(t *testing.T) string {
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "building the bare Go program:\n%s", out)
-	execJS := filepath.Join(distDir, "wasm_exec.js")
+	execJS := filepath.Join(browsertest.DistDir, "wasm_exec.js")
 	if _, err := os.Stat(execJS); err != nil { // the build may inline it: take the toolchain's
 		goroot, err := exec.Command("go", "env", "GOROOT").Output()
 		require.NoError(t, err)
@@ -88,7 +90,7 @@ func brotliFile(t *testing.T, file string) string {
 	b, err := os.ReadFile(file)
 	require.NoError(t, err)
 	sum := sha256.Sum256(b)
-	dir, err := filepath.Abs(filepath.Join(".npm-work", "bench", "brotli"))
+	dir, err := filepath.Abs(filepath.Join("..", ".npm-work", "bench", "brotli"))
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	out := filepath.Join(dir, hex.EncodeToString(sum[:16])+".br")

@@ -1,6 +1,6 @@
 //go:build !js
 
-package tests
+package bench
 
 import "strings"
 
@@ -93,8 +93,8 @@ window.runBench = async (variant, kind, n, size, timeout, rid) => {
   let base = 0, peak = 0, sampler = 0;
   if (memory) {
     // A closed stream's buffers (npm eventsource's, event-source-polyfill's)
-    // are let go a little after close(): ~1.3 MB that the previous run would
-    // otherwise lend this one as a negative retained heap.
+    // are let go a little after close(): the previous run would otherwise
+    // lend this one a negative retained heap.
     await sleep(300);
     base = await heapAfterGC();
     peak = base;

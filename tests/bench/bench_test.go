@@ -1,9 +1,8 @@
 //go:build !js
 
-package tests
+package bench
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -18,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sseshim/sseshim/wasm/sse"
+
+	"github.com/sseshim/sseshim/tests/internal/browsertest"
 )
 
 // The browser benchmark: the browser's own EventSource, sseshim (as it is,
@@ -46,6 +45,7 @@ type benchMode struct {
 	warm          bool          // measure warm start-up too (after priming visits)
 	primeWait     time.Duration // after the priming visits, for V8 to cache code
 	runTimeout    time.Duration
+	goBenchtime   string // the Go micro-benchmarks' -benchtime; empty: they are not run
 }
 
 // The sizes keep make bench under 5 minutes on 2 cores with the Go
@@ -55,10 +55,10 @@ func currentBenchMode() benchMode {
 	switch os.Getenv("SSESHIM_BENCH") {
 	case "full":
 		return benchMode{name: "full", rounds: 5, n32: 50_000, n1k: 20_000, nJSON: 30_000, memoryN: 200_000, pacedN: 500,
-			startupRounds: 5, warm: true, primeWait: 3 * time.Second, runTimeout: 50 * time.Second}
+			startupRounds: 5, warm: true, primeWait: 3 * time.Second, runTimeout: 50 * time.Second, goBenchtime: "1s"}
 	case "quick":
 		return benchMode{name: "quick", rounds: 5, n32: 10_000, n1k: 3000, nJSON: 5000, memoryN: 40_000, pacedN: 200,
-			startupRounds: 3, warm: true, primeWait: 3 * time.Second, runTimeout: 30 * time.Second}
+			startupRounds: 3, warm: true, primeWait: 3 * time.Second, runTimeout: 30 * time.Second, goBenchtime: "200ms"}
 	}
 	return benchMode{name: "smoke", rounds: 1, n32: 500, n1k: 200, nJSON: 300, memoryN: 1000, pacedN: 20, startupRounds: 1, runTimeout: 30 * time.Second}
 }
@@ -113,7 +113,7 @@ const (
 // sets a global, so that every implementation loads from a <script> tag.
 func benchLibs(t *testing.T) string {
 	t.Helper()
-	work, err := filepath.Abs(filepath.Join(".npm-work", "bench"))
+	work, err := filepath.Abs(filepath.Join("..", ".npm-work", "bench"))
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(work, 0o755))
 	lib := filepath.Join(work, "lib")
@@ -121,7 +121,7 @@ func benchLibs(t *testing.T) string {
 		return lib
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(work, "package.json"), []byte(`{"name":"bench","private":true}`), 0o644))
-	run(t, work, "npm", "install", "--no-save", "--prefer-offline", "esbuild@"+esbuildVersion,
+	browsertest.Run(t, work, "npm", "install", "--no-save", "--prefer-offline", "esbuild@"+browsertest.EsbuildVersion,
 		"eventsource@"+npmEventsourceVersion, "event-source-polyfill@"+npmPolyfillVersion)
 	entries := map[string]string{
 		"npm-eventsource.js":       `import { EventSource } from 'eventsource'; window.NpmEventSource = EventSource;`,
@@ -130,7 +130,7 @@ func benchLibs(t *testing.T) string {
 	for name, src := range entries {
 		entry := filepath.Join(work, "entry-"+name)
 		require.NoError(t, os.WriteFile(entry, []byte(src), 0o644))
-		run(t, work, "node_modules/.bin/esbuild", entry, "--bundle", "--minify", "--format=iife", "--outfile="+filepath.Join(lib, name))
+		browsertest.Run(t, work, "node_modules/.bin/esbuild", entry, "--bundle", "--minify", "--format=iife", "--outfile="+filepath.Join(lib, name))
 	}
 	return lib
 }
@@ -139,69 +139,32 @@ func benchLibs(t *testing.T) string {
 // copy), the npm libraries, the bare program, and the streams. It keeps
 // how many bytes each stream sent, by the page's request id.
 type benchSrv struct {
-	*server
+	*browsertest.Server
 	lib, floor string // the npm bundles; the bare program (empty: not built)
 	mu         sync.Mutex
 	sent       map[string]int
 	cache      sync.Map // "losant/n", "dt/n" → []string, the events made once
 }
 
-// staticDir serves a folder as a real host serves it: cacheable, and
-// .wasm from its brotli copy to clients that accept it.
-func staticDir(dir string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "max-age=3600")
-		name := filepath.Join(dir, filepath.Clean("/"+r.URL.Path))
-		if strings.HasSuffix(name, ".wasm") && strings.Contains(r.Header.Get("Accept-Encoding"), "br") {
-			if _, err := os.Stat(name + ".br"); err == nil {
-				w.Header().Set("Content-Encoding", "br")
-				w.Header().Set("Content-Type", "application/wasm")
-				http.ServeFile(w, r, name+".br")
-				return
-			}
-		}
-		http.ServeFile(w, r, name)
-	})
-}
-
-// crossOriginIsolated makes a page cross-origin isolated (COOP and COEP):
-// its performance.now() then counts in 5 µs steps rather than 100 µs.
-func crossOriginIsolated(w http.ResponseWriter) {
-	w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
-	w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
-}
-
-// abDirs is the two builds a comparison runs: the folders in the
-// environment variables prefix+"A" and prefix+"B", each dist/ by default.
-func abDirs(prefix string) map[string]string {
-	dirs := map[string]string{"A": distDir, "B": distDir}
-	for k := range dirs {
-		if d := os.Getenv(prefix + k); d != "" {
-			dirs[k] = d
-		}
-	}
-	return dirs
-}
-
 func benchServer(t *testing.T, lib, floor string) *benchSrv {
-	s := &benchSrv{server: newServer(t), lib: lib, floor: floor, sent: map[string]int{}}
-	s.mux.Handle("/bdist/", http.StripPrefix("/bdist", staticDir(distDir)))
-	s.mux.Handle("/lib/", http.StripPrefix("/lib", staticDir(lib)))
+	s := &benchSrv{Server: browsertest.NewServer(t), lib: lib, floor: floor, sent: map[string]int{}}
+	s.Mux.Handle("/bdist/", http.StripPrefix("/bdist", browsertest.StaticDir(browsertest.DistDir)))
+	s.Mux.Handle("/lib/", http.StripPrefix("/lib", browsertest.StaticDir(lib)))
 	if floor != "" {
-		s.mux.Handle("/floor/", http.StripPrefix("/floor", staticDir(floor)))
+		s.Mux.Handle("/floor/", http.StripPrefix("/floor", browsertest.StaticDir(floor)))
 	}
-	s.mux.HandleFunc("/bench/page.html", func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.HandleFunc("/bench/page.html", func(w http.ResponseWriter, r *http.Request) {
 		// Cross-origin isolated, so that performance.now() counts in 5 µs
 		// steps rather than 100 µs: latencies are a few hundred µs.
-		crossOriginIsolated(w)
+		browsertest.CrossOriginIsolated(w)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, benchPage)
 	})
-	s.mux.HandleFunc("/bench/data.js", func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.HandleFunc("/bench/data.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		fmt.Fprint(w, benchPageData())
 	})
-	s.mux.HandleFunc("/bench/startup.html", func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.HandleFunc("/bench/startup.html", func(w http.ResponseWriter, r *http.Request) {
 		code, ok := startupCode[r.URL.Query().Get("impl")]
 		if !ok {
 			http.NotFound(w, r)
@@ -215,7 +178,7 @@ func benchServer(t *testing.T, lib, floor string) *benchSrv {
 		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
 		return n
 	}
-	s.mux.HandleFunc("/bench/text", func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.HandleFunc("/bench/text", func(w http.ResponseWriter, r *http.Request) {
 		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
 		tails := benchTails(size)
 		var p []byte
@@ -225,20 +188,20 @@ func benchServer(t *testing.T, lib, floor string) *benchSrv {
 			return buf
 		})
 	})
-	s.mux.HandleFunc("/bench/losant", func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.HandleFunc("/bench/losant", func(w http.ResponseWriter, r *http.Request) {
 		events := s.events("losant", n(r), losantEvent)
 		s.stream(w, r, false, len(events), func(buf []byte, i int) []byte {
 			buf, _ = sse.AppendMessage(buf, sse.Message{Type: "mqttMessage", Data: events[i]})
 			return buf
 		})
 	})
-	s.mux.HandleFunc("/bench/dt", func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.HandleFunc("/bench/dt", func(w http.ResponseWriter, r *http.Request) {
 		lines := s.events("dt", n(r), dtLine)
 		s.stream(w, r, false, len(lines), func(buf []byte, i int) []byte {
 			return append(append(buf, lines[i]...), '\n')
 		})
 	})
-	s.mux.HandleFunc("/bench/paced", func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.HandleFunc("/bench/paced", func(w http.ResponseWriter, r *http.Request) {
 		tick := time.NewTicker(time.Millisecond)
 		defer tick.Stop()
 		s.stream(w, r, true, n(r), func(buf []byte, i int) []byte {
@@ -247,7 +210,7 @@ func benchServer(t *testing.T, lib, floor string) *benchSrv {
 			return buf
 		})
 	})
-	s.mux.HandleFunc("/bench/first", func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.HandleFunc("/bench/first", func(w http.ResponseWriter, r *http.Request) {
 		s.stream(w, r, true, 1, func(buf []byte, i int) []byte {
 			buf, _ = sse.AppendMessage(buf, sse.Message{Data: "first"})
 			return buf
@@ -359,20 +322,17 @@ func TestBrowserBenchmark(t *testing.T) {
 	mode := currentBenchMode()
 	lib := benchLibs(t)
 	s := benchServer(t, lib, buildBare(t))
-	browserPID := 0
-	if p := chromedp.FromContext(browser).Browser.Process(); p != nil {
-		browserPID = p.Pid
-	}
+	browserPID := browsertest.BrowserPID()
 	rep := benchReport{Mode: mode.name, Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(),
 		Events: map[string]int{}, Startup: map[string]map[string][]float64{}, StartupMarks: map[string]map[string][]float64{}, WasmAtStartup: map[string]float64{},
 		Loads: map[string][]string{}, Sizes: map[string]map[string]int{}, More: map[string][]float64{}, CodeCache: map[string]int{}}
 
-	tb := newTab(t)
-	tb.navigate(s.URL + "/bench/page.html")
-	eval[bool](tb, `sseshim.ready.then(() => true)`)
+	tb := browsertest.NewTab(t)
+	tb.Navigate(s.URL + "/bench/page.html")
+	browsertest.Eval[bool](tb, `sseshim.ready.then(() => true)`)
 	// The DevTools Network domain makes the browser's EventSource report
 	// every message and run several times slower: keep it off.
-	networkOff(t, tb.ctx, false)
+	browsertest.NetworkOff(t, tb.Ctx, false)
 
 	type job struct {
 		kind, page string // the report's kind; the page's
@@ -394,10 +354,10 @@ func TestBrowserBenchmark(t *testing.T) {
 			rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 			for _, variant := range order {
 				rid++
-				cpu0 := takeCPU(browserPID)
-				res := eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, %d, %d, %d, %d)`,
+				cpu0 := browsertest.TakeCPU(browserPID)
+				res := browsertest.Eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, %d, %d, %d, %d)`,
 					variant, j.page, j.n, j.size, mode.runTimeout.Milliseconds(), rid))
-				cpu := takeCPU(browserPID).since(cpu0)
+				cpu := browsertest.TakeCPU(browserPID).Since(cpu0)
 				r := benchRun{Variant: variant, Kind: j.kind, Round: round, ExpectedEvents: j.n,
 					Events: int(res["events"].(float64)), Bad: int(res["bad"].(float64)), Ms: res["ms"].(float64),
 					CPU: float64(cpu) / float64(time.Millisecond), P50: res["p50"].(float64), P99: res["p99"].(float64),
@@ -434,25 +394,33 @@ func TestBrowserBenchmark(t *testing.T) {
 	} else {
 		fmt.Println(md) // make bench hides the test's log lines, not this
 	}
-	require.NoError(t, os.MkdirAll("out", 0o755))
+	require.NoError(t, os.MkdirAll(outDir, 0o755))
 	js, _ := json.MarshalIndent(rep, "", "  ")
-	require.NoError(t, os.WriteFile(filepath.Join("out", "bench-"+mode.name+".json"), js, 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join("out", "bench-"+mode.name+".md"), []byte(md), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(outDir, "bench-"+mode.name+".json"), js, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(outDir, "bench-"+mode.name+".md"), []byte(md), 0o644))
+	if mode.name != "smoke" {
+		readmeSection(t, "browser", mode.name, "TestBrowserBenchmark", md)
+		readmeSection(t, "go", mode.name, "TestBrowserBenchmark", goBenchmarks(t, mode, rep.Date, rep.Machine))
+	}
 }
 
-// networkOff turns the DevTools Network domain off in a tab, clearing the
-// browser's HTTP cache first when clear is set.
-func networkOff(t *testing.T, ctx context.Context, clear bool) {
+// goBenchmarks runs the engine's Go micro-benchmarks (go test -bench in
+// wasm/), prints their output, and returns it for the README.
+func goBenchmarks(t *testing.T, mode benchMode, date, machine string) string {
 	t.Helper()
-	require.NoError(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if clear {
-			if _, err := cdp.Call(ctx, tg, network.ClearBrowserCache, cdp.Empty{}); err != nil {
-				return err
-			}
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", mode.goBenchtime, "./wasm/...")
+	cmd.Dir = filepath.Join("..", "..")
+	out, err := cmd.CombinedOutput()
+	fmt.Print(string(out))
+	require.NoError(t, err, "the Go micro-benchmarks")
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "pkg:") {
+			lines = append(lines, l)
 		}
-		_, err := cdp.Call(ctx, tg, network.Disable, cdp.Empty{})
-		return err
-	})))
+	}
+	return fmt.Sprintf("Go micro-benchmarks (%s mode), %s, %s: `go test -run '^$' -bench . -benchmem -benchtime %s ./wasm/...`, "+
+		"natively. MB/s is the input decoded per second.\n\n```\n%s\n```\n", mode.name, date, machine, mode.goBenchtime, strings.Join(lines, "\n"))
 }
 
 // startupBench measures each start-up page in a new tab (normally a new
@@ -486,19 +454,19 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 	// work) and returns what the page measured and how to close the tab.
 	open := func(impl string, clear bool, prime bool) (v visit, close func()) {
 		ctx, cancel := chromedp.NewContext(browser)
-		tb := &tab{ctx: ctx, t: t}
-		networkOff(t, ctx, clear)
-		tb.navigate(s.URL + "/bench/startup.html?impl=" + impl)
-		v = eval[visit](tb, `new Promise((r) => { const c = () => window.startup ? r(window.startup) : setTimeout(c, 5); c(); })`)
+		tb := browsertest.Attach(t, ctx)
+		browsertest.NetworkOff(t, ctx, clear)
+		tb.Navigate(s.URL + "/bench/startup.html?impl=" + impl)
+		v = browsertest.Eval[visit](tb, `new Promise((r) => { const c = () => window.startup ? r(window.startup) : setTimeout(c, 5); c(); })`)
 		if v.Error != "" {
 			cancel()
 			t.Fatalf("%s's start-up page: %s", impl, v.Error)
 		}
 		if more, ok := startupMore[impl]; ok && clear {
-			v.More = eval[float64](tb, more)
+			v.More = browsertest.Eval[float64](tb, more)
 		}
 		if p, ok := startupPrime[impl]; ok && prime {
-			eval[bool](tb, p)
+			browsertest.Eval[bool](tb, p)
 		}
 		return v, cancel
 	}
@@ -587,7 +555,7 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 			var file string
 			switch {
 			case strings.HasPrefix(p, "/bdist/"):
-				file = filepath.Join(distDir, strings.TrimPrefix(p, "/bdist/"))
+				file = filepath.Join(browsertest.DistDir, strings.TrimPrefix(p, "/bdist/"))
 			case strings.HasPrefix(p, "/lib/"):
 				file = filepath.Join(s.lib, strings.TrimPrefix(p, "/lib/"))
 			case strings.HasPrefix(p, "/floor/"):
@@ -616,14 +584,7 @@ func countOf(list []string, v string) int {
 
 func machine() string {
 	out, _ := exec.Command("nproc").Output()
-	ver, _ := exec.Command(chromePath(), "--version").Output()
+	ver, _ := exec.Command(browsertest.ChromePath(), "--version").Output()
 	gov, _ := exec.Command("go", "env", "GOVERSION").Output()
 	return strings.TrimSpace(string(out)) + " cores, " + strings.TrimSpace(string(ver)) + ", " + strings.TrimSpace(string(gov))
-}
-
-func chromePath() string {
-	if p := os.Getenv("CHROME_PATH"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
 }
