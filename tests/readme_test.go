@@ -256,3 +256,32 @@ func show(url string) {
 		assert.Regexp(t, `^message \d+$`, l)
 	}
 }
+
+// TestReadmeLinks holds the README's links to what is there: a relative link
+// or image names a file of the repository, and an #anchor one of the
+// README's headings (as GitHub makes their anchors).
+func TestReadmeLinks(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	text := string(b)
+	anchors := map[string]bool{}
+	heading := regexp.MustCompile(`(?m)^#{1,6} (.+)$`)
+	drop := regexp.MustCompile(`[^\p{L}\p{N} _-]`)
+	for _, m := range heading.FindAllStringSubmatch(text, -1) {
+		anchors[strings.ReplaceAll(drop.ReplaceAllString(strings.ToLower(m[1]), ""), " ", "-")] = true
+	}
+	links := regexp.MustCompile(`\]\(([^)\s]+)\)`).FindAllStringSubmatch(text, -1)
+	require.NotEmpty(t, links)
+	for _, m := range links {
+		target := m[1]
+		switch {
+		case strings.HasPrefix(target, "http://"), strings.HasPrefix(target, "https://"):
+		case strings.HasPrefix(target, "#"):
+			assert.True(t, anchors[target[1:]], "README: %s names no heading", target)
+		default:
+			path, _, _ := strings.Cut(target, "#")
+			_, err := os.Stat(filepath.Join("..", filepath.FromSlash(path)))
+			assert.NoError(t, err, "README: %s names no file", target)
+		}
+	}
+}
