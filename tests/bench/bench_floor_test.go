@@ -79,7 +79,7 @@ func buildBare(t *testing.T) string {
 // brotliFile is a brotli copy of file at quality 11, as make build makes
 // them: the build's own copy beside it when not older than the file, else
 // one made by Node's zlib and kept by content in the ignored work folder
-// (quality 11 takes ~10 s for the engine).
+// (quality 11 is slow on a module of megabytes).
 func brotliFile(t *testing.T, file string) string {
 	t.Helper()
 	fi, err := os.Stat(file)

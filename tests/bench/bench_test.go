@@ -48,9 +48,9 @@ type benchMode struct {
 	goBenchtime   string // the Go micro-benchmarks' -benchtime; empty: they are not run
 }
 
-// The sizes keep make bench under 5 minutes on 2 cores with the Go
-// micro-benchmarks and the soak: CPU is read per thread in nanoseconds, so
-// a run of a few hundred milliseconds measures well.
+// The sizes keep make bench short (README.md here says how long it takes):
+// CPU is read per thread in nanoseconds, so a run of a few hundred
+// milliseconds measures well.
 func currentBenchMode() benchMode {
 	switch os.Getenv("SSESHIM_BENCH") {
 	case "full":
