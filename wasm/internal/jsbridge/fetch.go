@@ -308,3 +308,23 @@ func byteString(v string) string {
 	}
 	return string(r)
 }
+
+// headerBytesAsUTF8 reports whether this is WebKit, whose fetch() sends a
+// header value's characters U+0080–U+00FF as UTF-8, where Chromium and
+// Firefox send each as the one byte byteString meant (and it rejects any
+// character above U+00FF), so that no header value carries an ID's bytes
+// as they are. No script API shows the difference (Headers keeps the
+// string as given; the encoding happens below it) and a probe request
+// would cost a round trip, so the engine is told by navigator.vendor,
+// which every WebKit browser (Safari, WebKitGTK, any iOS browser) reports
+// as Apple's. Checked once, as the engine starts: it does not change.
+var headerBytesAsUTF8 = isWebKit()
+
+func isWebKit() bool {
+	nav, err := safejs.Global().Get("navigator")
+	if err != nil || nav.Type() != safejs.TypeObject {
+		return false
+	}
+	v, err := getString(nav, "vendor")
+	return err == nil && v == "Apple Computer, Inc."
+}
