@@ -37,6 +37,15 @@ ids.forEach((id, i) => {
   runs.push(record('shim', '/leid/id' + i + '?run=shim'));
   // The first request of a source given the ID (the lastEventId option).
   runs.push(record('shim', '/leid/id' + i + '?run=option', {init: {lastEventId: id}}));
+  // A reconnect from a dedicated worker, whose navigator differs.
+  runs.push(new Promise((resolve) => {
+    const src = 'importScripts(' + JSON.stringify(location.origin + '/dist/sseshim.js') + ');' +
+      'const es = new sseshim.EventSource(' + JSON.stringify(location.origin + '/leid/id' + i + '?run=worker') + ');' +
+      'es.addEventListener("done", () => { es.close(); postMessage("done"); });';
+    const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+    w.onmessage = () => { w.terminate(); resolve(); };
+    w.onerror = (e) => { w.terminate(); resolve(); };
+  }));
 });
 return Promise.all(runs);`, js)
 	for i, id := range ids {
@@ -49,7 +58,9 @@ return Promise.all(runs);`, js)
 			require.Len(t, shim, 2)
 			option := h.requests(name, "option")
 			require.NotEmpty(t, option)
-			for what, r := range map[string]*http.Request{"reconnect": shim[1], "lastEventId option": option[0]} {
+			worker := h.requests(name, "worker")
+			require.Len(t, worker, 2)
+			for what, r := range map[string]*http.Request{"reconnect": shim[1], "lastEventId option": option[0], "worker's reconnect": worker[1]} {
 				header, query := r.Header.Get("Last-Event-ID"), r.URL.Query().Get("lastEventId")
 				if b.engine == "webkit" && !isASCII(id) {
 					t.Logf("webkit: the %s sends the ID in the query (its fetch cannot send these bytes in a header)", what)

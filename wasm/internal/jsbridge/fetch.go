@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/hack-pad/safejs"
 
@@ -315,9 +316,11 @@ func byteString(v string) string {
 // character above U+00FF), so that no header value carries an ID's bytes
 // as they are. No script API shows the difference (Headers keeps the
 // string as given; the encoding happens below it) and a probe request
-// would cost a round trip, so the engine is told by navigator.vendor,
-// which every WebKit browser (Safari, WebKitGTK, any iOS browser) reports
-// as Apple's. Checked once, as the engine starts: it does not change.
+// would cost a round trip, so the engine is told by its user agent string,
+// the one mark of it that windows and workers share (a worker's navigator
+// has no vendor): every WebKit browser (Safari, WebKitGTK, any iOS
+// browser) says AppleWebKit/, and so does every Chromium, which alone
+// adds Chrome/ or Chromium/. Checked once, as the engine starts.
 var headerBytesAsUTF8 = isWebKit()
 
 func isWebKit() bool {
@@ -325,6 +328,7 @@ func isWebKit() bool {
 	if err != nil || nav.Type() != safejs.TypeObject {
 		return false
 	}
-	v, err := getString(nav, "vendor")
-	return err == nil && v == "Apple Computer, Inc."
+	ua, err := getString(nav, "userAgent")
+	return err == nil && strings.Contains(ua, "AppleWebKit/") &&
+		!strings.Contains(ua, "Chrome/") && !strings.Contains(ua, "Chromium/")
 }
