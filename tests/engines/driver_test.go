@@ -190,31 +190,80 @@ func startXvfb(t *testing.T) string {
 }
 
 // startGroup starts cmd in a process group of its own and, when the test
-// ends, ends that group: SIGTERM, then SIGKILL if it has not exited within
-// a few seconds. Output goes to out (if not nil).
+// ends, ends it and every process it started: SIGTERM (a browser then
+// closes its own helpers), then SIGKILL for whatever is left a few seconds
+// later. The processes are found by their parent links too, since Chromium
+// moves itself into a process group of its own. Output goes to out (if
+// not nil).
 func startGroup(t *testing.T, cmd *exec.Cmd, out io.Writer) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
-	pgid := cmd.Process.Pid
+	pid := cmd.Process.Pid
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
+		tree := descendants(pid) // while the parent links still hold
+		signal := func(sig syscall.Signal) {
+			_ = syscall.Kill(-pid, sig)
+			for _, p := range tree {
+				_ = syscall.Kill(p, sig)
+			}
 		}
-		// Helpers left in the group (a content process) go too.
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		signal(syscall.SIGTERM)
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) && alive(tree) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		signal(syscall.SIGKILL)
 		select {
 		case <-exited:
 		case <-time.After(5 * time.Second):
-			t.Errorf("%s (pid %d) did not exit after SIGKILL", filepath.Base(cmd.Path), pgid)
+			t.Errorf("%s (pid %d) did not exit after SIGKILL", filepath.Base(cmd.Path), pid)
 		}
 	})
+}
+
+// descendants lists the processes below pid, from /proc's parent links.
+func descendants(pid int) []int {
+	children := map[int][]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …: comm may hold spaces and parentheses.
+		rest := stat[bytes.LastIndexByte(stat, ')')+1:]
+		var state string
+		var ppid int
+		if _, err := fmt.Sscan(string(rest), &state, &ppid); err == nil {
+			children[ppid] = append(children[ppid], p)
+		}
+	}
+	var out []int
+	for queue := children[pid]; len(queue) > 0; queue = queue[1:] {
+		out = append(out, queue[0])
+		queue = append(queue, children[queue[0]]...)
+	}
+	return out
+}
+
+// alive reports whether any of pids is still running (not yet a zombie).
+func alive(pids []int) bool {
+	for _, p := range pids {
+		stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "stat"))
+		if err == nil && !bytes.Contains(stat[bytes.LastIndexByte(stat, ')'):], []byte(") Z")) {
+			return true
+		}
+	}
+	return false
 }
 
 // lockedBuffer collects a browser's output for the log of a failed test.
