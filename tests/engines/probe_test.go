@@ -3,6 +3,8 @@
 package engines
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -14,6 +16,12 @@ import (
 // without (share's SharedWorker and Web Locks, batch: 'frame”s animation
 // frames) is logged with how it degrades.
 var _ = scenario("capabilities", func(t *testing.T, b *browser) {
+	b.mux.HandleFunc("/probe/once", func(w http.ResponseWriter, r *http.Request) {
+		f := sseStart(w)
+		fmt.Fprint(w, "data: hi\n\n")
+		f.Flush()
+		<-r.Context().Done()
+	})
 	got := eval[map[string]any](t, b, `
 const has = (f) => { try { return !!f(); } catch (e) { return false; } };
 const moduleWorker = await new Promise((resolve) => {
@@ -29,7 +37,19 @@ const inWorker = await new Promise((resolve) => {
   w.onmessage = (e) => resolve(e.data);
   w.onerror = () => resolve(null);
 });
+// Where there is no SharedWorker (a dedicated worker, in every engine),
+// share falls back to a connection of the source's own.
+const shareInWorker = await new Promise((resolve) => {
+  const src = 'importScripts(' + JSON.stringify(location.origin + '/dist/sseshim.js') + ');' +
+    'const es = new sseshim.EventSource(' + JSON.stringify(location.origin + '/probe/once') + ', { share: true });' +
+    'es.onmessage = (e) => { es.close(); postMessage({ data: e.data, shared: es.stats.shared }); };' +
+    'es.onerror = (e) => postMessage({ error: e.kind + " " + e.message });';
+  const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+  w.onmessage = (e) => { w.terminate(); resolve(e.data); };
+  w.onerror = (e) => { w.terminate(); resolve({ error: String(e.message) }); };
+});
 return {
+  shareInWorker,
   // needed
   WebAssembly: has(() => WebAssembly.instantiate),
   fetchStreams: has(() => Response.prototype.hasOwnProperty('body') && ReadableStream.prototype.getReader),
@@ -52,6 +72,7 @@ return {
   userAgent: navigator.userAgent,
 };`)
 	t.Logf("%s capabilities: %v", b.engine, got)
+	assert.Equal(t, map[string]any{"data": "hi", "shared": false}, got["shareInWorker"], "share in a dedicated worker: a connection of its own")
 	for _, need := range []string{"WebAssembly", "fetchStreams", "AbortController", "EventTargetSubclass", "MessageEventSubclass", "moduleWorker"} {
 		assert.Equal(t, true, got[need], "%s: sseshim needs %s", b.engine, need)
 	}
