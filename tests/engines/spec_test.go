@@ -116,7 +116,7 @@ var _ = scenario("spec-cases", func(t *testing.T, b *browser) {
 	for i, c := range ssetest.Cases {
 		r := run{URL: b.srv.URL + "/spec/" + list[i].name, Timeout: 10000}
 		if c.RetrySet && c.Retry == ssetest.MaxRetry {
-			r.Timeout = 2500
+			r.Timeout = 4000
 		}
 		runs = append(runs, r)
 	}
