@@ -9,6 +9,8 @@ window.addEventListener('unhandledrejection', (e) => uncaught.push('unhandled re
 
 const AsyncFunction = (async () => {}).constructor;
 
+// serve asks for job after job; each runs on its own, so that one that
+// never settles (a test that timed out) does not hold up the next.
 async function serve() {
   for (;;) {
     let job;
@@ -20,16 +22,20 @@ async function serve() {
       await new Promise((resolve) => setTimeout(resolve, 200)); // the server is gone or restarting
       continue;
     }
-    const res = { id: job.id };
-    try {
-      res.value = await new AsyncFunction(job.code)();
-      res.ok = true;
-    } catch (e) {
-      res.error = String((e && e.stack) || e);
-    }
-    res.errors = uncaught.splice(0);
-    await fetch('/ctl/result', { method: 'POST', body: JSON.stringify(res) }).catch(() => {});
+    run(job);
   }
+}
+
+async function run(job) {
+  const res = { id: job.id };
+  try {
+    res.value = await new AsyncFunction(job.code)();
+    res.ok = true;
+  } catch (e) {
+    res.error = String((e && e.stack) || e);
+  }
+  res.errors = uncaught.splice(0);
+  await fetch('/ctl/result', { method: 'POST', body: JSON.stringify(res) }).catch(() => {});
 }
 
 // record logs what an EventSource does, the same way for both
