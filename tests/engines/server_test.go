@@ -11,9 +11,11 @@ import (
 
 // conn is what the server answers to one connection attempt.
 type conn struct {
-	status int      // 0 means 200
-	chunks []string // written and flushed one by one; {{LEID}} becomes the request's Last-Event-ID
-	hold   bool     // keep the connection open after the chunks
+	status   int      // 0 means 200
+	ct       string   // "" means text/event-stream
+	location string   // a redirect target (a stream's name), with a 3xx status
+	chunks   []string // written and flushed one by one; {{LEID}} becomes the request's Last-Event-ID
+	hold     bool     // keep the connection open after the chunks
 }
 
 // stream is a sequence of connections: attempt n gets conns[n], the last
@@ -60,7 +62,15 @@ func (h *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := sc.conns[min(n, len(sc.conns)-1)]
-	w.Header().Set("Content-Type", "text/event-stream")
+	if c.location != "" {
+		http.Redirect(w, r, c.location+"?run="+r.URL.Query().Get("run"), c.status)
+		return
+	}
+	ct := c.ct
+	if ct == "" {
+		ct = "text/event-stream"
+	}
+	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "no-store")
 	status := c.status
 	if status == 0 {
