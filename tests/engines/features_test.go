@@ -27,7 +27,7 @@ var _ = scenario("realms", func(t *testing.T, b *browser) {
 		case r.Header.Get("Last-Event-ID") == "":
 			fmt.Fprintf(w, "retry: 10\nid: 1\ndata: auth=%s\n\n", r.Header.Get("Authorization"))
 		default:
-			fmt.Fprintf(w, "data: resumed after %s\n\n"+done, r.Header.Get("Last-Event-ID"))
+			fmt.Fprintf(w, "data: resumed after %s auth=%s\n\n"+done, r.Header.Get("Last-Event-ID"), r.Header.Get("Authorization"))
 			f.Flush()
 			<-r.Context().Done()
 		}
@@ -64,7 +64,7 @@ if (typeof SharedWorker === 'function') {
 return r;`)
 	want := func(tag string) []string {
 		return []string{
-			"message auth=Bearer " + tag + " #1", "error end rs=0", "message resumed after 1 #1",
+			"message auth=Bearer " + tag + " 1 #1", "error end rs=0", "message resumed after 1 auth=Bearer " + tag + " 2 #1",
 			`temperature {"eventId":"e1","eventType":"temperature","data":{"t":"21 °C"}} #e1`,
 			"stream one #7", "stream two #7", "stream end rs=2 last=7",
 		}

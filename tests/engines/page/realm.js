@@ -15,7 +15,8 @@ async function runRealm(ES, tag) {
       if (es.readyState === 2) resolve();
     };
   });
-  await run('/realm/sse', { headers: async () => ({ Authorization: 'Bearer ' + tag }), retry: { initial: 10 } });
+  let token = 0; // refreshed before every attempt
+  await run('/realm/sse', { headers: async () => ({ Authorization: 'Bearer ' + tag + ' ' + (++token) }), retry: { initial: 10 } });
   await run('/realm/ndjson', { format: 'ndjson', json: true }, ['temperature']);
   const res = await fetch('/realm/sse?once=1&realm=' + tag);
   await new Promise((resolve) => {
