@@ -16,6 +16,7 @@ type conn struct {
 	location string   // a redirect target (a stream's name), with a 3xx status
 	chunks   []string // written and flushed one by one; {{LEID}} becomes the request's Last-Event-ID
 	hold     bool     // keep the connection open after the chunks
+	header   map[string]string
 }
 
 // stream is a sequence of connections: attempt n gets conns[n], the last
@@ -62,6 +63,9 @@ func (h *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := sc.conns[min(n, len(sc.conns)-1)]
+	for k, v := range c.header {
+		w.Header().Set(k, v)
+	}
 	if c.location != "" {
 		http.Redirect(w, r, c.location+"?run="+r.URL.Query().Get("run"), c.status)
 		return

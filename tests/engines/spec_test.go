@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -215,5 +216,59 @@ return pool(%s, 2, (name) => Promise.all([
 		assert.Equal(t, "2", rs[1].Header.Get("Last-Event-ID"), run)
 		assert.Equal(t, "2", rs[2].Header.Get("Last-Event-ID"), run)
 		assert.Equal(t, "text/event-stream", rs[0].Header.Get("Accept"), run)
+	}
+})
+
+// A stream on another origin, with and without credentials, with and
+// without the CORS headers that allow it: sseshim does what the engine's
+// own EventSource does, and asks for a stream as often.
+var _ = scenario("cross-origin", func(t *testing.T, b *browser) {
+	page := b.srv.URL
+	cors := func(creds bool) map[string]string {
+		if creds {
+			return map[string]string{"Access-Control-Allow-Origin": page, "Access-Control-Allow-Credentials": "true"}
+		}
+		return map[string]string{"Access-Control-Allow-Origin": "*"}
+	}
+	list := []stream{
+		{name: "cors-anonymous", conns: []conn{{header: cors(false), chunks: []string{"data: hi\n\n", done}}}},
+		{name: "cors-credentials", opts: `{init: {withCredentials: true}}`, conns: []conn{{header: cors(true), chunks: []string{"data: hi\n\n", done}}}},
+		{name: "cors-credentials-wildcard", opts: `{init: {withCredentials: true}, timeout: 3000}`, conns: []conn{{header: cors(false), chunks: []string{"data: hi\n\n", done}}}},
+		{name: "cors-missing", opts: `{timeout: 3000}`, conns: []conn{{chunks: []string{"data: hi\n\n", done}}}},
+	}
+	h := newStreams(list)
+	b.mux.Handle("/cors/", h)
+	// localhost and 127.0.0.1 are two origins of one server.
+	other := strings.Replace(page, "127.0.0.1", "localhost", 1)
+	for _, sc := range list {
+		t.Run(sc.name, func(t *testing.T) {
+			url := other + "/cors/" + sc.name
+			opts := sc.opts
+			if opts == "" {
+				opts = "{}"
+			}
+			logs := eval[[2][]string](t, b, `return [await record('native', %q, %s), await record('shim', %q, %s)];`,
+				url+"?run=native", opts, url+"?run=shim", opts)
+			assert.Equal(t, logs[0], logs[1], "sseshim against %s's own EventSource", b.engine)
+			end := "end closed" // refused: the connection fails
+			if sc.name == "cors-anonymous" || sc.name == "cors-credentials" {
+				end = "end done"
+			}
+			assert.Equal(t, end, logs[0][len(logs[0])-1], "%q", logs[0])
+			// Where CORS refuses, sseshim also sends one no-cors HEAD to tell a
+			// refusal from an unreachable server: not a stream request.
+			streams := func(rs []*http.Request) int {
+				n := 0
+				for _, r := range rs {
+					if r.Header.Get("Accept") == "text/event-stream" {
+						n++
+					}
+				}
+				return n
+			}
+			native, shim := h.requests(sc.name, "native"), h.requests(sc.name, "shim")
+			assert.Equal(t, streams(native), streams(shim), "stream requests")
+			assert.LessOrEqual(t, len(shim)-streams(shim), 1, "at most one probe")
+		})
 	}
 })
