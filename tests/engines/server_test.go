@@ -52,6 +52,20 @@ func newStreams(list []stream) *streams {
 func (h *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 	key := name + "?" + r.URL.Query().Get("run")
+	if r.Method == http.MethodOptions {
+		// A CORS preflight is not an attempt: it gets the first
+		// connection's headers, and allows no request header.
+		h.mu.Lock()
+		sc := h.byName[name]
+		h.mu.Unlock()
+		if len(sc.conns) > 0 {
+			for k, v := range sc.conns[0].header {
+				w.Header().Set(k, v)
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	h.mu.Lock()
 	sc, ok := h.byName[name]
 	n := h.counts[key]
