@@ -37,12 +37,15 @@ type engine struct {
 	find func() (string, error)
 	// command returns the browser's process, not started, for url.
 	command func(t *testing.T, exe, dir, url string) *exec.Cmd
+	// conns is how many connections the engine opens to one HTTP/1.1
+	// server at once.
+	conns int
 }
 
 var engines = []engine{
-	{name: "chromium", find: findChromium, command: chromiumCommand},
-	{name: "firefox", find: findOnPath("FIREFOX_PATH", "firefox-esr"), command: firefoxCommand},
-	{name: "webkit", find: findMiniBrowser, command: webkitCommand},
+	{name: "chromium", find: findChromium, command: chromiumCommand, conns: 6},
+	{name: "firefox", find: findOnPath("FIREFOX_PATH", "firefox-esr"), command: firefoxCommand, conns: firefoxConns},
+	{name: "webkit", find: findMiniBrowser, command: webkitCommand, conns: 6},
 }
 
 func findChromium() (string, error) {
@@ -134,6 +137,8 @@ var firefoxPrefs = map[string]any{
 	"browser.tabs.warnOnClose":                           false,
 	"dom.disable_open_during_load":                       false,
 }
+
+const firefoxConns = 12
 
 func firefoxCommand(t *testing.T, exe, dir, url string) *exec.Cmd {
 	var b strings.Builder
@@ -329,6 +334,7 @@ func scenario(name string, run func(t *testing.T, b *browser)) bool {
 // browser is one engine's harness page, driven through the test server.
 type browser struct {
 	engine  string
+	conns   int // see engine.conns
 	srv     *httptest.Server
 	mux     *http.ServeMux
 	jobs    chan job
@@ -354,7 +360,7 @@ type result struct {
 // launch starts the test server and the engine on its harness page, and
 // waits until the page asks for work.
 func launch(t *testing.T, e engine, exe string) *browser {
-	b := &browser{engine: e.name, mux: http.NewServeMux(), jobs: make(chan job), waiting: map[int]chan result{}, out: &lockedBuffer{}}
+	b := &browser{engine: e.name, conns: e.conns, mux: http.NewServeMux(), jobs: make(chan job), waiting: map[int]chan result{}, out: &lockedBuffer{}}
 	b.mux.Handle("/dist/", http.StripPrefix("/dist/", noStore(http.FileServer(http.Dir(distDir)))))
 	b.mux.Handle("/page/", http.StripPrefix("/page/", noStore(http.FileServer(http.Dir("page")))))
 	b.mux.HandleFunc("/ctl/next", b.serveNext)

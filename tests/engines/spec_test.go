@@ -127,15 +127,14 @@ var _ = scenario("spec-cases", func(t *testing.T, b *browser) {
 		runs = append(runs, r)
 	}
 	js, _ := json.Marshal(runs)
-	// Two cases at a time, each with both implementations at once: four
-	// streams, and the harness's poll, within the six connections an
-	// engine opens to one HTTP/1.1 server.
+	// As many cases at a time as the engine's connections allow, each with
+	// both implementations at once, beside the harness's poll.
 	logs := eval[[][2][]string](t, b, `
 const types = ['add', 'x', 'e', 'b', 'tëst', 'a\uFFFDb'];
-return pool(%s, 2, (r) => Promise.all([
+return pool(%s, %d, (r) => Promise.all([
   record('native', r.url + '?run=native', {types, timeout: r.timeout}),
   record('shim', r.url + '?run=shim', {types, timeout: r.timeout}),
-]));`, js)
+]));`, js, (b.conns-1)/2)
 	require.Len(t, logs, len(ssetest.Cases))
 	for i, c := range ssetest.Cases {
 		native, shim := logs[i][0], logs[i][1]
