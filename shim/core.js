@@ -474,6 +474,11 @@ function createSseshim(loadEngine, shareWorkerURL, shareByDefault = () => false)
     }
     get json() { return parsedJSON(this); }
   }
+  // Their constructor is MessageEvent, as a page sees of the browser's own
+  // events (#dispatchMessage creates a MessageEvent): e.constructor === MessageEvent.
+  for (const C of [SseshimMessageEvent, JSONMessageEvent]) {
+    Object.defineProperty(C.prototype, 'constructor', { value: MessageEvent, writable: true, configurable: true });
+  }
 
   // ---- the first request, while the engine loads -----------------------------
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing: Chromium for the browser
-# tests, and Mosquitto (the broker, and mosquitto_pub) for the dev server's
+# tests; Firefox ESR, WebKitGTK (webkit2gtk-driver brings WebKitWebDriver and
+# the MiniBrowser the engine tests run) and Xvfb (WebKitGTK has no headless
+# mode) for the engine-neutral suite in tests/engines; and Mosquitto (the broker, and mosquitto_pub) for the dev server's
 # external-broker tests. As root it uses apt-get; otherwise it says what to
 # install. CHROME_PATH overrides Chromium's path.
 set -euo pipefail
@@ -9,6 +11,9 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 
 missing=()
 [ -x "$chrome" ] || missing+=(chromium)
+have firefox-esr || missing+=(firefox-esr)
+have WebKitWebDriver || missing+=(webkit2gtk-driver)
+have Xvfb || missing+=(xvfb)
 have mosquitto || missing+=(mosquitto)
 have mosquitto_pub || missing+=(mosquitto-clients)
 if [ "${#missing[@]}" -eq 0 ]; then

@@ -162,7 +162,7 @@ func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*
 		return nil, outcome{err: &Error{Kind: KindHeaders, Err: err}, count: true}, false
 	}
 	url := s.reqURL
-	if s.idInQuery && s.lastID != "" {
+	if s.idAsQuery() {
 		url = addQuery(url, s.cfg.LastEventIDParam, s.lastID)
 	}
 	body := s.cfg.Body
@@ -221,10 +221,30 @@ func (s *Source) requestHeader(ctx context.Context) (map[string]string, error) {
 	if !hasHeader(header, "Accept") {
 		header["Accept"] = acceptFor(s.cfg.Format)
 	}
-	if s.lastID != "" && !s.idInQuery {
+	if s.lastID != "" && !s.idAsQuery() {
 		header["Last-Event-ID"] = s.lastID
 	}
 	return header, nil
+}
+
+// idAsQuery says whether this attempt sends the last event ID in the query
+// parameter LastEventIDParam rather than as Last-Event-ID: since a CORS
+// refusal of the header, or when the ID is not ASCII and the transport
+// cannot send its bytes in a header (Config.HeaderBytesAsUTF8).
+func (s *Source) idAsQuery() bool {
+	if s.lastID == "" {
+		return false
+	}
+	return s.idInQuery || (s.cfg.HeaderBytesAsUTF8 && s.cfg.LastEventIDParam != "-" && !isASCII(s.lastID))
+}
+
+func isASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // requestFailed decides what a request that got no response means.

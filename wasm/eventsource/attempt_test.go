@@ -114,6 +114,31 @@ func TestLastEventIDInQueryWhenTheHeaderIsRefused(t *testing.T) {
 	waitDone(t, e.src)
 }
 
+// A transport that would send a header's non-ASCII bytes re-encoded
+// (WebKit's fetch) gets a non-ASCII last event ID in the query parameter,
+// an ASCII one in the header as usual.
+func TestNonASCIILastEventIDInQueryWhereHeadersAreUTF8(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{URL: "http://example.test/s", LastEventID: "é…", HeaderBytesAsUTF8: true})
+	r := e.tr.next(t)
+	assert.Equal(t, "http://example.test/s?lastEventId=%C3%A9%E2%80%A6", r.URL)
+	assert.NotContains(t, r.Header, "Last-Event-ID")
+	b := e.tr.answerSSE()
+	e.rec.expect(t, "open sse")
+	b.send("id: 9\ndata: a\n\n")
+	e.rec.expect(t, `events message:"a"#9`)
+	b.end()
+	e.rec.expect(t, "error end CONNECTING", "retrying 3s #1")
+	e.clk.Advance(3 * time.Second)
+	r = e.tr.next(t)
+	assert.Equal(t, "http://example.test/s", r.URL)
+	assert.Equal(t, "9", r.Header["Last-Event-ID"])
+	// With the fallback off, the header it is, whatever reaches the server.
+	e = start(t, Config{LastEventID: "é", HeaderBytesAsUTF8: true, LastEventIDParam: "-"})
+	r = e.tr.next(t)
+	assert.Equal(t, "é", r.Header["Last-Event-ID"])
+}
+
 func TestLastEventIDParamOffOrNeverAllowed(t *testing.T) {
 	t.Parallel()
 	// Off: a refused reconnect fails the connection, as before.

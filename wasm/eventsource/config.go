@@ -99,6 +99,12 @@ type Config struct {
 	// keeps doing so. Empty means DefaultLastEventIDParam; "-" turns the
 	// fallback off.
 	LastEventIDParam string
+	// HeaderBytesAsUTF8 says that the transport sends a header value's
+	// characters U+0080–U+00FF as UTF-8 rather than as the bytes they
+	// stand for (WebKit's fetch), so that no header can carry a non-ASCII
+	// last event ID's UTF-8 bytes as they are. Such an ID then goes in the
+	// LastEventIDParam query parameter instead, unless that is "-".
+	HeaderBytesAsUTF8 bool
 
 	// Method is the request method; empty means GET. Any other method needs
 	// a server that answers it with a stream (a chat completion, a query).

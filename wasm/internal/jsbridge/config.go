@@ -175,7 +175,7 @@ func OptionNames() []string {
 // configuration. An option the bridge does not know is an error: the shim
 // and the bridge disagree, and silently ignoring an option would hide it.
 func Config(url string, o safejs.Value) (eventsource.Config, error) {
-	c := eventsource.Config{URL: url, Transport: &Fetch{}}
+	c := eventsource.Config{URL: url, Transport: &Fetch{}, HeaderBytesAsUTF8: headerBytesAsUTF8}
 	if o.Type() != safejs.TypeObject {
 		return c, nil
 	}

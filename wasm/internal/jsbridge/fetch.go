@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/hack-pad/safejs"
 
@@ -307,4 +308,27 @@ func byteString(v string) string {
 		r[i] = rune(v[i])
 	}
 	return string(r)
+}
+
+// headerBytesAsUTF8 reports whether this is WebKit, whose fetch() sends a
+// header value's characters U+0080–U+00FF as UTF-8, where Chromium and
+// Firefox send each as the one byte byteString meant (and it rejects any
+// character above U+00FF), so that no header value carries an ID's bytes
+// as they are. No script API shows the difference (Headers keeps the
+// string as given; the encoding happens below it) and a probe request
+// would cost a round trip, so the engine is told by its user agent string,
+// the one mark of it that windows and workers share (a worker's navigator
+// has no vendor): every WebKit browser (Safari, WebKitGTK, any iOS
+// browser) says AppleWebKit/, and so does every Chromium, which alone
+// adds Chrome/ or Chromium/. Checked once, as the engine starts.
+var headerBytesAsUTF8 = isWebKit()
+
+func isWebKit() bool {
+	nav, err := safejs.Global().Get("navigator")
+	if err != nil || nav.Type() != safejs.TypeObject {
+		return false
+	}
+	ua, err := getString(nav, "userAgent")
+	return err == nil && strings.Contains(ua, "AppleWebKit/") &&
+		!strings.Contains(ua, "Chrome/") && !strings.Contains(ua, "Chromium/")
 }
