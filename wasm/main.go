@@ -15,14 +15,12 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/sseshim/sseshim/wasm/eventsource"
+	"github.com/sseshim/sseshim/wasm/internal/handles"
 	"github.com/sseshim/sseshim/wasm/internal/jsbridge"
 )
 
-var (
-	mu      sync.Mutex // guards sources; never held while calling JavaScript
-	sources = map[int]*eventsource.Source{}
-	nextID  = 1
-)
+// sources are the sources not yet stopped, by the handle open returned.
+var sources handles.Table[*eventsource.Source]
 
 func main() {
 	// The engine's live heap is small and steady (buffers, de-duplication
@@ -138,16 +136,10 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	if err != nil {
 		return err.Error()
 	}
-	mu.Lock()
-	id := nextID
-	nextID++
-	sources[id] = src
-	mu.Unlock()
+	id := sources.Add(src)
 	go func() {
 		<-src.Done()
-		mu.Lock()
-		delete(sources, id)
-		mu.Unlock()
+		sources.Remove(id)
 		collectSoon()
 	}()
 	return id
@@ -209,9 +201,8 @@ func lookup(args []safejs.Value) *eventsource.Source {
 	if err != nil {
 		return nil
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	return sources[id]
+	src, _ := sources.Get(id)
+	return src
 }
 
 // jsClose(handle) closes a source and returns at once: it must never wait,
@@ -289,10 +280,7 @@ func jsStats(_ safejs.Value, args []safejs.Value) any {
 // header promises still awaited, so that tests can check that close()
 // releases everything.
 func jsLive(safejs.Value, []safejs.Value) any {
-	mu.Lock()
-	n := len(sources)
-	mu.Unlock()
-	v, err := safejs.ValueOf(map[string]any{"sources": n, "promises": jsbridge.PendingPromises()})
+	v, err := safejs.ValueOf(map[string]any{"sources": sources.Len(), "promises": jsbridge.PendingPromises()})
 	if err != nil {
 		return nil
 	}
