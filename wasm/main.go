@@ -205,13 +205,13 @@ func lookup(args []safejs.Value) *eventsource.Source {
 	return src
 }
 
-// jsClose(handle) closes a source and returns at once: it must never wait,
-// since while JavaScript calls into Go other goroutines run — another
+// jsClose(handle) closes a source. Close never waits, as this callback must
+// not: while JavaScript calls into Go other goroutines run, and another
 // source's engine may be the one whose listener or headers function called
 // close(). The shim ignores whatever a closed source's engine still sends.
 func jsClose(_ safejs.Value, args []safejs.Value) any {
 	if src := lookup(args); src != nil {
-		src.Stop()
+		src.Close()
 	}
 	return nil
 }
