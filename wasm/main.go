@@ -146,16 +146,15 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 }
 
 // The JavaScript objects a closed source held (its callbacks, which hold the
-// page's EventSource, its fetch's objects, its batch array: about twenty)
+// page's EventSource, its fetch's objects, its batch array)
 // are released only when Go's collector finalizes their references, and the
 // engine allocates too little for that to come soon: a page that opens and
-// closes sources would keep them. A forced collection costs the page's main
-// thread about 2 ms, and one per close put it on the path of every source
-// starting meanwhile (nine sources closing at once paid nine; the next
-// source opened after a close waited for it). So one collection serves the
-// sources closed within collectAfter of each other, or collectEvery of them
-// (a bound on what waits: tests/hostile_test.go, closed sources leave
-// nothing), in a task of its own.
+// closes sources would keep them. A forced collection holds the page's main
+// thread, and one per close would put it on the path of every source
+// starting meanwhile. So one collection serves the sources closed within
+// collectAfter of each other, or collectEvery of them (a bound on what
+// waits: tests/hostile_test.go, closed sources leave nothing), in a task of
+// its own.
 const (
 	collectAfter = 20 * time.Millisecond
 	collectEvery = 2

@@ -21,11 +21,11 @@ import (
 // it writes each chunk (a giant one in pieces of at most len(chunkBuf),
 // since wasm memory, once grown, never shrinks) into chunkBuf and calls the
 // exported function sseshimFeed, which decodes the piece and delivers its
-// events before it returns. A call to an exported function costs tens of
-// nanoseconds; a js.FuncOf callback about 10 µs (syscall/js fetches the
-// event, its this and its arguments from JavaScript one by one), and a
-// promise per chunk awaited on the engine's goroutine added a goroutine
-// hand-over on top: together most of what a lone small event waited.
+// events before it returns. A call to an exported function is far cheaper
+// than a js.FuncOf callback (syscall/js fetches the event, its this and its
+// arguments from JavaScript one by one), and it needs no promise per chunk
+// awaited on the engine's goroutine, with a goroutine hand-over on top: the
+// latency of a lone small event is that of one call into Go.
 //
 // Feeds never nest: the pump calls sseshimFeed only from its own promise
 // callbacks and timers, never from inside a feed, so one buffer serves
