@@ -146,10 +146,10 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 }
 
 // The JavaScript objects a closed source held (its callbacks, which hold the
-// page's EventSource, its fetch's objects, its batch array)
-// are released only when Go's collector finalizes their references, and the
-// engine allocates too little for that to come soon: a page that opens and
-// closes sources would keep them. A forced collection holds the page's main
+// page's EventSource, its fetch's objects, its batch array) are released
+// only when Go's collector finalizes their references, and the engine
+// allocates too little for that to come soon: a page that opens and closes
+// sources would keep them. A forced collection holds the page's main
 // thread, and one per close would put it on the path of every source
 // starting meanwhile. So one collection serves the sources closed within
 // collectAfter of each other, or collectEvery of them (a bound on what
