@@ -46,9 +46,10 @@ type OpenInfo struct {
 
 // Sink receives what the source does. Calls come from the source's own
 // goroutine, or from a PushBody's chunk callback while the engine waits for
-// it, one at a time; a sink may call Close from inside any of them. Once the
-// source is closed no call delivers anything: Opened, Flush, Failed and
-// Retrying are not called, and Event is followed by Discard.
+// it, one at a time; a sink may call Close from inside any of them. Once
+// Close has been called nothing more is delivered: Opened, Flush, Failed
+// and Retrying are not called, and Event is followed by Discard. The source
+// is done with the sink when Done is closed.
 type Sink interface {
 	// Opened: readyState is now OPEN (fire "open", #sse-processing-model).
 	Opened(OpenInfo)
@@ -87,9 +88,10 @@ type SinkFuncs struct {
 	OnError    func(*Error, ReadyState)
 	OnRetrying func(time.Duration, int)
 
-	// batch collects a chunk's events for OnEvents. New gives each source's
-	// SinkFuncs one of its own; without one (a SinkFuncs called by other
-	// code) each event is delivered on its own.
+	// batch collects a chunk's events for OnEvents. A pointer, so that a
+	// SinkFuncs value is a Sink: New gives each source's SinkFuncs a batch
+	// of its own; without one (a SinkFuncs called by other code) each event
+	// is delivered on its own.
 	batch *[]Event
 }
 
