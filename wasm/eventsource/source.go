@@ -134,7 +134,7 @@ func New(cfg Config, sink Sink) (*Source, error) {
 // waits, so it is safe anywhere — from inside a sink call, whose chunk's
 // remaining events are then not delivered, or from a JavaScript callback,
 // during which another source's engine may be the code that runs — and more
-// than once. No sink call delivers anything once Close has returned, but
+// than once. Once Close has returned no sink call starts to deliver, but
 // one already under way may still be running: a caller that must know the
 // sink is done for good waits for Done.
 func (s *Source) Close() {
