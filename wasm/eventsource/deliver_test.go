@@ -76,7 +76,10 @@ func TestSinkFuncsBatchesAsAStreamingSink(t *testing.T) {
 		streamed := run(rec, rec.log, c.cfg, c.ct, c.chunks...)
 		funcs, log := funcsRecorder()
 		batched := run(funcs, log, c.cfg, c.ct, c.chunks...)
+		funcs, log = funcsRecorder()
+		byPointer := run(&funcs, log, c.cfg, c.ct, c.chunks...)
 		assert.Equal(t, c.want, streamed)
 		assert.Equal(t, c.want, batched)
+		assert.Equal(t, c.want, byPointer)
 	}
 }
