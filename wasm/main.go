@@ -15,14 +15,12 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/sseshim/sseshim/wasm/eventsource"
+	"github.com/sseshim/sseshim/wasm/internal/handles"
 	"github.com/sseshim/sseshim/wasm/internal/jsbridge"
 )
 
-var (
-	mu      sync.Mutex // guards sources; never held while calling JavaScript
-	sources = map[int]*eventsource.Source{}
-	nextID  = 1
-)
+// sources are the sources not yet stopped, by the handle open returned.
+var sources handles.Table[*eventsource.Source]
 
 func main() {
 	// The engine's live heap is small and steady (buffers, de-duplication
@@ -138,32 +136,25 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	if err != nil {
 		return err.Error()
 	}
-	mu.Lock()
-	id := nextID
-	nextID++
-	sources[id] = src
-	mu.Unlock()
+	id := sources.Add(src)
 	go func() {
 		<-src.Done()
-		mu.Lock()
-		delete(sources, id)
-		mu.Unlock()
+		sources.Remove(id)
 		collectSoon()
 	}()
 	return id
 }
 
 // The JavaScript objects a closed source held (its callbacks, which hold the
-// page's EventSource, its fetch's objects, its batch array: about twenty)
-// are released only when Go's collector finalizes their references, and the
-// engine allocates too little for that to come soon: a page that opens and
-// closes sources would keep them. A forced collection costs the page's main
-// thread about 2 ms, and one per close put it on the path of every source
-// starting meanwhile (nine sources closing at once paid nine; the next
-// source opened after a close waited for it). So one collection serves the
-// sources closed within collectAfter of each other, or collectEvery of them
-// (a bound on what waits: tests/hostile_test.go, closed sources leave
-// nothing), in a task of its own.
+// page's EventSource, its fetch's objects, its batch array) are released
+// only when Go's collector finalizes their references, and the engine
+// allocates too little for that to come soon: a page that opens and closes
+// sources would keep them. A forced collection holds the page's main
+// thread, and one per close would put it on the path of every source
+// starting meanwhile. So one collection serves the sources closed within
+// collectAfter of each other, or collectEvery of them (a bound on what
+// waits: tests/hostile_test.go, closed sources leave nothing), in a task of
+// its own.
 const (
 	collectAfter = 20 * time.Millisecond
 	collectEvery = 2
@@ -209,18 +200,17 @@ func lookup(args []safejs.Value) *eventsource.Source {
 	if err != nil {
 		return nil
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	return sources[id]
+	src, _ := sources.Get(id)
+	return src
 }
 
-// jsClose(handle) closes a source and returns at once: it must never wait,
-// since while JavaScript calls into Go other goroutines run — another
+// jsClose(handle) closes a source. Close never waits, as this callback must
+// not: while JavaScript calls into Go other goroutines run, and another
 // source's engine may be the one whose listener or headers function called
 // close(). The shim ignores whatever a closed source's engine still sends.
 func jsClose(_ safejs.Value, args []safejs.Value) any {
 	if src := lookup(args); src != nil {
-		src.Stop()
+		src.Close()
 	}
 	return nil
 }
@@ -289,10 +279,7 @@ func jsStats(_ safejs.Value, args []safejs.Value) any {
 // header promises still awaited, so that tests can check that close()
 // releases everything.
 func jsLive(safejs.Value, []safejs.Value) any {
-	mu.Lock()
-	n := len(sources)
-	mu.Unlock()
-	v, err := safejs.ValueOf(map[string]any{"sources": n, "promises": jsbridge.PendingPromises()})
+	v, err := safejs.ValueOf(map[string]any{"sources": sources.Len(), "promises": jsbridge.PendingPromises()})
 	if err != nil {
 		return nil
 	}

@@ -71,11 +71,10 @@ func (s *Source) attemptWith(ctx context.Context, cancel context.CancelCauseFunc
 	opened := s.clock.Now()
 	s.conn.openedAt, s.conn.carried = opened, false
 	s.opened = true
-	if !s.enterSink(Open, false) {
+	if !s.mayDeliver(Open, false) {
 		return outcome{}
 	}
 	s.sink.Opened(OpenInfo{URL: resp.URL, Status: resp.Status, Format: s.conn.format})
-	s.leaveSink()
 	if s.cfg.Ping.Interval > 0 {
 		timeout := s.cfg.Ping.Interval + s.cfg.Ping.Leeway
 		s.conn.wd = startWatchdog(s.clock, timeout, func() { cancel(errWatchdog) })
@@ -116,12 +115,10 @@ func (s *Source) read(body Body) (stop *outcome, err error) {
 	if pb, ok := body.(PushBody); ok {
 		// While Push runs, the engine's goroutine waits in it: any sink call
 		// meanwhile is a chunk's, on the body's goroutine.
-		s.setPush(true)
 		err = pb.Push(func(chunk []byte) bool {
 			stop = s.consume(chunk)
 			return stop == nil
 		})
-		s.setPush(false)
 		if stop == nil && err == nil {
 			err = io.ErrUnexpectedEOF // a Push that stopped without being asked to
 		}
@@ -135,12 +132,6 @@ func (s *Source) read(body Body) (stop *outcome, err error) {
 		}
 	}
 	return stop, err
-}
-
-func (s *Source) setPush(on bool) {
-	s.life.mu.Lock()
-	s.life.inPush = on
-	s.life.mu.Unlock()
 }
 
 // connect runs the connection phase — the header and body functions and the
@@ -345,9 +336,6 @@ func (s *Source) consume(chunk []byte) *outcome {
 			s.reconnectionTime = r // #concept-event-stream-reconnection-time
 		}
 		s.lastID = c.dec.LastEventID()
-	}
-	if sw, ok := s.sink.(StateWriter); ok && sw.WriteState(s.lastID, s.reconnectionTime) {
-		s.out.stateChanged = true
 	}
 	s.out.bytes += int64(len(chunk))
 	s.out.activity = now

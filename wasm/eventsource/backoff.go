@@ -32,9 +32,8 @@ func (s *Source) delay(retryAfter time.Duration) time.Duration {
 }
 
 // powUint is x**n for x >= 1, by repeated squaring as math.Pow computes an
-// integer power, and so rounded as it rounds; math.Pow itself brings in
-// its general case (logarithms, exponentials) for 4 KB of the wasm binary
-// after brotli.
+// integer power, and so rounded as it rounds; math.Pow itself brings its
+// general case (logarithms, exponentials) into the wasm binary.
 func powUint(x float64, n uint) float64 {
 	p := 1.0
 	for ; n != 0; n >>= 1 {

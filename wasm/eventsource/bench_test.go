@@ -64,20 +64,25 @@ func benchChunks(b *testing.B, format Format, chunks [][]byte, events int) {
 	b.ReportAllocs()
 	for b.Loop() {
 		got := 0
-		done := make(chan struct{})
-		var src *Source
+		// The end of the stream is its first error; the fake clock holds
+		// the reconnect back until the source is closed here. (Closing in
+		// the error callback would race with New's return.)
+		ended := make(chan struct{}, 1)
 		src, err := New(Config{URL: "http://bench.test/", Format: format, Transport: &replayTransport{chunks: chunks, ct: ct}, Clock: newFakeClock()},
 			SinkFuncs{
 				OnEvents: func(evs []Event) { got += len(evs) },
 				OnError: func(*Error, ReadyState) {
-					src.Close()
-					close(done)
+					select {
+					case ended <- struct{}{}:
+					default:
+					}
 				},
 			})
 		if err != nil {
 			b.Fatal(err)
 		}
-		<-done
+		<-ended
+		src.Close()
 		<-src.Done()
 		if got != events {
 			b.Fatalf("got %d events, want %d", got, events)

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/sseshim/sseshim/wasm/sse"
 )
 
 // Format selects how the response body is read.
@@ -21,15 +23,14 @@ const (
 )
 
 // The defaults, defined once. Every zero value in Config, Ping and Retry
-// means the default below; resolve applies them, and the JavaScript shim
+// means the default below (or, for MaxEventSize, the wire format's own,
+// sse.DefaultMaxEventSize); resolve applies them, and the JavaScript shim
 // sends only what its user set, so both languages share these.
 const (
 	// DefaultReconnectionTime is the reconnection time before a server sets
 	// one with a retry field. The spec leaves it to the user agent
 	// (#concept-event-stream-reconnection-time); Chromium uses three seconds.
 	DefaultReconnectionTime = 3 * time.Second
-	// DefaultMaxEventSize caps one event or NDJSON line.
-	DefaultMaxEventSize = 16 << 20
 	// DefaultPingLeeway is added to the ping interval before the watchdog
 	// gives up: what Disruptive Technologies' own client allows.
 	DefaultPingLeeway = 2 * time.Second
@@ -152,7 +153,7 @@ type Config struct {
 	// DefaultReconnectionTime. A retry field from the server replaces it.
 	ReconnectionTime time.Duration
 	// MaxEventSize caps one event or NDJSON line in bytes, its event type
-	// and last event ID included; zero means DefaultMaxEventSize. An event
+	// and last event ID included; zero means sse.DefaultMaxEventSize. An event
 	// over the cap closes the source with an error.
 	MaxEventSize int
 	// ConnectTimeout bounds the connection phase: from the start of an
@@ -275,7 +276,7 @@ func (c Config) resolve() (Config, error) {
 		c.ReconnectionTime = DefaultReconnectionTime
 	}
 	if c.MaxEventSize == 0 {
-		c.MaxEventSize = DefaultMaxEventSize
+		c.MaxEventSize = sse.DefaultMaxEventSize
 	}
 	if c.EventTypePath == nil {
 		c.EventTypePath = DefaultEventTypePath

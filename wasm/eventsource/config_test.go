@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/wasm/sse"
 )
 
 func TestConfigValidation(t *testing.T) {
@@ -42,7 +44,7 @@ func TestConfigDefaultsResolvedOnce(t *testing.T) {
 		ImmediateAfter: DefaultImmediateAfter, HealthyAfter: DefaultHealthyAfter}, *c.Retry)
 	assert.Equal(t, DefaultConnectTimeout, c.ConnectTimeout, "on with a policy")
 	assert.Equal(t, DefaultReconnectionTime, c.ReconnectionTime)
-	assert.Equal(t, DefaultMaxEventSize, c.MaxEventSize)
+	assert.Equal(t, sse.DefaultMaxEventSize, c.MaxEventSize)
 	assert.Equal(t, Ping{Leeway: DefaultPingLeeway, Param: DefaultPingParam, EventType: DefaultPingEventType}, c.Ping)
 	assert.Equal(t, DefaultLastEventIDParam, c.LastEventIDParam)
 	c, err = Config{URL: "http://x/", Retry: &Retry{Initial: time.Second, ImmediateAfter: Off}}.resolve()

@@ -6,13 +6,11 @@ import (
 	"github.com/sseshim/sseshim/wasm/sse"
 )
 
-// outbox collects one chunk's events and what they change in the stats,
-// then hands them to the sink in one call.
+// outbox counts what one chunk's events change in the stats; the events
+// themselves go to the sink as they are parsed (Sink.Event).
 type outbox struct {
-	batch         []Event
 	queued, pings int // events (pings included) and pings queued from the current chunk
 	dropped       int64
-	stateChanged  bool // a StateWriter has something to deliver even without events
 	bytes         int64
 	activity      time.Time
 
@@ -25,7 +23,7 @@ type outbox struct {
 
 func (o *outbox) resetDedupe() { o.prevID, o.prevDup = "", false }
 
-// flush publishes the chunk's stats and hands its events to the sink, then
+// flush publishes the chunk's stats and ends the chunk for the sink, then
 // reports an in-band stop, if any.
 func (s *Source) flush() *outcome {
 	o := &s.out
@@ -47,24 +45,12 @@ func (s *Source) flush() *outcome {
 		st.ReconnectionTime = s.reconnectionTime
 	})
 	o.bytes, o.activity, o.dropped = 0, time.Time{}, 0
-	changed := o.stateChanged
-	o.stateChanged = false
-	if n == 0 && !changed {
-		return s.conn.stop
-	}
-	if s.enterSink(noState, false) {
-		if s.writer != nil {
-			s.writer.FlushEvents()
-		} else {
-			s.sink.Events(o.batch)
-		}
-		s.leaveSink()
-	} else if s.writer != nil {
-		s.writer.DiscardEvents()
-	}
-	clear(o.batch)
-	o.batch = o.batch[:0]
 	o.queued, o.pings = 0, 0
+	if s.mayDeliver(noState, false) {
+		s.sink.Flush(s.lastID, s.reconnectionTime)
+	} else {
+		s.sink.Discard()
+	}
 	return s.conn.stop
 }
 
@@ -105,18 +91,14 @@ func (s *Source) add(ev Event) {
 	s.queue(ev)
 }
 
-// queue adds an event to the chunk's batch, or writes it to an EventWriter.
+// queue counts an event and hands it to the sink.
 func (s *Source) queue(ev Event) {
 	o := &s.out
 	o.queued++
 	if ev.Ping {
 		o.pings++
 	}
-	if s.writer != nil {
-		s.writer.WriteEvent(ev)
-	} else {
-		o.batch = append(o.batch, ev)
-	}
+	s.sink.Event(ev)
 }
 
 // idSet remembers the last n ids.

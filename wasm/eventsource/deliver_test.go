@@ -7,8 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/sseshim/sseshim/wasm/sse"
 )
 
 func TestDedupeAcrossReconnects(t *testing.T) {
@@ -32,28 +30,12 @@ func TestTooLargeClosesAfterDeliveringEarlierEvents(t *testing.T) {
 	waitDone(t, e.src)
 }
 
-// writerRecorder takes events through the EventWriter path: borrowed data,
-// copied and decoded here as a WHATWG UTF-8 decoder would.
-type writerRecorder struct {
-	*recorder
-	pending []Event
-}
-
-func (w *writerRecorder) WriteEvent(ev Event) {
-	ev.Data = string(sse.ToValidUTF8([]byte(ev.Data)))
-	w.pending = append(w.pending, ev)
-}
-
-func (w *writerRecorder) FlushEvents() {
-	w.recorder.Events(w.pending)
-	w.pending = nil
-}
-
-func (w *writerRecorder) DiscardEvents() { w.pending = nil }
-
-func TestEventWriterPathMatchesBatches(t *testing.T) {
+// SinkFuncs batches what the streaming Sink interface hands over: its
+// OnEvents sees each chunk's events at once, as strings of their own with
+// invalid UTF-8 replaced, just as a streaming sink that decodes them does.
+func TestSinkFuncsBatchesAsAStreamingSink(t *testing.T) {
 	t.Parallel()
-	run := func(sink Sink, cfg Config, ct string, chunks ...string) []string {
+	run := func(sink Sink, log chan string, cfg Config, ct string, chunks ...string) []string {
 		clk, tr := newFakeClock(), newFakeTransport()
 		cfg.URL, cfg.Clock, cfg.Transport = "http://x.test/", clk, tr
 		src, err := New(cfg, sink)
@@ -65,13 +47,12 @@ func TestEventWriterPathMatchesBatches(t *testing.T) {
 			b.send(c)
 		}
 		b.end()
-		var log []string
-		rec := sink.(interface{ log() chan string }).log()
+		var got []string
 		for {
-			l := <-rec
-			log = append(log, l)
+			l := <-log
+			got = append(got, l)
 			if strings.HasPrefix(l, "retrying") || strings.Contains(l, "CLOSED") {
-				return log
+				return got
 			}
 		}
 	}
@@ -79,25 +60,26 @@ func TestEventWriterPathMatchesBatches(t *testing.T) {
 		cfg    Config
 		ct     string
 		chunks []string
+		want   []string
 	}{
 		{Config{Ping: Ping{Interval: time.Minute}, Dedupe: 10}, "text/event-stream",
-			[]string{"id: 1\ndata: a\xffb\n\nevent: ping\ndata: p\n\nid: 1\ndata: dup\n\n", "id: 2\nevent: x\ndata: \xe2\x82", "\n\ndata: last\n\n"}},
+			[]string{"id: 1\ndata: a\xffb\n\nevent: ping\ndata: p\n\nid: 1\ndata: dup\n\n", "id: 2\nevent: x\ndata: \xe2\x82", "\n\ndata: last\n\n"},
+			[]string{"open sse", "events message:\"a\uFFFDb\"#1 ping message:\"dup\"#1",
+				"events x:\"\uFFFD\"#2 message:\"last\"#2", "error end CONNECTING", "retrying 3s #1"}},
 		{Config{Format: FormatNDJSON}, "application/x-ndjson",
-			[]string{`{"result":{"event":{"eventId":"a","eventType":"t","data":"\u00e9"}}}` + "\n", `{"result":{"event":{"eventType":"ping"}}}` + "\n{\"x\":\"\xff\"}\n"}},
+			[]string{`{"result":{"event":{"eventId":"a","eventType":"t","data":"\u00e9"}}}` + "\n", `{"result":{"event":{"eventType":"ping"}}}` + "\n{\"x\":\"\xff\"}\n"},
+			[]string{"open ndjson", `events t:"{\"eventId\":\"a\",\"eventType\":\"t\",\"data\":\"\\u00e9\"}"#a`,
+				"events ping message:\"{\\\"x\\\":\\\"\uFFFD\\\"}\"#a", "error end CONNECTING", "retrying 3s #1"}},
 	}
 	for _, c := range cases {
-		batches := run(logSink{newRecorder()}, c.cfg, c.ct, c.chunks...)
-		written := run(logWriter{&writerRecorder{recorder: newRecorder()}}, c.cfg, c.ct, c.chunks...)
-		assert.Equal(t, batches, written)
-		assert.Contains(t, strings.Join(batches, "\n"), "events")
+		rec := newRecorder()
+		streamed := run(rec, rec.log, c.cfg, c.ct, c.chunks...)
+		funcs, log := funcsRecorder()
+		batched := run(funcs, log, c.cfg, c.ct, c.chunks...)
+		funcs, log = funcsRecorder()
+		byPointer := run(&funcs, log, c.cfg, c.ct, c.chunks...)
+		assert.Equal(t, c.want, streamed)
+		assert.Equal(t, c.want, batched)
+		assert.Equal(t, c.want, byPointer)
 	}
 }
-
-// logSink and logWriter expose the recorder's log to the test above.
-type logSink struct{ *recorder }
-
-func (l logSink) log() chan string { return l.recorder.log }
-
-type logWriter struct{ *writerRecorder }
-
-func (l logWriter) log() chan string { return l.writerRecorder.recorder.log }

@@ -6,7 +6,6 @@ import (
 	"unsafe"
 
 	"github.com/sseshim/sseshim/wasm/internal/jsonscan"
-	"github.com/sseshim/sseshim/wasm/sse"
 )
 
 // ndjsonState is what reading NDJSON events keeps between lines.
@@ -59,7 +58,7 @@ func (s *Source) emitLine(line []byte) {
 		// A raw CR in valid JSON is white space between tokens (inside a
 		// string it would be invalid): a space means the same, and keeps
 		// data free of CRs, as text/event-stream data always is.
-		// (A loop, not bytes.ReplaceAll, which costs 1 KB of the wasm binary.)
+		// (A loop: bytes.ReplaceAll would grow the wasm binary for this.)
 		b := make([]byte, len(ev))
 		for i, c := range ev {
 			if c == '\r' {
@@ -69,13 +68,8 @@ func (s *Source) emitLine(line []byte) {
 		}
 		ev = b
 	}
-	var data string
-	if s.writer != nil {
-		// Borrowed, as the decoder's are: the writer copies and decodes it.
-		data = unsafe.String(unsafe.SliceData(ev), len(ev))
-	} else {
-		data = string(sse.ToValidUTF8(ev))
-	}
+	// Borrowed, as the decoder's data is: the sink copies and decodes it.
+	data := unsafe.String(unsafe.SliceData(ev), len(ev))
 	s.add(Event{Type: typ, Data: data, LastEventID: s.lastID})
 }
 

@@ -66,17 +66,18 @@ func TestAutoFormat(t *testing.T) {
 // taken for the previous type by the no-allocation shortcut.
 func TestNDJSONEventTypeNotTakenFromThePreviousOne(t *testing.T) {
 	t.Parallel()
-	for _, sink := range []func() Sink{
-		func() Sink { return logSink{newRecorder()} },
-		func() Sink { return logWriter{&writerRecorder{recorder: newRecorder()}} },
-	} {
+	rec := newRecorder()
+	funcs, funcsLog := funcsRecorder()
+	for _, sink := range []struct {
+		Sink
+		log chan string
+	}{{rec, rec.log}, {funcs, funcsLog}} {
 		clk, tr := newFakeClock(), newFakeTransport()
-		rec := sink()
-		src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr, Format: FormatNDJSON}, rec)
+		src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr, Format: FormatNDJSON}, sink.Sink)
 		require.NoError(t, err)
 		tr.next(t)
 		b := tr.answer(200, "application/x-ndjson")
-		log := rec.(interface{ log() chan string }).log()
+		log := sink.log
 		require.Equal(t, "open ndjson", <-log)
 		b.send(`{"eventType":"234"}` + "\n" + `{"eventType":12345}` + "\n" +
 			`{"eventType":"\\\\"}` + "\n" + `{"eventType":"\\"}` + "\n" +

@@ -29,7 +29,10 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	defer src.Close()
+	defer func() {
+		src.Close()
+		<-src.Done() // the sink has returned from its last call
+	}()
 	e := <-got
 	fmt.Printf("%s #%s: %q\n", e.Type, e.LastEventID, e.Data)
 	// Output: greeting #1: "hello\nworld"

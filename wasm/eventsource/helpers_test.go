@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/wasm/sse"
 )
 
 // fakeClock is a Clock that moves only when the test advances it.
@@ -231,26 +233,31 @@ func (t *fakeTransport) next(tb testing.TB) *Request {
 	}
 }
 
-// recorder is a Sink that logs every call as a line.
+// recorder is a Sink that logs every call that delivers something as a
+// line: a chunk's events as one line at its Flush.
 type recorder struct {
-	log chan string
+	log     chan string
+	pending []string // the chunk's events so far
 }
 
 func newRecorder() *recorder { return &recorder{log: make(chan string, 1000)} }
 
 func (r *recorder) Opened(i OpenInfo) { r.log <- "open " + string(i.Format) }
 
-func (r *recorder) Events(evs []Event) {
-	parts := make([]string, len(evs))
-	for i, e := range evs {
-		if e.Ping {
-			parts[i] = "ping"
-			continue
-		}
-		parts[i] = fmt.Sprintf("%s:%q#%s", e.Type, e.Data, e.LastEventID)
-	}
-	r.log <- "events " + strings.Join(parts, " ")
+func (r *recorder) Event(e Event) {
+	// The data is borrowed: copied and decoded here, as Sink.Event asks.
+	e.Data = string(sse.ToValidUTF8([]byte(e.Data)))
+	r.pending = append(r.pending, eventLine(e))
 }
+
+func (r *recorder) Flush(string, time.Duration) {
+	if len(r.pending) > 0 {
+		r.log <- "events " + strings.Join(r.pending, " ")
+		r.pending = r.pending[:0]
+	}
+}
+
+func (r *recorder) Discard() { r.pending = r.pending[:0] }
 
 func (r *recorder) Failed(err *Error, s ReadyState) {
 	line := fmt.Sprintf("error %s %s", err.Kind, s)
@@ -263,7 +270,34 @@ func (r *recorder) Failed(err *Error, s ReadyState) {
 	r.log <- line
 }
 
-func (r *recorder) Retrying(d time.Duration, n int) { r.log <- fmt.Sprintf("retrying %s #%d", d, n) }
+func (r *recorder) Retrying(d time.Duration, n int, reason string) {
+	r.log <- strings.TrimSpace(fmt.Sprintf("retrying %s #%d %s", d, n, reason))
+}
+
+func eventLine(e Event) string {
+	if e.Ping {
+		return "ping"
+	}
+	return fmt.Sprintf("%s:%q#%s", e.Type, e.Data, e.LastEventID)
+}
+
+// funcsRecorder logs as recorder does, through SinkFuncs: the adapter that
+// batches a chunk's events for OnEvents.
+func funcsRecorder() (SinkFuncs, chan string) {
+	r := newRecorder()
+	return SinkFuncs{
+		OnOpen: r.Opened,
+		OnEvents: func(evs []Event) {
+			parts := make([]string, len(evs))
+			for i, e := range evs {
+				parts[i] = eventLine(e)
+			}
+			r.log <- "events " + strings.Join(parts, " ")
+		},
+		OnError:    r.Failed,
+		OnRetrying: func(d time.Duration, n int) { r.Retrying(d, n, "") },
+	}, r.log
+}
 
 func (r *recorder) expect(tb testing.TB, want ...string) {
 	tb.Helper()

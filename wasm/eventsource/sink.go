@@ -3,6 +3,9 @@ package eventsource
 import (
 	"strconv"
 	"time"
+	"unsafe"
+
+	"github.com/sseshim/sseshim/wasm/sse"
 )
 
 // ReadyState is the source's state (#dom-eventsource-readystate).
@@ -42,60 +45,54 @@ type OpenInfo struct {
 }
 
 // Sink receives what the source does. Calls come from the source's own
-// goroutine, one at a time; a sink may call Close from inside any of them.
+// goroutine, or from a PushBody's chunk callback while the engine waits for
+// it, one at a time; a sink may call Close from inside any of them. Once
+// Close has been called nothing more is delivered: Opened, Flush, Failed
+// and Retrying are not called, and Event is followed by Discard. The source
+// is done with the sink when Done is closed.
 type Sink interface {
-	// Opened: readyState is now OPEN (fire "open").
+	// Opened: readyState is now OPEN (fire "open", #sse-processing-model).
 	Opened(OpenInfo)
-	// Events: the events parsed from one chunk, in order. The slice is reused
-	// after the call returns.
-	Events([]Event)
+	// Event collects one event of the chunk being decoded, in stream order
+	// (#dispatchMessage); Flush delivers them. Events are handed over as
+	// they are parsed, without an allocation per event: ev.Data is
+	// borrowed, valid only during the call, and not checked for UTF-8 — the
+	// sink copies it and decodes it as the WHATWG UTF-8 decoder does
+	// (sse.ToValidUTF8; JavaScript's TextDecoder does the same). Type and
+	// LastEventID are the sink's to keep.
+	Event(ev Event)
+	// Flush ends each chunk: deliver what Event collected since the last
+	// Flush, if anything. lastEventID and reconnectionTime are the source's
+	// state after the chunk (#concept-event-stream-last-event-id,
+	// #concept-event-stream-reconnection-time), for a sink that mirrors it;
+	// either may have changed without an event.
+	Flush(lastEventID string, reconnectionTime time.Duration)
+	// Discard replaces Flush when the source was closed before the chunk
+	// could be delivered: drop what Event collected since the last Flush,
+	// and anything the sink meant to send with it.
+	Discard()
 	// Failed: readyState is now state, CONNECTING when the source will
 	// reconnect, CLOSED when it has given up (fire "error").
 	Failed(err *Error, state ReadyState)
-	// Retrying: the source will reconnect after delay.
-	Retrying(delay time.Duration, attempt int)
+	// Retrying: the source will reconnect after delay; reason is what
+	// Reconnect gave, "" for an ordinary reconnect.
+	Retrying(delay time.Duration, attempt int, reason string)
 }
 
-// EventWriter is an optional extension of Sink for sinks that serialise
-// events as they are parsed, as sseshim's JavaScript bridge does. When the
-// sink implements it, the engine calls WriteEvent for each event of a chunk
-// and FlushEvents once at the chunk's end, instead of Events, and decodes
-// without allocating per event: ev.Data is borrowed, valid only during
-// WriteEvent, and not checked for UTF-8 — the writer must copy it and decode
-// it as the WHATWG UTF-8 decoder does (JavaScript's TextDecoder does).
-// WriteEvent only collects: it may still be called for the chunk in hand
-// after Close returns, and then DiscardEvents, never FlushEvents, follows.
-// FlushEvents is the delivery, and obeys Close like every Sink call.
-type EventWriter interface {
-	WriteEvent(ev Event)
-	FlushEvents()
-	// DiscardEvents drops what was written since the last flush: the source
-	// was closed before the chunk could be delivered.
-	DiscardEvents()
-}
-
-// ReasonedSink is an optional extension of Sink: the engine calls
-// RetryingFor instead of Retrying, with the reason Reconnect gave ("" for an
-// ordinary reconnect).
-type ReasonedSink interface {
-	RetryingFor(delay time.Duration, attempt int, reason string)
-}
-
-// StateWriter is an optional extension of EventWriter for sinks that mirror
-// the source's state: after each chunk is decoded, before FlushEvents, the
-// engine reports the last event ID string and the reconnection time. It
-// returns whether it has something to deliver, in which case FlushEvents
-// follows even when the chunk held no event.
-type StateWriter interface {
-	WriteState(lastEventID string, reconnectionTime time.Duration) bool
-}
-
-// SinkFuncs adapts functions to a Sink; nil functions are skipped.
+// SinkFuncs adapts functions to a Sink; nil functions are skipped. OnEvents
+// receives each chunk's events in one call, as strings of their own with
+// invalid UTF-8 replaced; the slice is reused after the call returns.
 type SinkFuncs struct {
 	OnOpen     func(OpenInfo)
 	OnEvents   func([]Event)
 	OnError    func(*Error, ReadyState)
 	OnRetrying func(time.Duration, int)
+
+	// batch collects a chunk's events for OnEvents. A pointer, so that a
+	// SinkFuncs value is a Sink: New gives each source's SinkFuncs a batch
+	// of its own; without one (a SinkFuncs called by other code) each event
+	// is delivered on its own.
+	batch *[]Event
 }
 
 func (f SinkFuncs) Opened(i OpenInfo) {
@@ -104,9 +101,30 @@ func (f SinkFuncs) Opened(i OpenInfo) {
 	}
 }
 
-func (f SinkFuncs) Events(evs []Event) {
-	if f.OnEvents != nil {
-		f.OnEvents(evs)
+func (f SinkFuncs) Event(ev Event) {
+	if f.OnEvents == nil {
+		return
+	}
+	ev.Data = string(sse.ToValidUTF8(unsafe.Slice(unsafe.StringData(ev.Data), len(ev.Data))))
+	if f.batch == nil {
+		f.OnEvents([]Event{ev})
+		return
+	}
+	*f.batch = append(*f.batch, ev)
+}
+
+func (f SinkFuncs) Flush(string, time.Duration) {
+	if f.batch == nil || len(*f.batch) == 0 {
+		return
+	}
+	f.OnEvents(*f.batch)
+	f.Discard()
+}
+
+func (f SinkFuncs) Discard() {
+	if f.batch != nil {
+		clear(*f.batch)
+		*f.batch = (*f.batch)[:0]
 	}
 }
 
@@ -116,7 +134,7 @@ func (f SinkFuncs) Failed(err *Error, s ReadyState) {
 	}
 }
 
-func (f SinkFuncs) Retrying(d time.Duration, n int) {
+func (f SinkFuncs) Retrying(d time.Duration, n int, _ string) {
 	if f.OnRetrying != nil {
 		f.OnRetrying(d, n)
 	}

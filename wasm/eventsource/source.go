@@ -24,7 +24,6 @@ import (
 type Source struct {
 	cfg       Config // resolved: every default applied
 	sink      Sink
-	writer    EventWriter // the sink, when it takes events one by one
 	clock     Clock
 	transport Transport
 	reqURL    string
@@ -49,16 +48,11 @@ type Source struct {
 }
 
 // lifecycle is what other goroutines share with the engine: whether the
-// source is closed, its stats, and whether a sink call is running. Closed is
-// recorded here and nowhere else.
+// source is closed, and its stats. Closed is recorded here and nowhere else.
 type lifecycle struct {
-	mu       sync.Mutex
-	closed   bool // by Close or by failing the connection
-	stats    Stats
-	inSink   bool
-	inPush   bool       // a PushBody is being read: its chunks are consumed on the body's goroutine
-	sinkDone *sync.Cond // signalled when a sink call returns
-	engineID uint64     // the engine goroutine, to recognise Close from a sink call
+	mu     sync.Mutex
+	closed bool // by Close or by failing the connection
+	stats  Stats
 }
 
 // control is how the page's lifecycle steers the engine (Pause, Reconnect):
@@ -89,8 +83,16 @@ func New(cfg Config, sink Sink) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sink == nil {
+	switch f := sink.(type) {
+	case nil:
 		sink = SinkFuncs{}
+	case SinkFuncs:
+		f.batch = new([]Event) // this source's own
+		sink = f
+	case *SinkFuncs:
+		g := *f
+		g.batch = new([]Event)
+		sink = g
 	}
 	s := &Source{
 		cfg:              cfg,
@@ -101,7 +103,6 @@ func New(cfg Config, sink Sink) (*Source, error) {
 		lastID:           cfg.LastEventID,
 		done:             make(chan struct{}),
 	}
-	s.life.sinkDone = sync.NewCond(&s.life.mu)
 	s.ctrl.kick = make(chan struct{}, 1)
 	s.life.stats.ReconnectionTime = cfg.ReconnectionTime
 	if s.clock == nil {
@@ -116,10 +117,7 @@ func New(cfg Config, sink Sink) (*Source, error) {
 	if cfg.Dedupe > 0 {
 		s.out.seen = newIDSet(cfg.Dedupe)
 	}
-	if w, ok := sink.(EventWriter); ok {
-		s.writer = w
-		s.conn.dec.Borrow = true
-	}
+	s.conn.dec.Borrow = true // the sink copies what it keeps (Sink.Event)
 	s.conn.dec.MaxEventSize = cfg.MaxEventSize
 	s.conn.lines.MaxLineSize = cfg.MaxEventSize
 	s.reqURL = requestURL(&cfg)
@@ -131,41 +129,18 @@ func New(cfg Config, sink Sink) (*Source, error) {
 	return s, nil
 }
 
-// Close stops the source at any moment: a pending request or read is
-// aborted and a pending reconnect is cancelled. Nothing reaches the sink
-// after Close returns: called from another goroutine while a sink call runs,
-// Close waits for that call to return — so a sink call must not wait for
-// something that waits for Close (select on Closing instead). It is safe to
-// call from inside a sink call (it then returns at once, and the call's
-// remaining events are not delivered) and more than once. One exception: the
-// events of a PushBody are delivered on the body's goroutine, which cannot be
-// told from another cheaply, so while one of those calls runs Close does not
-// wait for it (it is Stop).
+// Close stops the source at any moment (#dom-eventsource-close): a pending
+// request or read is aborted and a pending reconnect is cancelled. It never
+// waits, so it is safe anywhere — from inside a sink call, whose chunk's
+// remaining events are then not delivered, or from a JavaScript callback,
+// during which another source's engine may be the code that runs — and more
+// than once. Once Close has returned no sink call starts to deliver, but
+// one already under way may still be running: a caller that must know the
+// sink is done for good waits for Done.
 func (s *Source) Close() {
 	l := &s.life
 	l.mu.Lock()
-	s.closeLocked()
-	if l.inSink && !l.inPush && goroutineID() != l.engineID {
-		for l.inSink {
-			l.sinkDone.Wait()
-		}
-	}
-	l.mu.Unlock()
-}
-
-// Stop is Close without the wait: no sink call starts after Stop returns,
-// but one already running may still be delivering. It is for callers that
-// must never block, such as a JavaScript callback — where another source's
-// engine may run inside the call and a wait could deadlock the program —
-// and whose sink ignores what arrives after it closed.
-func (s *Source) Stop() {
-	s.life.mu.Lock()
-	s.closeLocked()
-	s.life.mu.Unlock()
-}
-
-func (s *Source) closeLocked() {
-	l := &s.life
+	defer l.mu.Unlock()
 	if !l.closed {
 		l.closed = true
 		l.stats.State = Closed
@@ -176,8 +151,8 @@ func (s *Source) closeLocked() {
 // Reconnect replaces the connection at once, with Last-Event-ID, and ends a
 // Pause: the page came back online, woke from sleep, became visible with a
 // stale connection, or was restored from the back/forward cache. It counts
-// as no failure; reason goes with the Retrying call (a ReasonedSink sees
-// it). It may be called from any goroutine.
+// as no failure; reason goes with the Retrying call. It may be called from
+// any goroutine.
 func (s *Source) Reconnect(reason string) {
 	if s.cfg.Once {
 		return // one stream, handed over: nothing to reconnect to
@@ -215,11 +190,8 @@ func (s *Source) Pause() {
 // (EventSource.reset()). It may be called from any goroutine.
 func (s *Source) ResetBuffers() { s.resetReq.Store(true) }
 
-// Closing is closed as soon as Close or Stop is called, or the source gives
-// up: a sink call that waits for something can select on it.
-func (s *Source) Closing() <-chan struct{} { return s.ctx.Done() }
-
-// Done is closed when the source has stopped for good, by Close or failure.
+// Done is closed when the source has stopped for good, by Close or by
+// failing the connection, and its sink has returned from its last call.
 func (s *Source) Done() <-chan struct{} { return s.done }
 
 // ReadyState returns the current state.
@@ -249,13 +221,13 @@ func (s *Source) update(f func(*Stats)) {
 	s.life.mu.Unlock()
 }
 
-// enterSink is called before every sink call, and reports whether the call
-// may go ahead: not once the source is closed. With state >= 0 it also sets
-// readyState (unless closed), in the same step, so that a sink reading the
-// state sees the one it is told about; final marks the call that fails the
-// connection, which closes the source and is still delivered. A true result
-// must be followed by leaveSink.
-func (s *Source) enterSink(state ReadyState, final bool) bool {
+// mayDeliver is called before every sink call that delivers something, and
+// reports whether the call may go ahead: not once the source is closed.
+// With state >= 0 it also sets readyState (unless closed), in the same step,
+// so that a sink reading the state sees the one it is told about; final
+// marks the call that fails the connection, which closes the source and is
+// still delivered.
+func (s *Source) mayDeliver(state ReadyState, final bool) bool {
 	l := &s.life
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -268,16 +240,7 @@ func (s *Source) enterSink(state ReadyState, final bool) bool {
 	if state >= 0 {
 		l.stats.State = state
 	}
-	l.inSink = true
 	return true
-}
-
-func (s *Source) leaveSink() {
-	l := &s.life
-	l.mu.Lock()
-	l.inSink = false
-	l.sinkDone.Broadcast()
-	l.mu.Unlock()
 }
 
 // outcome is how one attempt ended.
@@ -290,14 +253,11 @@ type outcome struct {
 	retryAfter time.Duration // wait at least this long
 }
 
-// noState leaves readyState as it is in enterSink.
+// noState leaves readyState as it is in mayDeliver.
 const noState ReadyState = -1
 
 func (s *Source) run() {
 	defer close(s.done)
-	s.life.mu.Lock()
-	s.life.engineID = goroutineID()
-	s.life.mu.Unlock()
 	var notBefore int64 // a Retry-After's end, in Unix nanoseconds: no attempt before it
 	for attempt := 1; ; attempt++ {
 		if s.isPaused() {
@@ -324,9 +284,8 @@ func (s *Source) run() {
 		if out.fatal {
 			// #fail-the-connection: CLOSED, then error; no reconnect.
 			s.update(func(st *Stats) { st.Failures, st.LastError = s.failures, out.err.Error() })
-			if s.enterSink(Closed, true) {
+			if s.mayDeliver(Closed, true) {
 				s.sink.Failed(out.err, Closed)
-				s.leaveSink()
 			}
 			s.cancel()
 			return
@@ -349,9 +308,8 @@ func (s *Source) run() {
 			st.NextRetry = delay
 			st.Reconnects++
 		})
-		if s.enterSink(Connecting, false) {
+		if s.mayDeliver(Connecting, false) {
 			s.sink.Failed(out.err, Connecting)
-			s.leaveSink()
 		}
 		if out.paused {
 			t.Stop()
@@ -408,15 +366,9 @@ func (s *Source) retrying(delay time.Duration, attempt int) {
 	reason := s.ctrl.reason
 	s.ctrl.reason = ""
 	s.life.mu.Unlock()
-	if !s.enterSink(noState, false) {
-		return
+	if s.mayDeliver(noState, false) {
+		s.sink.Retrying(delay, attempt, reason)
 	}
-	if rs, ok := s.sink.(ReasonedSink); ok {
-		rs.RetryingFor(delay, attempt, reason)
-	} else {
-		s.sink.Retrying(delay, attempt)
-	}
-	s.leaveSink()
 }
 
 func (s *Source) isPaused() bool {

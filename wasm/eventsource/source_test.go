@@ -1,9 +1,7 @@
 package eventsource
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -89,7 +87,7 @@ func TestOnceAndResetBuffers(t *testing.T) {
 func TestPauseAndReconnect(t *testing.T) {
 	t.Parallel()
 	clk, tr := newFakeClock(), newFakeTransport()
-	rec := &reasonRecorder{newRecorder()}
+	rec := newRecorder()
 	src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr}, rec)
 	require.NoError(t, err)
 	t.Cleanup(func() { src.Close(); <-src.Done() })
@@ -120,19 +118,13 @@ func TestPauseAndReconnect(t *testing.T) {
 	assert.Equal(t, 0, src.Stats().Failures)
 }
 
-type reasonRecorder struct{ *recorder }
-
-func (r *reasonRecorder) RetryingFor(d time.Duration, n int, reason string) {
-	r.recorder.log <- strings.TrimSpace(fmt.Sprintf("retrying %s #%d %s", d, n, reason))
-}
-
 // The page's lifecycle does not override a server's Retry-After: a
 // Reconnect (online, wake) during one waits out what is left of it, and so
 // does the end of a Pause.
 func TestReconnectWaitsOutRetryAfter(t *testing.T) {
 	t.Parallel()
 	clk, tr := newFakeClock(), newFakeTransport()
-	rec := &reasonRecorder{newRecorder()}
+	rec := newRecorder()
 	src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr, RetryStatuses: []int{503}}, rec)
 	require.NoError(t, err)
 	t.Cleanup(func() { src.Close(); <-src.Done() })

@@ -91,7 +91,7 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 
 // parseIMFDate parses the preferred HTTP-date form, IMF-fixdate:
 // "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7). Written by hand because
-// time.Parse adds about 30 KB to the wasm binary.
+// time.Parse would bring its layout machinery into the wasm binary.
 func parseIMFDate(v string) (time.Time, bool) {
 	const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
 	if len(v) != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||

@@ -85,15 +85,15 @@ type Decoder struct {
 	bomDone bool // the stream's first bytes have been checked for a BOM
 	bomN    int  // how many BOM bytes have been matched so far
 
-	skipLF    bool   // the previous byte was CR: an LF now belongs to the same line end
-	inComment bool   // discarding the rest of a comment line that spans chunks
-	line      []byte // an unterminated line carried over from earlier chunks
-	data      []byte // the data buffer
-	eventType []byte // the event type buffer
-	idBuf     []byte // the last event ID buffer
-	idDirty   bool   // idBuf may differ from lastID
-	lastID    string // the last event ID string (committed at dispatch)
-	typeCache string // the last non-default type, reused to avoid allocating
+	skipLF    bool    // the previous byte was CR: an LF now belongs to the same line end
+	inComment bool    // discarding the rest of a comment line
+	line      lineBuf // an unterminated line carried over from earlier chunks
+	data      []byte  // the data buffer
+	eventType []byte  // the event type buffer
+	idBuf     []byte  // the last event ID buffer
+	idDirty   bool    // idBuf may differ from lastID
+	lastID    string  // the last event ID string (committed at dispatch)
+	typeCache string  // the last non-default type, reused to avoid allocating
 	retry     int64
 	retrySet  bool
 	err       error
@@ -106,7 +106,7 @@ type Decoder struct {
 func (d *Decoder) Reset() {
 	d.bomDone, d.bomN = false, 0
 	d.skipLF, d.inComment = false, false
-	d.line = resetBuf(d.line)
+	d.line.reset()
 	d.data = resetBuf(d.data)
 	d.eventType = d.eventType[:0]
 	d.idBuf = append(d.idBuf[:0], d.lastID...)
@@ -192,13 +192,18 @@ func (d *Decoder) lines(p []byte, emit func(Event)) error {
 				continue
 			}
 		}
-		if len(d.line) == 0 && !d.inComment && (p[0] == '\n' || p[0] == '\r') && d.idle() {
+		if d.line.empty() && !d.inComment && (p[0] == '\n' || p[0] == '\r') && d.idle() {
 			// A blank line with nothing buffered dispatches nothing, and
 			// neither does a run of them: skip the run at once instead of
 			// line by line (a flood of line ends is cheap).
 			p = p[blankRun(p):]
 			d.skipLF = false // an LF that follows would only be one more blank line
 			continue
+		}
+		if d.line.empty() && p[0] == ':' {
+			// A comment: skipped to its line end, never buffered, so that
+			// no cap applies to it however it is cut.
+			d.inComment = true
 		}
 		i := lineEnd(p)
 		if d.inComment {
@@ -211,25 +216,15 @@ func (d *Decoder) lines(p []byte, emit func(Event)) error {
 			continue
 		}
 		if i < 0 {
-			// An unterminated line: keep it for the next chunk, unless it is
-			// a comment, which can be skipped without buffering.
-			if len(d.line) == 0 && p[0] == ':' {
-				d.inComment = true
-				return nil
-			}
-			if len(d.line)+len(p) > d.room() {
+			// An unterminated line: keep it for the next chunk.
+			if !d.line.hold(p, d.lineRoom()) {
 				return d.fail()
 			}
-			d.line = append(d.line, p...)
 			return nil
 		}
-		line := p[:i]
-		if len(d.line) > 0 {
-			if len(d.line)+i > d.room() {
-				return d.fail()
-			}
-			d.line = append(d.line, line...)
-			line = d.line
+		line, ok := d.line.join(p[:i], d.lineRoom())
+		if !ok {
+			return d.fail()
 		}
 		if p[i] == '\r' {
 			if i+1 < len(p) {
@@ -244,10 +239,6 @@ func (d *Decoder) lines(p []byte, emit func(Event)) error {
 		if err := d.processLine(line, emit); err != nil {
 			return err
 		}
-		d.line = d.line[:0]
-	}
-	if cap(d.line) > shrinkAbove {
-		d.line = nil
 	}
 	return nil
 }
@@ -274,8 +265,8 @@ func blankRun(p []byte) int {
 
 // lineEnd returns the index of the first CR or LF in p, or -1. Two passes
 // of bytes.IndexByte beat a single byte loop: IndexByte is vectorised natively
-// and written in assembly for WebAssembly too (a plain Go loop there costs
-// several times more, as a profile in Chromium showed).
+// and written in assembly for WebAssembly too, where a plain Go loop is
+// slower.
 func lineEnd(p []byte) int {
 	n := bytes.IndexByte(p, '\n')
 	if n < 0 {
@@ -294,9 +285,19 @@ func (d *Decoder) room() int {
 	return d.limit() - len(d.data) - len(d.eventType) - len(d.idBuf)
 }
 
+// lineRoom caps a line before it is known what field it holds: an id line
+// replaces the last event ID buffer, so the buffer does not count here;
+// processLine then checks the line against what it will be stored in. The
+// same cap for a line carried across chunks and for one read whole keeps
+// the chunking from changing the result.
+func (d *Decoder) lineRoom() int {
+	return d.limit() - len(d.data) - len(d.eventType)
+}
+
 func (d *Decoder) fail() error {
 	d.err = &LimitError{Limit: d.limit(), What: "event"}
-	d.line, d.data = nil, nil
+	d.line.drop()
+	d.data = nil
 	return d.err
 }
 

@@ -230,4 +230,11 @@ func TestLongIDCountsTowardTheCap(t *testing.T) {
 	assert.Len(t, r.events, 2)
 	r = decodeChunks([][]byte{[]byte("id: " + strings.Repeat("i", 70) + "\n")}, 64)
 	assert.ErrorIs(t, r.err, ErrTooLarge, "an id alone over the cap")
+	// However the stream is cut: a line carried over to the next chunk is
+	// capped as one read whole is, and an id line may replace the old id.
+	for _, chunks := range splits("id: " + id + "\ndata: short\n\nid: " + id + "\ndata: again\n\n") {
+		r = decodeChunks(chunks, 64)
+		require.NoError(t, r.err, "%q", chunks)
+		assert.Len(t, r.events, 2)
+	}
 }

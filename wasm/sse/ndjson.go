@@ -11,7 +11,7 @@ type LineDecoder struct {
 	// means no cap.
 	MaxLineSize int
 
-	line []byte
+	line lineBuf
 	err  error
 }
 
@@ -34,28 +34,17 @@ func (d *LineDecoder) Decode(p []byte, emit func(line []byte)) error {
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			if len(d.line)+len(p) > d.limit() {
+			if !d.line.hold(p, d.limit()) {
 				return d.fail()
 			}
-			d.line = append(d.line, p...)
 			return nil
 		}
-		line := p[:i]
-		if len(d.line) > 0 {
-			if len(d.line)+i > d.limit() {
-				return d.fail()
-			}
-			d.line = append(d.line, line...)
-			line = d.line
-		} else if i > d.limit() {
+		line, ok := d.line.join(p[:i], d.limit())
+		if !ok {
 			return d.fail()
 		}
 		p = p[i+1:]
 		d.emit(line, emit)
-		d.line = d.line[:0]
-	}
-	if cap(d.line) > shrinkAbove {
-		d.line = nil
 	}
 	return nil
 }
@@ -72,15 +61,16 @@ func (d *LineDecoder) emit(line []byte, emit func([]byte)) {
 // complete value that was fully received, so it is emitted, not dropped.
 // The decoder is then ready for a new stream.
 func (d *LineDecoder) End(emit func(line []byte)) {
-	if d.err == nil && len(d.line) > 0 {
-		d.emit(d.line, emit)
+	if d.err == nil && !d.line.empty() {
+		line, _ := d.line.join(nil, d.limit()) // hold kept it within the cap
+		d.emit(line, emit)
 	}
 	d.Reset()
 }
 
 // Reset empties the decoder for a new stream and clears any error.
 func (d *LineDecoder) Reset() {
-	d.line = resetBuf(d.line)
+	d.line.reset()
 	d.err = nil
 }
 
@@ -89,6 +79,6 @@ func (d *LineDecoder) Err() error { return d.err }
 
 func (d *LineDecoder) fail() error {
 	d.err = &LimitError{Limit: d.limit(), What: "line"}
-	d.line = nil
+	d.line.drop()
 	return d.err
 }

@@ -8,22 +8,24 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/hack-pad/safejs"
 
 	"github.com/sseshim/sseshim/wasm/eventsource"
+	"github.com/sseshim/sseshim/wasm/internal/handles"
 )
 
 // A response body is read by the shim's pump (pumpBody in shim/loader.js):
 // it writes each chunk (a giant one in pieces of at most len(chunkBuf),
 // since wasm memory, once grown, never shrinks) into chunkBuf and calls the
 // exported function sseshimFeed, which decodes the piece and delivers its
-// events before it returns. A call to an exported function costs tens of
-// nanoseconds; a js.FuncOf callback about 10 µs (syscall/js fetches the
-// event, its this and its arguments from JavaScript one by one), and a
-// promise per chunk awaited on the engine's goroutine added a goroutine
-// hand-over on top: together most of what a lone small event waited.
+// events before it returns. A call to an exported function is far cheaper
+// than a js.FuncOf callback (syscall/js fetches the event, its this and its
+// arguments from JavaScript one by one), and it needs no promise per chunk
+// awaited on the engine's goroutine, with a goroutine hand-over on top: the
+// latency of a lone small event is that of one call into Go.
 //
 // Feeds never nest: the pump calls sseshimFeed only from its own promise
 // callbacks and timers, never from inside a feed, so one buffer serves
@@ -35,19 +37,14 @@ import (
 var (
 	chunkBuf [64 << 10]byte // a global: it never moves
 
-	bodiesMu sync.Mutex // guards the three below; never held while calling JavaScript
-	bodies   = map[int32]*fetchBody{}
-	lastBody int32
-	feeding  bool
+	bodies  handles.Table[*fetchBody] // the bodies being pumped, by the handle the pump feeds
+	feeding atomic.Bool               // a feed is running
 )
 
 //go:wasmexport sseshimFeed
 func sseshimFeed(id, n int32) bool {
-	bodiesMu.Lock()
-	b := bodies[id]
-	inTurn := b != nil && !feeding && n >= 0 && int(n) <= len(chunkBuf)
-	feeding = feeding || inTurn
-	bodiesMu.Unlock()
+	b, _ := bodies.Get(int(id))
+	inTurn := b != nil && n >= 0 && int(n) <= len(chunkBuf) && feeding.CompareAndSwap(false, true)
 	if !inTurn {
 		if b != nil {
 			b.finish(errors.New("sseshim: the pump fed a chunk out of turn"))
@@ -55,9 +52,7 @@ func sseshimFeed(id, n int32) bool {
 		return false
 	}
 	ok := b.feed(chunkBuf[:n])
-	bodiesMu.Lock()
-	feeding = false
-	bodiesMu.Unlock()
+	feeding.Store(false)
 	return ok
 }
 
@@ -132,16 +127,8 @@ func (b *fetchBody) Push(f func([]byte) bool) error {
 	}
 	defer done.Release()
 	b.f = f
-	bodiesMu.Lock()
-	lastBody++
-	id := lastBody
-	bodies[id] = b
-	bodiesMu.Unlock()
-	defer func() {
-		bodiesMu.Lock()
-		delete(bodies, id)
-		bodiesMu.Unlock()
-	}()
+	id := bodies.Add(b)
+	defer bodies.Remove(id)
 	at := uintptr(unsafe.Pointer(&chunkBuf[0]))
 	if _, err := jsPump.Invoke(b.reader, id, float64(at), len(chunkBuf), done, b.own); err != nil {
 		return err

@@ -162,7 +162,7 @@ func OptionNames() []string {
 		names = append(names, k)
 	}
 	// An insertion sort: the list is short, and slices.Sort would bring
-	// about 16 KB of sorting code into the binary for this one call.
+	// its sorting code into the binary for this one call.
 	for i := 1; i < len(names); i++ {
 		for j := i; j > 0 && names[j] < names[j-1]; j-- {
 			names[j], names[j-1] = names[j-1], names[j]

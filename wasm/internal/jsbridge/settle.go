@@ -5,9 +5,10 @@ package jsbridge
 import (
 	"context"
 	"errors"
-	"sync"
 
 	"github.com/hack-pad/safejs"
+
+	"github.com/sseshim/sseshim/wasm/internal/handles"
 )
 
 // Promises that cannot be cancelled (what a page's headers function returns)
@@ -17,9 +18,7 @@ import (
 // (The per-body awaiter in js.go cannot do this: its functions may only be
 // released once its promise has settled, and this one may never settle.)
 var (
-	detachedMu      sync.Mutex // guards the two below; never held while calling JavaScript
-	detachedWaiting = map[int]chan settled{}
-	detachedNext    int
+	detached handles.Table[chan settled] // the waiters, by the number their promise's functions are bound to
 
 	onDetachedResolve, onDetachedReject safejs.Func
 )
@@ -58,11 +57,7 @@ func deliverDetached(args []safejs.Value, r settled) {
 	if err != nil {
 		return
 	}
-	detachedMu.Lock()
-	ch := detachedWaiting[id]
-	delete(detachedWaiting, id)
-	detachedMu.Unlock()
-	if ch != nil {
+	if ch, ok := detached.Remove(id); ok {
 		ch <- r
 	}
 }
@@ -70,16 +65,8 @@ func deliverDetached(args []safejs.Value, r settled) {
 // awaitDetached waits for p until it settles or ctx ends.
 func awaitDetached(ctx context.Context, p safejs.Value) (safejs.Value, error) {
 	ch := make(chan settled, 1)
-	detachedMu.Lock()
-	detachedNext++
-	id := detachedNext
-	detachedWaiting[id] = ch
-	detachedMu.Unlock()
-	defer func() {
-		detachedMu.Lock()
-		delete(detachedWaiting, id)
-		detachedMu.Unlock()
-	}()
+	id := detached.Add(ch)
+	defer detached.Remove(id)
 	resolve, err := onDetachedResolve.Value().Call("bind", safejs.Null(), id)
 	if err != nil {
 		return safejs.Undefined(), err
@@ -101,7 +88,5 @@ func awaitDetached(ctx context.Context, p safejs.Value) (safejs.Value, error) {
 
 // PendingPromises counts the header promises still awaited, for diagnostics.
 func PendingPromises() int {
-	detachedMu.Lock()
-	defer detachedMu.Unlock()
-	return len(detachedWaiting)
+	return detached.Len()
 }

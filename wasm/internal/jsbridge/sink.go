@@ -74,21 +74,12 @@ func (s *Sink) Opened(i eventsource.OpenInfo) {
 	call(s.onOpen, i.URL, i.Status, string(i.Format))
 }
 
-// Events implements eventsource.Sink; the engine uses WriteEvent and
-// FlushEvents instead, since Sink is also an eventsource.EventWriter.
-func (s *Sink) Events(evs []eventsource.Event) {
-	for i := range evs {
-		s.WriteEvent(evs[i])
-	}
-	s.FlushEvents()
-}
-
-// WriteEvent appends one event to the chunk's batch. Its data is borrowed
-// from the decoder and may hold invalid UTF-8: it is copied here, and the
+// Event appends one event to the chunk's batch. Its data is borrowed from
+// the decoder and may hold invalid UTF-8: it is copied here, and the
 // TextDecoder that turns the batch into a JavaScript string replaces invalid
 // sequences exactly as #parsing-an-event-stream asks. The CRs between fields end any
 // sequence, so decoding the batch at once equals decoding each field.
-func (s *Sink) WriteEvent(e eventsource.Event) {
+func (s *Sink) Event(e eventsource.Event) {
 	if e.Ping {
 		s.buf = append(s.buf, 'p', '\r')
 		return
@@ -107,23 +98,21 @@ func (s *Sink) WriteEvent(e eventsource.Event) {
 	s.buf = append(s.buf, '\r')
 }
 
-// WriteState implements eventsource.StateWriter: the shim mirrors the last
-// event ID string and the reconnection time (its lastEventId and
-// reconnectionTime getters), told when they change.
-func (s *Sink) WriteState(lastEventID string, reconnectionTime time.Duration) bool {
-	changed := false
+// writeState appends the state the shim mirrors (its lastEventId and
+// reconnectionTime getters) where it changed since the shim was last told:
+// an id field or a retry field can change it without an event.
+func (s *Sink) writeState(lastEventID string, reconnectionTime time.Duration) {
 	if !sameString(lastEventID, s.sentID) {
 		s.buf = append(s.buf, 'i', '\r')
 		s.buf = appendField(s.buf, lastEventID, "\uFFFD")
-		s.sentID, changed = lastEventID, true
+		s.sentID = lastEventID
 	}
 	if reconnectionTime != s.sentRetry {
 		s.buf = append(s.buf, 'r', '\r')
 		s.buf = strconv.AppendInt(s.buf, reconnectionTime.Milliseconds(), 10)
 		s.buf = append(s.buf, '\r')
-		s.sentRetry, changed = reconnectionTime, true
+		s.sentRetry = reconnectionTime
 	}
-	return changed
 }
 
 // sameString compares the id the engine hands over, usually the very string
@@ -135,14 +124,16 @@ func sameString(a, b string) bool {
 	return len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b) || a == b
 }
 
-// FlushEvents hands the batch to JavaScript in one call: where its UTF-8
-// bytes are in the engine's memory, and how many. The shim decodes them
+// Flush ends a chunk: it appends the state records, then hands the batch,
+// if any, to JavaScript in one call: where its UTF-8 bytes are in the
+// engine's memory, and how many. The shim decodes them
 // there at once, before any listener runs (and so before anything could
 // change the buffer or grow the memory). No copy to a JavaScript array, no
 // JavaScript object per source to keep it in, and no JavaScript string made
 // on the Go side, which would stay referenced until Go's collector finalizes
 // its js.Value.
-func (s *Sink) FlushEvents() {
+func (s *Sink) Flush(lastEventID string, reconnectionTime time.Duration) {
+	s.writeState(lastEventID, reconnectionTime)
 	b := s.buf
 	if len(b) > 0 {
 		call(s.onEvents, float64(uintptr(unsafe.Pointer(&b[0]))), len(b))
@@ -153,8 +144,8 @@ func (s *Sink) FlushEvents() {
 	}
 }
 
-// DiscardEvents drops the batch of a chunk that arrived as the source closed.
-func (s *Sink) DiscardEvents() {
+// Discard drops the batch of a chunk that arrived as the source closed.
+func (s *Sink) Discard() {
 	s.buf = s.buf[:0]
 	s.sentID, s.sentRetry = unsentID, 0
 }
@@ -191,9 +182,6 @@ func (s *Sink) Failed(err *eventsource.Error, st eventsource.ReadyState) {
 	call(s.onError, int(st), string(err.Kind), err.Status, err.Code, msg)
 }
 
-func (s *Sink) Retrying(d time.Duration, attempt int) { s.RetryingFor(d, attempt, "") }
-
-// RetryingFor implements eventsource.ReasonedSink.
-func (s *Sink) RetryingFor(d time.Duration, attempt int, reason string) {
+func (s *Sink) Retrying(d time.Duration, attempt int, reason string) {
 	call(s.onRetrying, float64(d.Milliseconds()), attempt, reason)
 }

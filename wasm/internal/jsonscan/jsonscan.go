@@ -1,7 +1,7 @@
 // Package jsonscan reads the few things the engine needs from JSON text —
 // whether it is valid, the raw text of a member, a string or an integer —
-// without encoding/json, which would add about 70 KB (brotli) to the wasm
-// binary. It follows RFC 8259 and never allocates except to unescape strings.
+// without encoding/json, which would weigh heavily in the wasm binary. It
+// follows RFC 8259 and never allocates except to unescape strings.
 package jsonscan
 
 import (
@@ -222,8 +222,7 @@ func hex4(b []byte, i int) (rune, bool) {
 // Int32 decodes a raw JSON number that is an integer from math.MinInt32 to
 // math.MaxInt32, in any of JSON's notations (401, 401.0, 4.01e2). A number
 // with a fraction is not one, however small the fraction. Read on the
-// decimal digits: strconv.ParseFloat would cost about 6 KB of the wasm
-// binary after brotli.
+// decimal digits: strconv.ParseFloat would grow the wasm binary for this.
 func Int32(tok []byte) (int32, bool) {
 	neg := len(tok) > 0 && tok[0] == '-'
 	if neg {
