@@ -100,6 +100,22 @@ func (r benchReport) cell(variant, kind string, f func(benchRun) float64, unit, 
 	return out
 }
 
+// throughputHead and throughputRow are the throughput table's columns and a
+// variant's cells: CPU per event and rate on each stream, each with its
+// ratio to the browser's own EventSource (DT NDJSON: to sseshim).
+var throughputHead = []string{"32 B UTF-8: CPU/event", "32 B: events/s", "1 KiB UTF-8: CPU/event", "1 KiB: MB/s", "Losant: CPU/event", "DT NDJSON: CPU/event"}
+
+func (r benchReport) throughputRow(v benchVariant) []string {
+	return []string{
+		r.cell(v.id, kind32B, perEvent, "µs", "native", kind32B),
+		r.cell(v.id, kind32B, rate, "", "native", kind32B),
+		r.cell(v.id, kind1KiB, perEvent, "µs", "native", kind1KiB),
+		r.cell(v.id, kind1KiB, mbps, "", "native", kind1KiB),
+		r.cell(v.id, kindLosant, perEvent, "µs", "native", kindLosant),
+		r.cell(v.id, kindDT, perEvent, "µs", "sseshim", kindDT),
+	}
+}
+
 func (r benchReport) startup(variant, cache string) (stats, bool) {
 	return summarize(r.Startup[variant][cache])
 }
@@ -132,17 +148,8 @@ func (r benchReport) markdown() string {
 
 	b.WriteString("Throughput. Text: the data checked character by character, 2-, 3- and 4-byte UTF-8 among ASCII. Losant: `mqttMessage` " +
 		"events whose `message` is JSON text, both parsed (or `e.json` read). Disruptive Technologies: NDJSON envelopes, sseshim only, (×) to sseshim.\n\n")
-	table([]string{"32 B UTF-8: CPU/event", "32 B: events/s", "1 KiB UTF-8: CPU/event", "1 KiB: MB/s", "Losant: CPU/event", "DT NDJSON: CPU/event"},
-		func(v benchVariant) []string {
-			return []string{
-				r.cell(v.id, kind32B, perEvent, "µs", "native", kind32B),
-				r.cell(v.id, kind32B, rate, "", "native", kind32B),
-				r.cell(v.id, kind1KiB, perEvent, "µs", "native", kind1KiB),
-				r.cell(v.id, kind1KiB, mbps, "", "native", kind1KiB),
-				r.cell(v.id, kindLosant, perEvent, "µs", "native", kindLosant),
-				r.cell(v.id, kindDT, perEvent, "µs", "sseshim", kindDT),
-			}
-		}, runs(kind32B, kind1KiB, kindLosant, kindDT))
+	table(throughputHead,
+		r.throughputRow, runs(kind32B, kind1KiB, kindLosant, kindDT))
 
 	b.WriteString("Latency (server send → handler) and memory. Peak: the JS heap's highest above its size before the run; retained: above it after the run " +
 		"and a collection, the source still open; wasm: the engine's memory after the run.\n\n")

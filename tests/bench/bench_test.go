@@ -334,56 +334,8 @@ func TestBrowserBenchmark(t *testing.T) {
 	// every message and run several times slower: keep it off.
 	browsertest.NetworkOff(t, tb.Ctx, false)
 
-	type job struct {
-		kind, page string // the report's kind; the page's
-		n, size    int
-	}
-	jobs := []job{{kind32B, "text", mode.n32, 32}, {kind1KiB, "text", mode.n1k, 1024}, {kindLosant, "losant", mode.nJSON, 0},
-		{kindDT, "dt", mode.nJSON, 0}, {kindPaced, "paced", mode.pacedN, 0}, {kindMemory, "memory", mode.memoryN, 128}}
-	rng := rand.New(rand.NewPCG(1, 2))
-	rid := 0
-	for round := 1; round <= mode.rounds; round++ {
-		for _, j := range jobs {
-			rep.Events[j.kind] = j.n
-			var order []string
-			for _, v := range benchVariants {
-				if slices.Contains(v.kinds, j.kind) {
-					order = append(order, v.id)
-				}
-			}
-			rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
-			for _, variant := range order {
-				rid++
-				cpu0 := browsertest.TakeCPU(browserPID)
-				res := browsertest.Eval[map[string]any](tb, fmt.Sprintf(`runBench(%q, %q, %d, %d, %d, %d)`,
-					variant, j.page, j.n, j.size, mode.runTimeout.Milliseconds(), rid))
-				cpu := browsertest.TakeCPU(browserPID).Since(cpu0)
-				r := benchRun{Variant: variant, Kind: j.kind, Round: round, ExpectedEvents: j.n,
-					Events: int(res["events"].(float64)), Bad: int(res["bad"].(float64)), Ms: res["ms"].(float64),
-					CPU: float64(cpu) / float64(time.Millisecond), P50: res["p50"].(float64), P99: res["p99"].(float64),
-					Bytes: int(res["bytes"].(float64)), Err: res["err"].(string)}
-				if m, ok := res["mem"].(map[string]any); ok {
-					r.PeakHeap, r.RetainedHeap, r.Wasm = m["peak"].(float64), m["retained"].(float64), m["wasm"].(float64)
-				}
-				if variant == "fetch" && r.Err == "" {
-					s.mu.Lock()
-					want := s.sent[strconv.Itoa(rid)]
-					s.mu.Unlock()
-					if r.Bytes != want {
-						r.Err = fmt.Sprintf("read %d bytes of %d", r.Bytes, want)
-					}
-				}
-				rep.Runs = append(rep.Runs, r)
-				if benchChecked(variant) {
-					require.Equal(t, "", r.Err, "%s %s", variant, r.Kind)
-					require.Equal(t, j.n, r.Events, "%s %s", variant, r.Kind)
-					require.Zero(t, r.Bad, "%s %s: events with wrong data", variant, r.Kind)
-				} else if r.Err != "" || r.Bad > 0 || r.Events != j.n {
-					t.Logf("%s %s: %d of %d events, %d wrong, %q: does not score", variant, r.Kind, r.Events, j.n, r.Bad, r.Err)
-				}
-			}
-		}
-	}
+	s.benchRounds(t, mode, &rep, benchJobs(mode), func(string) bool { return true },
+		func(code string) map[string]any { return browsertest.Eval[map[string]any](tb, code) }, browserPID)
 	t.Logf("throughput, latency and memory: %.1fs", time.Since(began).Seconds())
 	startupBench(t, s, mode, &rep)
 

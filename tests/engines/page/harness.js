@@ -1,42 +1,6 @@
-// The engine harness: asks the test server for script to run, runs it as
-// the body of an async function, and posts back what it returns. The same
-// in every engine, with nothing but fetch().
+// The engine harness's helpers for the scenarios; the driver's script
+// (/ctl/driver.js, tests/internal/enginedriver) runs what the test sends.
 'use strict';
-
-const uncaught = [];
-window.addEventListener('error', (e) => uncaught.push(String(e.message)));
-window.addEventListener('unhandledrejection', (e) => uncaught.push('unhandled rejection: ' + String(e.reason)));
-
-const AsyncFunction = (async () => {}).constructor;
-
-// serve asks for job after job; each runs on its own, so that one that
-// never settles (a test that timed out) does not hold up the next.
-async function serve() {
-  for (;;) {
-    let job;
-    try {
-      const r = await fetch('/ctl/next', { cache: 'no-store' });
-      if (r.status !== 200) continue;
-      job = await r.json();
-    } catch (e) {
-      await new Promise((resolve) => setTimeout(resolve, 200)); // the server is gone or restarting
-      continue;
-    }
-    run(job);
-  }
-}
-
-async function run(job) {
-  const res = { id: job.id };
-  try {
-    res.value = await new AsyncFunction(job.code)();
-    res.ok = true;
-  } catch (e) {
-    res.error = String((e && e.stack) || e);
-  }
-  res.errors = uncaught.splice(0);
-  await fetch('/ctl/result', { method: 'POST', body: JSON.stringify(res) }).catch(() => {});
-}
 
 // record logs what an EventSource does, the same way for both
 // implementations, until the stream sends a "done" event, the source closes
@@ -93,4 +57,3 @@ window.pool = async (items, n, fn) => {
   return out;
 };
 
-serve();
