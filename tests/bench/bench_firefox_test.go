@@ -27,9 +27,10 @@ import (
 // Firefox runs as a plain process driven through the test's server
 // (enginedriver): no automation protocol, so nothing but the page runs in
 // it. CPU is that of Firefox's whole process tree, per thread from /proc as
-// in Chromium: the content process that runs the page, and the parent
-// process, whose socket thread reads every response (for Firefox's own
-// EventSource and fetch() alike).
+// in Chromium's whole browser: the content process that runs the page, the
+// socket process that reads every response (for Firefox's own EventSource
+// and fetch() alike), the parent, and the idle others. A thread that ends
+// during a run loses its share (browsertest.CPUSnapshot.Since).
 
 // firefoxVariants are the rows the Firefox run has (the npm libraries are
 // Chromium's rows only; batch mode is a Chromium row, its targets are
@@ -121,8 +122,8 @@ func chromiumReport(mode string) *benchReport {
 func (r benchReport) firefoxMarkdown(chromium *benchReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Browser benchmark in Firefox (%s mode), %s, %s. Medians over %s [min–max]; (×) the ratio to Firefox's own EventSource in the same run "+
-		"(DT NDJSON: to sseshim). CPU: every process of Firefox (the content process that runs the page, the parent process whose socket thread reads "+
-		"the responses, and the idle others), per thread from /proc. Events per run: %d of 32 B, %d of 1 KiB, %d Losant, %d DT. The same page, streams "+
+		"(DT NDJSON: to sseshim). CPU: every process of Firefox (the content process that runs the page, the socket process that reads "+
+		"the responses, the parent and the idle others), per thread from /proc, as for Chromium's whole browser. Events per run: %d of 32 B, %d of 1 KiB, %d Losant, %d DT. The same page, streams "+
 		"and checks as in Chromium, every delivery checked.\n\n",
 		r.Mode, r.Date, r.Machine, roundsOf(r), r.Events[kind32B], r.Events[kind1KiB], r.Events[kindLosant], r.Events[kindDT])
 	b.WriteString("| | " + strings.Join(throughputHead, " | ") + " |\n|---|" + strings.Repeat("---|", len(throughputHead)) + "\n")
