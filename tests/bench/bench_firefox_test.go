@@ -46,12 +46,6 @@ var firefoxKinds = []string{kind32B, kind1KiB, kindLosant, kindDT}
 // only.
 func TestFirefoxBenchmark(t *testing.T) {
 	exe := enginedriver.Firefox.Require(t)
-	if _, err := exec.LookPath("npm"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("npm is required under CI")
-		}
-		t.Skip("npm is not installed")
-	}
 	began := time.Now()
 	mode := currentBenchMode()
 	s := benchServer(t, benchLibs(t), "")

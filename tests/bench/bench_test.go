@@ -111,8 +111,15 @@ const (
 
 // benchLibs installs the npm polyfills and bundles each into a script that
 // sets a global, so that every implementation loads from a <script> tag.
+// Without npm the test skips (CI requires it).
 func benchLibs(t *testing.T) string {
 	t.Helper()
+	if _, err := exec.LookPath("npm"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("npm is required under CI")
+		}
+		t.Skip("npm is not installed")
+	}
 	work, err := filepath.Abs(filepath.Join("..", ".npm-work", "bench"))
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(work, 0o755))
@@ -311,12 +318,6 @@ type benchReport struct {
 func TestBrowserBenchmark(t *testing.T) {
 	if browser == nil {
 		t.Skip("Chromium is not installed")
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("npm is required under CI")
-		}
-		t.Skip("npm is not installed")
 	}
 	began := time.Now()
 	mode := currentBenchMode()
@@ -535,8 +536,5 @@ func countOf(list []string, v string) int {
 }
 
 func machine() string {
-	out, _ := exec.Command("nproc").Output()
-	ver, _ := exec.Command(browsertest.ChromePath(), "--version").Output()
-	gov, _ := exec.Command("go", "env", "GOVERSION").Output()
-	return strings.TrimSpace(string(out)) + " cores, " + strings.TrimSpace(string(ver)) + ", " + strings.TrimSpace(string(gov))
+	return engineMachine(browsertest.ChromePath())
 }
