@@ -145,6 +145,9 @@ var firefoxPrefs = map[string]any{
 	"toolkit.startup.max_resumed_crashes":                -1,
 	"browser.tabs.warnOnClose":                           false,
 	"dom.disable_open_during_load":                       false,
+	// Firefox's own EventSource reconnects slowest: the suite runs several
+	// spec cases at once, each holding a connection.
+	"network.http.max-persistent-connections-per-server": firefoxConns,
 }
 
 const firefoxConns = 12
