@@ -33,7 +33,10 @@ export function loadGoEngine(wasmURL, prefetched, Go) {
     let exitCode = 0;
     const goExit = go.exit;
     go.exit = (code) => { exitCode = code; goExit.call(go, code); };
-    let exited;
+    // It exists before the program runs: the program registers itself
+    // (READY) from inside go.run(), before go.run() has returned.
+    let stopped;
+    const exited = new Promise((r) => { stopped = r; });
     let memory = null;
     g[GLOBAL.READY] = () => {
       mark('sseshim:ready');
@@ -55,10 +58,10 @@ export function loadGoEngine(wasmURL, prefetched, Go) {
       g[GLOBAL.RUNTIME] = go; // for diagnostics: whether it has exited
       memory = res.instance.exports.mem;
       g[GLOBAL.PUMP] = (...args) => pumpBody(go, res.instance.exports, ...args);
-      exited = go.run(res.instance).then(() => {
+      go.run(res.instance).then(() => {
         const err = new Error(`sseshim: the engine stopped (exit code ${exitCode}); reload the page`);
         reject(err); // if it stopped before it was ready
-        return err;
+        stopped(err);
       });
     }, reject);
   });
