@@ -3,9 +3,8 @@
 
 import { PARSED, UNPARSED, parsedJSON } from './json.js';
 
-// SseshimErrorEvent is the error event, with why it fired: kind (network,
-// end, status, content-type, timeout, watchdog, server, too-large, headers,
-// max-attempts, config, engine), and status, code and message when known.
+// SseshimErrorEvent is the error event, with why it fired: kind (one of
+// protocol.js KINDS), and status, code and message when known.
 class SseshimErrorEvent extends Event {
   #kind;
   #status;

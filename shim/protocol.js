@@ -48,7 +48,3 @@ export const STATS_DEFAULTS = Object.freeze({
   events: 0, pings: 0, bytes: 0, reconnects: 0, failures: 0, dropped: 0,
   lastActivity: 0, nextRetry: 0, lastError: '', shared: false, tabs: 1,
 });
-
-// The reasons the engine's reconnect(handle, reason) takes, which its
-// retrying event reports.
-export const REASON = { ONLINE: 'online', WAKE: 'wake', VISIBLE: 'visible', RESTORED: 'restored' };
