@@ -109,6 +109,8 @@ function shareWorkerURL() {
   return u.href;
 }
 
+// loadEngine loads the engine from where it is, with the wasm_exec.js built
+// in unless another was named.
 function loadEngine() {
   const set = located || config.take();
   const wasmURL = wasmLocation(set);
