@@ -4,7 +4,7 @@
 // `shared`; it reports to the source's sink (eventsource.js), which holds
 // the state the page sees and fires the events.
 
-import { CLOSED, KIND, RECORD, SEPARATOR } from './protocol.js';
+import { CLOSED, KIND, RECORD, SEPARATOR, CALL, CALLBACK } from './protocol.js';
 import { engine, loadFailure, engineDeath, live, waiting, loadBegun, needEngine, callEngine } from './engine.js';
 import { isOffline } from './lifecycle.js';
 import { prefetchFirst } from './prefetch.js';
@@ -34,12 +34,11 @@ export class EngineConnection {
     this.#options = options;
     this.#lifecycle = lifecycle;
     this.#reader = reader;
-    // The engine's half of the bridge protocol is wasm/internal/jsbridge/sink.go.
     this.#callbacks = {
-      open: (u) => this.#onOpen(u),
-      events: (at, length) => this.#onEvents(at, length),
-      error: (readyState, kind, status, code, message) => this.#onError(readyState, kind, status, code, message),
-      retrying: (delay, attempt, reason) => this.#onRetrying(delay, attempt, reason),
+      [CALLBACK.OPEN]: (u) => this.#onOpen(u),
+      [CALLBACK.EVENTS]: (at, length) => this.#onEvents(at, length),
+      [CALLBACK.ERROR]: (readyState, kind, status, code, message) => this.#onError(readyState, kind, status, code, message),
+      [CALLBACK.RETRYING]: (delay, attempt, reason) => this.#onRetrying(delay, attempt, reason),
     };
   }
 
@@ -101,8 +100,8 @@ export class EngineConnection {
     const prefetch = this.#prefetch;
     this.#prefetch = null;
     const h = this.#reader
-      ? callEngine('open', this.#url, this.#options, this.#callbacks, this.#reader)
-      : callEngine('open', this.#url, this.#options, this.#callbacks, undefined, prefetch || undefined);
+      ? callEngine(CALL.OPEN, this.#url, this.#options, this.#callbacks, this.#reader)
+      : callEngine(CALL.OPEN, this.#url, this.#options, this.#callbacks, undefined, prefetch || undefined);
     if (typeof h !== 'number' && prefetch) prefetch.abort();
     if (typeof h === 'number') this.#handle = h;
     else if (this.#sink.state() !== CLOSED) this.#failSoon(KIND.CONFIG, String(h));
@@ -117,8 +116,8 @@ export class EngineConnection {
     waiting.delete(this);
     if (this.#reader && !this.#handle) this.#reader.cancel(); // the engine never had it
     if (this.#handle && engine) {
-      this.#lastStats = callEngine('stats', this.#handle) || this.#lastStats;
-      callEngine('close', this.#handle);
+      this.#lastStats = callEngine(CALL.STATS, this.#handle) || this.#lastStats;
+      callEngine(CALL.CLOSE, this.#handle);
     }
   }
 
@@ -134,17 +133,17 @@ export class EngineConnection {
   }
 
   reset() {
-    if (this.#handle) callEngine('reset', this.#handle);
+    if (this.#handle) callEngine(CALL.RESET, this.#handle);
   }
 
   stats() {
-    const s = this.#handle ? callEngine('stats', this.#handle) : null;
+    const s = this.#handle ? callEngine(CALL.STATS, this.#handle) : null;
     if (s) this.#lastStats = s;
     return this.#lastStats;
   }
 
   reconnectionTime() {
-    const s = this.#handle ? callEngine('stats', this.#handle) : null;
+    const s = this.#handle ? callEngine(CALL.STATS, this.#handle) : null;
     return s ? s.reconnectionTime : undefined;
   }
 
@@ -162,17 +161,17 @@ export class EngineConnection {
     switch (what) {
       case 'offline':
       case 'hidden-cached':
-        callEngine('pause', this.#handle);
+        callEngine(CALL.PAUSE, this.#handle);
         break;
       case 'online':
       case 'wake':
       case 'restored':
-        callEngine('reconnect', this.#handle, what);
+        callEngine(CALL.RECONNECT, this.#handle, what);
         break;
       case 'visible': {
         const stale = this.#lifecycle.staleAfter;
-        const s = stale ? callEngine('stats', this.#handle) : null;
-        if (s && s.lastActivity && Date.now() - s.lastActivity > stale) callEngine('reconnect', this.#handle, 'visible');
+        const s = stale ? callEngine(CALL.STATS, this.#handle) : null;
+        if (s && s.lastActivity && Date.now() - s.lastActivity > stale) callEngine(CALL.RECONNECT, this.#handle, 'visible');
         break;
       }
     }
@@ -187,7 +186,7 @@ export class EngineConnection {
     live.delete(this);
     waiting.delete(this);
     this.#sink.abort(KIND.NETWORK, 'the user agent aborted the request (window.stop())');
-    if (this.#handle && engine) callEngine('close', this.#handle);
+    if (this.#handle && engine) callEngine(CALL.CLOSE, this.#handle);
   }
 
   // Calls from the engine. After close() nothing more is dispatched.

@@ -24,6 +24,16 @@ export const GLOBAL = {
   RUNTIME: '__sseshimRuntime',
 };
 
+// The engine's API (wasm/main.go): open(url, options, callbacks[, reader[,
+// prefetch]]) returns a handle (or why it could not start); the others
+// take the handle.
+export const CALL = { OPEN: 'open', CLOSE: 'close', STATS: 'stats', RESET: 'reset', PAUSE: 'pause', RECONNECT: 'reconnect' };
+
+// The callbacks the engine calls on each source (wasm/internal/jsbridge/
+// sink.go): open(url), events(at, length), error(readyState, kind, status,
+// code, message), retrying(delay, attempt, reason).
+export const CALLBACK = { OPEN: 'open', EVENTS: 'events', ERROR: 'error', RETRYING: 'retrying' };
+
 // The WebAssembly export the pump feeds each chunk to: FEED(id, length).
 export const FEED = 'sseshimFeed';
 
