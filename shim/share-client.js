@@ -16,6 +16,9 @@ let shareHub = null; // {port, tab, locked, timers, releaseLock, onVisibility}
 let shareBroken = false;
 let nextShareId = 1;
 const NO_WORKER = 'the shared worker could not start';
+// How often, in ms, the worker and a tab without Web Locks say they live,
+// unless the worker's URL sets it (?beat=): both sides read it.
+export const DEFAULT_BEAT = 5000;
 
 // Shared sources leave their groups while the page is away (in the
 // back/forward cache, which a message from the worker would evict it from;
@@ -93,10 +96,10 @@ function sharedHub() {
   const tab = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
   const hub = { port: worker.port, tab, locked: false, timers: [], releaseLock: () => {}, onVisibility: null };
   // `beat`: the worker's URL may set it, as the worker reads it.
-  const period = Number(new URL(host.shareWorkerURL()).searchParams.get('beat')) || 5000;
+  const period = Number(new URL(host.shareWorkerURL()).searchParams.get('beat')) || DEFAULT_BEAT;
   // The tab holds a lock for its life: the worker learns that the tab is
   // gone when it is released. The join does not wait for the lock (a
-  // page's first lock request can take hundreds of ms): the tab says
+  // page's first lock request can be slow to be granted): the tab says
   // 'locked' once it holds it, and only then does the worker wait on it.
   // Without Web Locks (pages not in a secure context), the tab says it
   // lives every `beat` ms instead, and at once when it is hidden or shown,

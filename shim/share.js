@@ -17,6 +17,7 @@
 // the worker says it lives.
 
 import { api as sseshim } from './script.js';
+import { DEFAULT_BEAT } from './share-client.js';
 
 {
   const wasm = new URLSearchParams(self.location.search).get('wasm');
@@ -41,7 +42,7 @@ const setting = (name, dflt) => {
   const v = Number(params.get(name));
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
-const BEAT = setting('beat', 5000);
+const BEAT = setting('beat', DEFAULT_BEAT);
 const CALL_TIMEOUT = setting('callTimeout', 5000);
 const HIDDEN_SILENCE = 30 * BEAT;
 
