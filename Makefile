@@ -5,7 +5,8 @@ GO       ?= go
 GOROOT   := $(shell $(GO) env GOROOT)
 DIST     := dist
 WASMSRC  := $(shell find wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
-SHIMSRC  := shim/core.js shim/loader.js shim/script.js shim/esm.js shim/share.js shim/index.d.ts shim/package.json
+SHIMJS   := $(wildcard shim/*.js)
+ESBUILD  := $(GO) tool esbuild
 ADDR     ?= 127.0.0.1:8080
 
 .PHONY: all build run test test-go deps bench bench-quick profile fmt vet clean
@@ -31,26 +32,35 @@ $(DIST)/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
 	@mkdir -p $(DIST)
 	cp $< $@
 
-# The script-tag build: Go's wasm_exec.js (its Go class taken by builtInGo in
-# script.js), the core and the loader in one function scope: one request
-# fewer than loading wasm_exec.js beside it.
-$(DIST)/sseshim.js: shim/core.js shim/loader.js shim/script.js $(GOROOT)/lib/wasm/wasm_exec.js
-	@mkdir -p $(DIST)
-	{ printf '/* sseshim: EventSource on a Go WebAssembly engine. */\n(function () {\n"use strict";\n'; \
-	  printf 'function runWasmExec() {\n'; cat $(GOROOT)/lib/wasm/wasm_exec.js; printf '}\n'; \
-	  cat shim/core.js shim/loader.js shim/script.js; printf '})();\n'; } > $@
+# The JavaScript is ES modules by concern (shim/), bundled by esbuild (a Go
+# tool, go.mod): minified, with a source map beside each file.
+ESFLAGS  := --bundle --minify --keep-names --sourcemap --log-level=warning
+BANNER   := /* sseshim: EventSource on a Go WebAssembly engine. */
 
-# The ES module build: wasm_exec.js imported for its global Go class.
-$(DIST)/index.js: shim/core.js shim/loader.js shim/esm.js
-	@mkdir -p $(DIST)
-	{ printf '/* sseshim: EventSource on a Go WebAssembly engine. */\nimport "./wasm_exec.js";\n'; \
-	  cat shim/core.js shim/loader.js shim/esm.js; } > $@
+# Go's wasm_exec.js as a module whose one function runs it: the script-tag
+# build calls it (builtInGo in script.js) to take its Go class and leave the
+# page's globalThis.Go as it was. Generated beside dist/'s files, outside
+# the package's files list.
+$(DIST)/.gen/wasm_exec_fn.js: $(GOROOT)/lib/wasm/wasm_exec.js
+	@mkdir -p $(@D)
+	{ printf 'export function runWasmExec() {\n'; cat $<; printf '}\n'; } > $@
 
-# The shared-connection worker: the script-tag build and the hub in one
-# file, so that a bundler that ships it as an asset ships all it needs.
-$(DIST)/sseshim-share.js: $(DIST)/sseshim.js shim/share.js
-	@mkdir -p $(DIST)
-	{ printf "/* sseshim: the shared connection worker. */\n"; cat $(DIST)/sseshim.js shim/share.js; } > $@
+# The script-tag build (and importScripts): a classic script, Go's
+# wasm_exec.js built in, one request fewer than loading it beside it.
+$(DIST)/sseshim.js: $(SHIMJS) $(DIST)/.gen/wasm_exec_fn.js go.mod
+	$(ESBUILD) shim/script.js $(ESFLAGS) --format=iife --outfile=$@ \
+	  --alias:sseshim-wasm-exec=./$(DIST)/.gen/wasm_exec_fn.js --banner:js='$(BANNER)"use strict";'
+
+# The ES module build: wasm_exec.js stays an import of the file beside it,
+# for its global Go class.
+$(DIST)/index.js: $(SHIMJS) go.mod
+	$(ESBUILD) shim/esm.js $(ESFLAGS) --format=esm --outfile=$@ --external:./wasm_exec.js --banner:js='$(BANNER)'
+
+# The shared-connection worker: the script-tag build and the hub (share.js)
+# in one file, so that a bundler that ships it as an asset ships all it needs.
+$(DIST)/sseshim-share.js: $(SHIMJS) $(DIST)/.gen/wasm_exec_fn.js go.mod
+	$(ESBUILD) shim/share.js $(ESFLAGS) --format=iife --outfile=$@ \
+	  --alias:sseshim-wasm-exec=./$(DIST)/.gen/wasm_exec_fn.js --banner:js='/* sseshim: the shared connection worker. */"use strict";'
 
 $(DIST)/index.d.ts: shim/index.d.ts
 	@mkdir -p $(DIST)
@@ -69,8 +79,7 @@ deps:
 	@bash tests/install-deps.sh
 
 test: deps build vet
-	node --check $(DIST)/sseshim.js && node --check $(DIST)/sseshim-share.js
-	node --check shim/core.js && node --check shim/loader.js
+	node --check $(DIST)/sseshim.js && node --check $(DIST)/sseshim-share.js && node --check $(DIST)/index.js
 	$(GO) test -race -count=1 ./...
 	@echo "the engine again, reading every body as the browser's are read (eventsource.PushBody):"
 	SSESHIM_PUSH=1 $(GO) test -race -count=1 ./wasm/eventsource/

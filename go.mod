@@ -12,6 +12,7 @@ require (
 )
 
 require (
+	github.com/evanw/esbuild v0.28.2 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/rs/xid v1.4.0 // indirect
@@ -19,7 +20,11 @@ require (
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/net v0.61.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
 )
 
-tool github.com/hack-pad/safejs/jsguard/cmd/jsguard
+tool (
+	github.com/evanw/esbuild/cmd/esbuild
+	github.com/hack-pad/safejs/jsguard/cmd/jsguard
+)

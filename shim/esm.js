@@ -2,6 +2,19 @@
 // and ship the module beside the bundle. Where that cannot work (esbuild's
 // default iife format empties import.meta; a CDN or subpath the bundler does
 // not know), configure({ wasmURL }) says where the engine is.
+
+import './wasm_exec.js'; // Go's, beside this module in the package: its global Go class
+import { setHost } from './host.js';
+import { ready } from './engine.js';
+import { createEngineConfig } from './config.js';
+import { loadGoEngine } from './bridge.js';
+import { EventSource } from './eventsource.js';
+
+export { ready };
+export { EventSource };
+export { SseshimErrorEvent, RetryingEvent, BatchEvent } from './events.js';
+export { CONNECTING, OPEN, CLOSED } from './protocol.js';
+
 const config = createEngineConfig('; with a dynamic import(), import a module of your own that imports sseshim ' +
   'and calls configure() at its top level');
 
@@ -26,28 +39,22 @@ function moduleWasmURL() {
 let located = null;
 queueMicrotask(() => { located = config.take(); });
 
-const api = createSseshim(() => {
-  const { wasmURL } = located || config.take();
-  // wasm_exec.js is imported above, so the Go class is always there.
-  return loadGoEngine(wasmURL || moduleWasmURL(), null, globalThis.Go);
-}, () => {
+setHost({
+  loadEngine: () => {
+    const { wasmURL } = located || config.take();
+    // wasm_exec.js is imported above, so the Go class is always there.
+    return loadGoEngine(wasmURL || moduleWasmURL(), null, globalThis.Go);
+  },
   // sseshim-share.js beside this module, as the bundler shipped it (or
   // configure({shareURL})), told (?wasm=) where the engine is: a bundler
   // renames the files, and the worker cannot know.
-  const set = located || config.take();
-  const u = new URL(set.shareURL || new URL('./sseshim-share.js', import.meta.url));
-  u.searchParams.set('wasm', set.wasmURL || moduleWasmURL());
-  return u.href;
+  shareWorkerURL: () => {
+    const set = located || config.take();
+    const u = new URL(set.shareURL || new URL('./sseshim-share.js', import.meta.url));
+    u.searchParams.set('wasm', set.wasmURL || moduleWasmURL());
+    return u.href;
+  },
 });
-
-export const EventSource = api.EventSource;
-export const SseshimErrorEvent = api.SseshimErrorEvent;
-export const RetryingEvent = api.RetryingEvent;
-export const BatchEvent = api.BatchEvent;
-export const ready = api.ready;
-export const CONNECTING = 0;
-export const OPEN = 1;
-export const CLOSED = 2;
 
 // configure({ wasmURL, wasmExecURL }) says where the engine's files are.
 // Call it before first use: at the top level of the module that imports

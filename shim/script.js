@@ -7,15 +7,26 @@
 // "off" never. data-share makes share the default of the page's sources, and
 // data-share-worker says where sseshim-share.js is (default: beside it).
 //
-// Go's wasm_exec.js is built into this file (runWasmExec, from the build), so
-// the engine costs one request, not two. data-wasm-exec or configure({
-// wasmExecURL }) load another wasm_exec.js instead: the one that matches an
-// engine built with another Go version.
+// Go's wasm_exec.js is built into this file (runWasmExec: the build wraps
+// it in a function, see the Makefile), so the engine costs one request, not
+// two. data-wasm-exec or configure({ wasmExecURL }) load another
+// wasm_exec.js instead: the one that matches an engine built with another
+// Go version.
 //
 // In a classic or shared worker, importScripts('…/sseshim.js') does the same:
 // the engine's files default to beside sseshim.js, and self.sseshimConfig =
 // {wasmURL, wasmExecURL, polyfill, share, shareWorkerURL} set before importScripts, or
 // sseshim.configure() right after it, replaces the data attributes.
+
+import { runWasmExec } from 'sseshim-wasm-exec';
+import { GLOBAL, CONNECTING, OPEN, CLOSED } from './protocol.js';
+import { setHost } from './host.js';
+import { ready } from './engine.js';
+import { createEngineConfig } from './config.js';
+import { fetchEngine, loadGoEngine } from './bridge.js';
+import { EventSource } from './eventsource.js';
+import { SseshimErrorEvent, RetryingEvent, BatchEvent } from './events.js';
+
 const inWorker = typeof document === 'undefined' && typeof importScripts === 'function';
 const script = inWorker ? null : document.currentScript;
 const preset = (globalThis.sseshimConfig && typeof globalThis.sseshimConfig === 'object') ? globalThis.sseshimConfig : {};
@@ -81,7 +92,7 @@ function builtInGo() {
 
 // Where the engine is, as configured by then, is settled in the microtask
 // after this script (configure() later throws); the engine itself loads when
-// it is first needed (createSseshim), which may be later.
+// it is first needed (engine.js), which may be later.
 let located = null;
 queueMicrotask(() => { located = config.take(); });
 
@@ -98,11 +109,13 @@ function shareWorkerURL() {
   return u.href;
 }
 
-const api = createSseshim(() => {
+// loadEngine loads the engine from where it is, with the wasm_exec.js built
+// in unless another was named.
+function loadEngine() {
   const set = located || config.take();
   const wasmURL = wasmLocation(set);
   const execURL = set.wasmExecURL || (attr('wasmExec') && new URL(attr('wasmExec'), base).href);
-  if (globalThis.__sseshimGo || globalThis.__sseshimLoading) return loadGoEngine(wasmURL); // sseshim.js ran twice
+  if (globalThis[GLOBAL.ENGINE] || globalThis[GLOBAL.LOADING]) return loadGoEngine(wasmURL); // sseshim.js ran twice
   // The module's fetch, and with it its streaming compile, begins now: in
   // the microtask after the first source that needs the engine (or after the
   // page's load), before anything else can wait.
@@ -110,14 +123,17 @@ const api = createSseshim(() => {
   if (!execURL) return loadGoEngine(wasmURL, wasm, builtInGo());
   wasm.catch(() => {}); // reported by loadGoEngine, or moot if wasm_exec.js fails
   return loadScript(execURL).then(() => loadGoEngine(wasmURL, wasm, globalThis.Go));
-}, shareWorkerURL, shareByDefault);
+}
 
-globalThis.sseshim = { EventSource: api.EventSource, SseshimErrorEvent: api.SseshimErrorEvent,
-  RetryingEvent: api.RetryingEvent, BatchEvent: api.BatchEvent, ready: api.ready, configure: config.configure,
-  CONNECTING: api.CONNECTING, OPEN: api.OPEN, CLOSED: api.CLOSED };
+setHost({ loadEngine, shareWorkerURL, shareByDefault });
+
+// The page's API; the share worker (share.js) uses it too.
+export const api = { EventSource, SseshimErrorEvent, RetryingEvent, BatchEvent, ready, configure: config.configure,
+  CONNECTING, OPEN, CLOSED };
+globalThis.sseshim = api;
 const mode = attr('polyfill') || preset.polyfill || 'auto';
 if (mode === 'force' || (mode === 'auto' && typeof globalThis.EventSource === 'undefined')) {
-  globalThis.EventSource = api.EventSource;
+  globalThis.EventSource = EventSource;
 } else if (mode !== 'auto' && mode !== 'off') {
   console.warn('sseshim: unknown data-polyfill value ' + JSON.stringify(mode) + '; use auto, force or off');
 }

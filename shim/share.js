@@ -2,9 +2,10 @@
 // Every tab of an origin that opens a source with share connects here; the
 // sources whose requests would be identical (the same key, computed by the
 // tab) share one EventSource — one engine, one network connection — and each
-// tab's object mirrors it. The build puts the script-tag build (sseshim.js)
-// before it in the same file, so that a bundler that ships this file as an
-// asset ships all it needs; the tab says where the engine is (?wasm=).
+// tab's object mirrors it. The build bundles the script-tag entry
+// (script.js) into the same file, sseshim-share.js, so that a bundler that
+// ships this file as an asset ships all it needs; the tab says where the
+// engine is (?wasm=).
 //
 // Messages from a tab: {t: 'join', tab, id, key, url, options, fns, locked,
 // lastEventId, at}, {t: 'leave', id, tab}, {t: 'reply', tab, call,
@@ -15,7 +16,8 @@
 // and to each tab, every beat, {t: 'alive'}. The beat also sets how often
 // the worker says it lives.
 
-'use strict';
+import { api as sseshim } from './script.js';
+import { DEFAULT_BEAT } from './share-client.js';
 
 {
   const wasm = new URLSearchParams(self.location.search).get('wasm');
@@ -40,7 +42,7 @@ const setting = (name, dflt) => {
   const v = Number(params.get(name));
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
-const BEAT = setting('beat', 5000);
+const BEAT = setting('beat', DEFAULT_BEAT);
 const CALL_TIMEOUT = setting('callTimeout', 5000);
 const HIDDEN_SILENCE = 30 * BEAT;
 

@@ -128,7 +128,8 @@ func TestNPMPackage(t *testing.T) {
 	for _, f := range packed[0].Files {
 		files = append(files, f.Path)
 	}
-	assert.ElementsMatch(t, []string{"index.js", "index.d.ts", "sseshim.js", "sseshim-share.js", "sseshim.wasm", "wasm_exec.js", "package.json"}, files)
+	assert.ElementsMatch(t, []string{"index.js", "index.js.map", "index.d.ts", "sseshim.js", "sseshim.js.map",
+		"sseshim-share.js", "sseshim-share.js.map", "sseshim.wasm", "wasm_exec.js", "package.json"}, files)
 
 	require.NoError(t, os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","private":true,"type":"module"}`), 0o644))
 	// The tarball's version does not change between builds: remove the copy

@@ -103,3 +103,41 @@ onconnect = (c) => { const port = c.ports[0]; runScenario(sseshim.EventSource, '
 		assert.Equal(t, want, got[realm], realm)
 	}
 }
+
+// TestMessageEventRealm: a message event is created in the realm of its
+// EventSource as a MessageEvent (#dispatchMessage), as WPT's
+// eventsource/eventsource-onmessage-realm.htm checks: a source made from
+// the page with a frame's EventSource gets events whose constructor is the
+// frame's MessageEvent, not the page's, nor the subclass that carries its
+// fields, with or without json, on its own connection or a shared one.
+func TestMessageEventRealm(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/x", holdStream("data: {\"a\": 1}\n\n"))
+	s.mux.HandleFunc("/frame.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="force"></script>`)
+	})
+	s.mux.HandleFunc("/outer.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><iframe src="/frame.html"></iframe>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/outer.html")
+	got := eval[map[string]string](tb, `(async () => {
+  await new Promise((r) => (document.readyState === 'complete' ? r() : addEventListener('load', r)));
+  const frame = frames[0];
+  const check = (init) => new Promise((resolve) => {
+    const es = new frame.EventSource('/x', init);
+    es.onmessage = (e) => {
+      es.close();
+      resolve([e.constructor === frame.MessageEvent, e.constructor !== MessageEvent, e instanceof frame.MessageEvent,
+        e.constructor.name, Object.prototype.toString.call(e)].join());
+    };
+    es.onerror = (e) => { es.close(); resolve('error ' + e.kind + ': ' + e.message); };
+  });
+  return { plain: await check(), json: await check({ json: true }), shared: await check({ share: 'realm' }) };
+})()`)
+	for _, name := range []string{"plain", "json", "shared"} {
+		assert.Equal(t, "true,true,true,MessageEvent,[object MessageEvent]", got[name], name)
+	}
+}

@@ -121,8 +121,9 @@ window.record = (impl, url, opts = {}) => new Promise((resolve) => {
     resolve(log);
   };
   // shape: what a page can see of the event object beside its data, the
-  // same for both (but isTrusted: a page cannot make a trusted event).
-  const shape = (e) => [e instanceof MessageEvent, Object.prototype.toString.call(e), e.bubbles, e.cancelable,
+  // same for both (but isTrusted: a page cannot make a trusted event); its
+  // constructor is the realm's MessageEvent (#dispatchMessage).
+  const shape = (e) => [e instanceof MessageEvent, e.constructor === MessageEvent, Object.prototype.toString.call(e), e.bubbles, e.cancelable,
     e.composed, e.source === null, e.ports.length, e.eventPhase, e.target === es, e.currentTarget === es].join();
   const onMsg = (e) => {
     log.push(e.type + ' ' + JSON.stringify(e.data) + ' id=' + JSON.stringify(e.lastEventId) +

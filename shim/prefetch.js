@@ -1,0 +1,37 @@
+// A source's first request, begun while the engine loads.
+
+// prefetchFirst begins a source's first request while the engine loads, so
+// that on a real network its round trip overlaps the engine's start-up
+// instead of following it; the engine takes the response once it is ready
+// (wasm/internal/jsbridge/prefetch.go), and only if it would have made
+// that very request: otherwise it aborts it and makes its own. So it is
+// done only where the shim can tell the request for sure: a GET of
+// text/event-stream (#dom-eventsource's Accept) with fixed headers, no
+// Last-Event-ID and no ping parameter; anything else waits for the engine.
+const PREFETCH_SAFE = ['withCredentials', 'headers', 'format', 'retry', 'connectTimeout', 'retryStatuses', 'dedupe',
+  'maxEventSize', 'eventTypePath', 'idPath'];
+export function prefetchFirst(url, o) {
+  if (typeof fetch !== 'function' || typeof AbortController !== 'function') return null;
+  if (Object.keys(o).some((k) => !PREFETCH_SAFE.includes(k)) || (o.format !== undefined && o.format !== 'sse') ||
+      typeof o.headers === 'function') return null;
+  const headers = {};
+  const names = new Set();
+  for (const [k, v] of Object.entries(o.headers || {})) {
+    // The engine sends a non-ASCII value as its UTF-8 bytes; and of two
+    // names that differ in case only, it sends one.
+    if (names.has(k.toLowerCase()) || /[^\x20-\x7e]/.test(v)) return null;
+    names.add(k.toLowerCase());
+    headers[k] = v;
+  }
+  if (!names.has('accept')) headers.Accept = 'text/event-stream';
+  try {
+    new Headers(headers); // an invalid header fails the engine's way, not here
+  } catch {
+    return null;
+  }
+  const credentials = o.withCredentials ? 'include' : 'same-origin';
+  const ac = new AbortController();
+  const response = fetch(url, { method: 'GET', headers, cache: 'no-store', credentials, redirect: 'follow', signal: ac.signal });
+  response.catch(() => {}); // the engine hears of a failure; an aborted prefetch's is nobody's
+  return { url, credentials, headers, response, abort: () => ac.abort() };
+}
