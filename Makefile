@@ -74,13 +74,16 @@ run: build
 	@if [ -f server/main.go ]; then $(GO) run ./server -addr $(ADDR); \
 	else echo "The dev server is not written yet; dist/ is built. Serve it with any static server."; fi
 
-# deps installs what the tests need when it is missing (Chromium).
+# deps installs what the tests need when it is missing (Chromium, Firefox
+# ESR, WebKitGTK, Xvfb, Mosquitto).
 deps:
 	@bash tests/install-deps.sh
 
 test: deps build vet
 	node --check $(DIST)/sseshim.js && node --check $(DIST)/sseshim-share.js && node --check $(DIST)/index.js
-	$(GO) test -race -count=1 ./...
+	@# One package at a time: the browser packages (tests/...) each run
+	@# browsers, and two at once on a small machine starve each other.
+	$(GO) test -race -count=1 -p 1 -timeout 30m ./...
 	@echo "the engine again, reading every body as the browser's are read (eventsource.PushBody):"
 	SSESHIM_PUSH=1 $(GO) test -race -count=1 ./wasm/eventsource/
 	@echo "the pure packages again, compiled to WebAssembly and run under Node:"
@@ -98,12 +101,14 @@ BENCH := $(GO) test -count=1 -v ./tests/bench
 bench: deps build
 	@mkdir -p tests/out
 	SSESHIM_BENCH=full $(BENCH) -timeout 20m -run '^TestBrowserBenchmark$$' > tests/out/bench-full.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-full.log; exit $$s
+	SSESHIM_BENCH=full $(BENCH) -timeout 10m -run '^TestFirefoxBenchmark$$'
 	SSESHIM_BENCH=full $(BENCH) -timeout 10m -run '^TestShareBenchmark$$'
 	SSESHIM_BENCH=full $(BENCH) -timeout 10m -run '^TestSoak$$'
 
 bench-quick: deps build
 	@mkdir -p tests/out
 	SSESHIM_BENCH=quick $(BENCH) -timeout 10m -run '^TestBrowserBenchmark$$' > tests/out/bench-quick.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-quick.log; exit $$s
+	SSESHIM_BENCH=quick $(BENCH) -timeout 10m -run '^TestFirefoxBenchmark$$'
 
 # Where the renderer's time goes for one implementation (IMPL=sseshim).
 profile: deps build
