@@ -67,7 +67,7 @@ func currentVisitMode() visitMode {
 // The three visits, in order.
 var visitCases = []struct{ id, name string }{
 	{"first", "first visit (fresh profile)"},
-	{"reload", "reload, the page open the hold before"},
+	{"reload", "reload after the hold"},
 	{"restart", "first visit after a browser restart"},
 }
 
