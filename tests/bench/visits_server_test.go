@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -30,16 +31,24 @@ import (
 // is what a real deployment of the dev server's rules would let it keep.
 
 // startDevServer builds the dev server and runs it on a free loopback port
-// with dist/, until the test ends; it returns its base URL.
+// with dist/ (or the build in $SSESHIM_VISITS_DIST, to measure another
+// build's files as the server serves them), until the test ends; it returns
+// its base URL.
 func startDevServer(t *testing.T) string {
 	t.Helper()
 	root := filepath.Dir(browsertest.DistDir)
+	dist := browsertest.DistDir
+	if d := os.Getenv("SSESHIM_VISITS_DIST"); d != "" {
+		abs, err := filepath.Abs(d)
+		require.NoError(t, err)
+		dist = abs
+	}
 	bin := filepath.Join(t.TempDir(), "server")
 	build := exec.Command("go", "build", "-o", bin, "./server")
 	build.Dir = root
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "building the dev server: %s", out)
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-mqtt-listen", "off", "-sim-devices", "none", "-dist", browsertest.DistDir)
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-mqtt-listen", "off", "-sim-devices", "none", "-dist", dist)
 	cmd.Dir = root
 	cmd.Stderr = nil // its request log: not wanted here
 	stdout, err := cmd.StdoutPipe()
