@@ -104,11 +104,10 @@ var wasmTraceCategories = []string{"disabled-by-default-devtools.timeline", "v8.
 
 // Trace event names the report reads.
 const (
-	traceStreamed    = "v8.wasm.streamFromResponseCallback"
-	traceCacheHit    = "v8.wasm.moduleCacheHit"
-	traceCacheWrite  = "v8.wasm.cachedModule"
-	traceReused      = "wasm.GetNativeModuleFromCache"
-	traceLazyCompile = "wasm.CompileLazy"
+	traceStreamed   = "v8.wasm.streamFromResponseCallback"
+	traceCacheHit   = "v8.wasm.moduleCacheHit"
+	traceCacheWrite = "v8.wasm.cachedModule"
+	traceReused     = "wasm.GetNativeModuleFromCache"
 )
 
 func TestRepeatVisits(t *testing.T) {
