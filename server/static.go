@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,38 @@ func (s *server) serveDist() http.Handler {
 	return http.StripPrefix("/dist/", http.HandlerFunc(s.serveDistFile))
 }
 
+// Cache-Control of the build output. A content-hashed file never changes
+// under its name, so a browser may keep it for a year without asking again
+// (RFC 9111 §5.2.2.1 max-age; RFC 8246 immutable: not even on reload); a
+// repeat visit then loads the engine with no request at all, and its wasm
+// code cache entry, keyed to the response, stays valid. Every other file is
+// revalidated on each use (a 304 when unchanged), so a rebuild shows on
+// reload.
+const (
+	cacheHashed   = "public, max-age=31536000, immutable"
+	cacheUnhashed = "no-cache"
+)
+
+// hashedName matches a content-hashed file name, <name>.<hash>.<ext>: the
+// hash is the dot-separated element just before the one extension, of 8 or
+// more lowercase hex digits (sseshim.3f9a1c2b7e.wasm, sseshim-share.0a1b2c3d.js,
+// index.min.0a1b2c3d.js). The name before it is not empty and does not begin
+// with a dot; the extension is letters and digits. A copy's .br or .gz is never requested by name
+// (serveDistFile answers those 404): it is served for the hashed name, with
+// that name's Cache-Control. An unhashed name whose element before the
+// extension happens to be 8+ hex digits (build.20261207.js) counts as
+// hashed: the build must not make such names for files that change.
+var hashedName = regexp.MustCompile(`^[^./][^/]*\.[0-9a-f]{8,}\.[A-Za-z0-9]+$`)
+
+// distCacheControl is the Cache-Control for a file of the build output, by
+// its name (the last element of its path).
+func distCacheControl(name string) string {
+	if hashedName.MatchString(path.Base(name)) {
+		return cacheHashed
+	}
+	return cacheUnhashed
+}
+
 // serveDistFile serves one file of the build output, choosing a
 // precompressed .br or .gz copy when the client accepts it.
 func (s *server) serveDistFile(w http.ResponseWriter, r *http.Request) {
@@ -40,7 +73,9 @@ func (s *server) serveDistFile(w http.ResponseWriter, r *http.Request) {
 	}
 	file := filepath.Join(s.cfg.dist, filepath.FromSlash(name))
 	h := w.Header()
-	h.Set("Cache-Control", "no-cache")
+	// no-cache until the file is found: a missing hashed name must not be
+	// remembered for a year (a page may ask before a deploy has finished).
+	h.Set("Cache-Control", cacheUnhashed)
 	h.Add("Vary", "Accept-Encoding")
 	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
 		h.Set("Content-Type", ct)
@@ -61,6 +96,7 @@ func (s *server) serveDistFile(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			defer f.Close()
+			h.Set("Cache-Control", distCacheControl(name))
 			http.ServeContent(w, r, name, st.ModTime(), f)
 			return
 		}
@@ -70,6 +106,7 @@ func (s *server) serveDistFile(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	h.Set("Cache-Control", distCacheControl(name))
 	http.ServeFile(w, r, file)
 }
 

@@ -1,0 +1,191 @@
+//go:build !js
+
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/tests/internal/browsertest"
+	"github.com/sseshim/sseshim/wasm/sse"
+)
+
+// The repeat-visit benchmark's server: its page and stream, and dist/ as the
+// dev server serves it (its Cache-Control, validators and precompressed
+// copies), through the dev server itself, so that what the browser may keep
+// is what a real deployment of the dev server's rules would let it keep.
+
+// startDevServer builds the dev server and runs it on a free loopback port
+// with dist/ (or the build in $SSESHIM_VISITS_DIST, to measure another
+// build's files as the server serves them), until the test ends; it returns
+// its base URL.
+func startDevServer(t *testing.T) string {
+	t.Helper()
+	root := filepath.Dir(browsertest.DistDir)
+	dist := browsertest.DistDir
+	if d := os.Getenv("SSESHIM_VISITS_DIST"); d != "" {
+		abs, err := filepath.Abs(d)
+		require.NoError(t, err)
+		dist = abs
+	}
+	bin := filepath.Join(t.TempDir(), "server")
+	build := exec.Command("go", "build", "-o", bin, "./server")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "building the dev server: %s", out)
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-mqtt-listen", "off", "-sim-devices", "none", "-dist", dist)
+	cmd.Dir = root
+	cmd.Stderr = nil // its request log: not wanted here
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	addr := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`on (http://[0-9.:]+)/`)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	select {
+	case base := <-addr:
+		return base
+	case err := <-exited:
+		t.Fatalf("the dev server exited: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("the dev server did not start")
+	}
+	return ""
+}
+
+// distRequest is a request for a dist/ file that reached the server, and
+// what the dev server answered.
+type distRequest struct {
+	Path   string
+	Status int
+	Bytes  int // body bytes sent
+}
+
+// visitSrv serves the visit page and its stream, and proxies /dist/ to the
+// dev server, logging each request.
+type visitSrv struct {
+	*httptest.Server
+	mu   sync.Mutex
+	dist []distRequest
+}
+
+func visitServer(t *testing.T, dev string) *visitSrv {
+	t.Helper()
+	s := &visitSrv{}
+	target, err := url.Parse(dev)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/dist/", func(w http.ResponseWriter, r *http.Request) {
+		rec := &countingWriter{ResponseWriter: w, status: 200}
+		proxy.ServeHTTP(rec, r)
+		s.mu.Lock()
+		s.dist = append(s.dist, distRequest{Path: r.URL.Path, Status: rec.status, Bytes: rec.bytes})
+		s.mu.Unlock()
+	})
+	mux.HandleFunc("/visits/page.html", func(w http.ResponseWriter, r *http.Request) {
+		code, ok := visitCode[r.URL.Query().Get("impl")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		// As a dashboard's HTML is served: revalidated on each visit, no
+		// validator, so always sent again (the same for every row).
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		fmt.Fprintf(w, visitPage, code)
+	})
+	mux.HandleFunc("/visits/stream", func(w http.ResponseWriter, r *http.Request) {
+		f := browsertest.SSEStart(w)
+		tick := time.NewTicker(visitTick)
+		defer tick.Stop()
+		var buf []byte
+		for i := 0; ; i++ {
+			buf, _ = sse.AppendMessage(buf[:0], sse.Message{Data: visitEvent(i)})
+			if _, err := w.Write(buf); err != nil {
+				return
+			}
+			f.Flush()
+			select {
+			case <-tick.C:
+			case <-r.Context().Done():
+				return
+			}
+		}
+	})
+	s.Server = httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// visitTick is how often the stream sends an event: a busy dashboard's
+// pace, so that the page does its normal work while it stays open.
+const visitTick = 10 * time.Millisecond
+
+// visitEvent is the stream's event i: a reading as a dashboard gets it; the
+// page checks its sequence number.
+func visitEvent(i int) string {
+	return `{"seq":` + strconv.Itoa(i) + `,"device":"generator-` + strconv.Itoa(i%3+1) +
+		`","temperature":` + strconv.FormatFloat(20+float64(i%40)*0.25, 'f', 2, 64) + `,"unit":"°C"}`
+}
+
+// takeDist returns the dist/ requests since the last call, and forgets them.
+func (s *visitSrv) takeDist() []distRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.dist
+	s.dist = nil
+	return d
+}
+
+// countingWriter keeps a response's status and how many body bytes it had.
+type countingWriter struct {
+	http.ResponseWriter
+	status, bytes int
+}
+
+func (c *countingWriter) WriteHeader(code int) {
+	c.status = code
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.bytes += n
+	return n, err
+}
+
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }

@@ -1,0 +1,300 @@
+//go:build !js
+
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/tracing"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sseshim/sseshim/tests/internal/browsertest"
+)
+
+// The repeat-visit benchmark (TestRepeatVisits): the visit that matters on
+// a dashboard is the one made every morning, to the same page. Each round,
+// for the browser's EventSource and for sseshim in turn (in random order),
+// a Chromium with a fresh persistent profile of its own:
+//
+//  1. first visit: the page, in the profile's first tab;
+//  2. reload: the page stays open doing its normal work (a stream of events
+//     every visitTick) for the hold — past V8's wasm caching timeout (about
+//     2 s after its last optimized compile) — then the same tab navigates
+//     to it again, and the page stays open the hold again;
+//  3. after a restart: the browser is closed, a new one started on the same
+//     profile folder, and the page visited once more.
+//
+// Each visit reports when sseshim was ready and when the first event came
+// (ms from the navigation's start), what dist/ cost on the wire (Resource
+// Timing's transferSize, and the requests the dev server got), and, from a
+// browser-wide trace of the visit and its hold, whether V8 compiled the
+// engine's module, took it from its code cache, or wrote it there.
+//
+// dist/ is served by the dev server itself (visitServer), so its
+// Cache-Control decides what a repeat visit may take from the HTTP cache.
+
+// visitMode is how much TestRepeatVisits does: make test's smoke run holds
+// each page briefly and asserts only that every figure exists and every
+// event arrived, in order.
+type visitMode struct {
+	name   string
+	rounds int
+	hold   time.Duration // how long visits 1 and 2 stay open after their first event
+}
+
+func currentVisitMode() visitMode {
+	switch os.Getenv("SSESHIM_BENCH") {
+	case "full":
+		return visitMode{name: "full", rounds: 5, hold: 2500 * time.Millisecond}
+	case "quick":
+		return visitMode{name: "quick", rounds: 3, hold: 2500 * time.Millisecond}
+	}
+	return visitMode{name: "smoke", rounds: 1, hold: 300 * time.Millisecond}
+}
+
+// The three visits, in order.
+var visitCases = []struct{ id, name string }{
+	{"first", "first visit (fresh profile)"},
+	{"reload", "reload after the hold"},
+	{"restart", "first visit after a browser restart"},
+}
+
+// visitResource is a dist/ file as the page's Resource Timing saw it.
+type visitResource struct {
+	Path                       string
+	Transfer, Encoded, Decoded float64
+}
+
+// visitResult is one visit.
+type visitResult struct {
+	Impl, Case   string
+	Round        int
+	Ready, First float64 // ms from the navigation's start; Ready 0 for the browser's EventSource
+	Events, Bad  int     // events by the end of the hold (or of the visit), and out of sequence
+	Error        string
+	Resources    []visitResource
+	Dist         []distRequest  // dist/ requests the dev server answered
+	Trace        map[string]int // wasm trace events of the visit and its hold, by name
+	CacheFiles   int            // entries in the profile's Code Cache/wasm once the browser had closed (restart: before it started)
+}
+
+// wasmTraceCategories are traced during each visit, browser-wide. Blink
+// reports the module's code cache in the DevTools timeline category:
+// v8.wasm.streamFromResponseCallback, a module streamed from a response;
+// v8.wasm.moduleCacheHit, V8's code cache had an entry for it (and
+// v8.wasm.moduleCacheInvalid*, one it could not use);
+// v8.wasm.compiledModule and v8.wasm.cachedModule, V8 offered its
+// optimized code and Blink wrote it to the cache. V8's own category tells a
+// module compiled (wasm.StartStreamingCompilation, wasm.CompileLazy) from
+// one this renderer had compiled already and reused
+// (wasm.GetNativeModuleFromCache). (Event names as Chromium 156 records them.)
+var wasmTraceCategories = []string{"disabled-by-default-devtools.timeline", "v8.wasm"}
+
+// Trace event names the report reads.
+const (
+	traceStreamed   = "v8.wasm.streamFromResponseCallback"
+	traceCacheHit   = "v8.wasm.moduleCacheHit"
+	traceCacheWrite = "v8.wasm.cachedModule"
+	traceReused     = "wasm.GetNativeModuleFromCache"
+)
+
+func TestRepeatVisits(t *testing.T) {
+	if browser == nil {
+		t.Skip("Chromium is not installed")
+	}
+	began := time.Now()
+	mode := currentVisitMode()
+	s := visitServer(t, startDevServer(t))
+	rep := visitReport{Mode: mode.name, Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Hold: mode.hold}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for round := 1; round <= mode.rounds; round++ {
+		order := []string{"native", "sseshim"}
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		for _, impl := range order {
+			for _, v := range visitSequence(t, s, impl, mode.hold) {
+				v.Round = round
+				t.Logf("%s, %s: ready %.1f ms, first event %.1f ms, %d events; dist/ requests %v; wasm trace events %v",
+					impl, v.Case, v.Ready, v.First, v.Events, v.Dist, v.Trace)
+				require.Empty(t, v.Error, "%s, %s", impl, v.Case)
+				require.Positive(t, v.First, "%s, %s: a first event", impl, v.Case)
+				require.Positive(t, v.Events, "%s, %s", impl, v.Case)
+				require.Zero(t, v.Bad, "%s, %s: every event, in order", impl, v.Case)
+				if impl == "sseshim" {
+					require.Positive(t, v.Ready, "%s, %s: sseshim.ready", impl, v.Case)
+					require.True(t, slices.ContainsFunc(v.Resources, func(r visitResource) bool { return strings.HasSuffix(r.Path, ".wasm") }),
+						"%s, %s: Resource Timing lists the module", impl, v.Case)
+					require.Positive(t, v.Trace[traceStreamed], "%s, %s: the trace has the module's streaming compile: %v", impl, v.Case, v.Trace)
+				}
+				rep.Visits = append(rep.Visits, v)
+			}
+		}
+		t.Logf("round %d: %.1fs", round, time.Since(began).Seconds())
+	}
+	md := rep.markdown()
+	if mode.name == "smoke" {
+		t.Log("\n" + md)
+	} else {
+		fmt.Println(md)
+	}
+	require.NoError(t, os.MkdirAll(outDir, 0o755))
+	js, _ := json.MarshalIndent(rep, "", "  ")
+	require.NoError(t, os.WriteFile(filepath.Join(outDir, "visits-"+mode.name+".json"), js, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(outDir, "visits-"+mode.name+".md"), []byte(md), 0o644))
+	if mode.name != "smoke" {
+		readmeSection(t, "visits", mode.name, "TestRepeatVisits", md)
+	}
+}
+
+// visitSequence makes the three visits of one row in a new profile.
+func visitSequence(t *testing.T, s *visitSrv, impl string, hold time.Duration) []visitResult {
+	t.Helper()
+	profile := t.TempDir()
+	url := s.URL + "/visits/page.html?impl=" + impl
+	b := launchVisitBrowser(t, profile)
+	first := b.visit(t, s, url, hold)
+	reload := b.visit(t, s, url, hold)
+	b.close(t)
+	reload.CacheFiles = wasmCacheFiles(t, profile)
+	b = launchVisitBrowser(t, profile)
+	restart := b.visit(t, s, url, 0)
+	b.close(t)
+	out := []visitResult{first, reload, restart}
+	for i := range out {
+		out[i].Impl, out[i].Case = impl, visitCases[i].id
+	}
+	return out
+}
+
+// wasmCacheFiles counts the entries of V8's wasm code cache in a profile:
+// the files of Chromium's Code Cache/wasm folder but its index.
+func wasmCacheFiles(t *testing.T, profile string) int {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(profile, "Default", "Code Cache", "wasm"))
+	if os.IsNotExist(err) {
+		return 0
+	}
+	require.NoError(t, err)
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() && e.Name() != "index" {
+			n++
+		}
+	}
+	return n
+}
+
+// visitBrowser is a Chromium of the benchmark's own on a profile folder
+// that outlives it, and the trace being recorded.
+type visitBrowser struct {
+	ctx         context.Context // its first tab, where every visit happens
+	cancelAlloc context.CancelFunc
+	mu          sync.Mutex
+	counts      map[string]int // the current trace's events by name
+	done        chan struct{}  // closed when the current trace is complete
+}
+
+func launchVisitBrowser(t *testing.T, profile string) *visitBrowser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browsertest.ChromePath()),
+		chromedp.NoSandbox,
+		chromedp.UserDataDir(profile),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, _ := chromedp.NewContext(alloc) // ended by close (chromedp.Cancel), or with the allocator
+	b := &visitBrowser{ctx: ctx, cancelAlloc: cancelAlloc}
+	t.Cleanup(cancelAlloc)
+	require.NoError(t, chromedp.Do(ctx), "starting Chromium on %s", profile)
+	require.NoError(t, chromedp.ListenBrowser(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch e := ev.(type) {
+		case *tracing.EventDataCollected:
+			for _, v := range e.Value {
+				var te struct{ Name string }
+				if b.counts != nil && json.Unmarshal([]byte(v), &te) == nil && strings.Contains(te.Name, "wasm") {
+					b.counts[te.Name]++
+				}
+			}
+		case *tracing.EventTracingComplete:
+			if b.done != nil {
+				close(b.done)
+			}
+		}
+	}))
+	return b
+}
+
+// close closes the browser the way a user does, so that it writes its
+// caches to the profile, and waits for it to exit.
+func (b *visitBrowser) close(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Cancel(ctx), "closing Chromium")
+	b.cancelAlloc()
+}
+
+// visit navigates the tab to url and waits for the page's figures, keeps it
+// open for hold, and returns what it measured, with the wasm trace events
+// of the whole time.
+func (b *visitBrowser) visit(t *testing.T, s *visitSrv, url string, hold time.Duration) visitResult {
+	t.Helper()
+	s.takeDist()
+	b.startTrace(t)
+	tb := browsertest.Attach(t, b.ctx)
+	tb.Navigate(url)
+	v := browsertest.Eval[visitResult](tb, visitWait)
+	if v.Error == "" && hold > 0 {
+		time.Sleep(hold) // the page's normal work meanwhile: the stream, events every visitTick
+		v.Events = browsertest.Eval[int](tb, `visit.events`)
+		v.Bad = browsertest.Eval[int](tb, `visit.bad`)
+	}
+	v.Trace = b.stopTrace(t)
+	v.Dist = s.takeDist()
+	return v
+}
+
+func (b *visitBrowser) startTrace(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	b.counts, b.done = map[string]int{}, make(chan struct{})
+	b.mu.Unlock()
+	_, err := cdp.Call(b.ctx, chromedp.FromContext(b.ctx).Browser, tracing.Start, tracing.StartParams{
+		TransferMode: tracing.StartTransferModeReportEvents,
+		TraceConfig:  &tracing.TraceConfig{IncludedCategories: wasmTraceCategories, ExcludedCategories: []string{"*"}},
+	})
+	require.NoError(t, err, "starting a trace")
+}
+
+func (b *visitBrowser) stopTrace(t *testing.T) map[string]int {
+	t.Helper()
+	_, err := cdp.Call(b.ctx, chromedp.FromContext(b.ctx).Browser, tracing.End, cdp.Empty{})
+	require.NoError(t, err, "ending the trace")
+	select {
+	case <-b.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the trace did not complete")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	counts := b.counts
+	b.counts = nil
+	return counts
+}
