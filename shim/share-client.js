@@ -19,6 +19,9 @@ const NO_WORKER = 'the shared worker could not start';
 // How often, in ms, the worker and a tab without Web Locks say they live,
 // unless the worker's URL sets it (?beat=): both sides read it.
 export const DEFAULT_BEAT = 5000;
+// WORKER_START_ALLOWANCE is how long a new worker may stay silent before a
+// tab takes it for dead.
+const WORKER_START_ALLOWANCE = 10000;
 
 // Shared sources leave their groups while the page is away (in the
 // back/forward cache, which a message from the worker would evict it from;
@@ -124,9 +127,13 @@ function sharedHub() {
   // (it runs in some tab's renderer process, which may crash): a new one
   // is started and every shared source joins it again (reason wake), from
   // where it was.
+  // Until its first word the worker is starting (its script loads and
+  // runs, slowly on a busy device): it gets a start-up allowance first.
   let heard = monotonic();
+  let spoke = false;
   hub.timers.push(setInterval(() => {
-    if (shareHub === hub && shareMembers.size && monotonic() - heard > 3 * period) {
+    const limit = spoke ? 3 * period : Math.max(3 * period, WORKER_START_ALLOWANCE);
+    if (shareHub === hub && shareMembers.size && monotonic() - heard > limit) {
       dropHub();
       for (const c of [...shareMembers.values()]) c.receive({ t: 'rejoin' });
     }
@@ -137,6 +144,7 @@ function sharedHub() {
   };
   worker.port.onmessage = (m) => {
     heard = monotonic();
+    spoke = true;
     const source = shareMembers.get(m.data.id);
     if (source) source.receive(m.data);
   };
