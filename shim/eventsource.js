@@ -9,6 +9,7 @@ import { normalizeOptions, validURL, baseURL, checkStreamOptions } from './optio
 import { SseshimErrorEvent, RetryingEvent, BatchEvent, BatchRecord, JSONRecord, SseshimMessageEvent, JSONMessageEvent } from './events.js';
 import { EngineConnection } from './connection.js';
 import { shareConnection } from './share-client.js';
+import { createIterator, CLOSED_BY_PAGE } from './iterate.js';
 
 const STREAM_URL = 'about:event-stream';
 
@@ -41,6 +42,8 @@ export class EventSource extends EventTarget {
   #conn;
   #notShared = null; // why a source that asked to share does not
   #sink;
+  #iterators = new Set(); // each iterator's ended(): told how the source ended
+  #ended; // how it ended, for iterators made later: CLOSED_BY_PAGE or the error's init
 
   constructor(url, eventSourceInitDict) {
     super();
@@ -147,6 +150,41 @@ export class EventSource extends EventTarget {
   close() {
     this.#closedByPage = true;
     this.#conn.close();
+    this.#end(CLOSED_BY_PAGE);
+  }
+
+  // events() iterates the source's events (iterate.js): message events, or
+  // batch events in batch mode, unless options.types says otherwise.
+  events(options) {
+    return createIterator(this, options, {
+      defaultTypes: [this.#batch ? 'batch' : 'message'],
+      stream: this.#reader !== null,
+      register: (ended) => {
+        this.#iterators.add(ended);
+        return () => this.#iterators.delete(ended);
+      },
+      ending: () => this.#ended,
+    });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this.events();
+  }
+
+  // #end tells the iterators how the source ended, once: before the error
+  // event's listeners run, so that one that calls close() does not turn a
+  // failure into a clean end.
+  #end(how) {
+    if (this.#ended !== undefined) return;
+    this.#ended = how;
+    for (const ended of [...this.#iterators]) ended(how);
+  }
+
+  // #fireError dispatches an error event; one that leaves the source
+  // CLOSED ends its iterations.
+  #fireError(init) {
+    if (this.#readyState === CLOSED) this.#end(init);
+    this.dispatchEvent(new SseshimErrorEvent('error', init));
   }
 
   // #makeSink returns what the connection reports to. Its calls follow the
@@ -216,7 +254,7 @@ export class EventSource extends EventTarget {
   #error(readyState, init) {
     if (this.#collected) this.#flush();
     this.#readyState = readyState;
-    this.dispatchEvent(new SseshimErrorEvent('error', init));
+    this.#fireError(init);
   }
 
   #retrying(init) {
@@ -229,7 +267,7 @@ export class EventSource extends EventTarget {
   #failSoon(kind, message) {
     this.#readyState = CLOSED;
     setTimeout(() => {
-      if (!this.#closedByPage) this.dispatchEvent(new SseshimErrorEvent('error', { kind, message }));
+      if (!this.#closedByPage) this.#fireError({ kind, message });
     }, 0);
   }
 
@@ -241,7 +279,7 @@ export class EventSource extends EventTarget {
     setTimeout(() => {
       if (this.#closedByPage || this.#readyState === CLOSED) return;
       this.#readyState = CLOSED;
-      this.dispatchEvent(new SseshimErrorEvent('error', { kind, message }));
+      this.#fireError({ kind, message });
     }, 0);
   }
 }
