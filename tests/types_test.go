@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,8 +98,8 @@ void f();
 
 // TestTypes type-checks code written against dist/index.d.ts with tsc
 // --strict (TypeScript from the npm registry, installed into an ignored
-// folder): the typed EventSource's correct use passes, and each wrong
-// property access fails with TS2339.
+// folder): the typed EventSource's correct use and the README's TypeScript
+// snippets pass, and each wrong property access fails with TS2339.
 func TestTypes(t *testing.T) {
 	if _, err := exec.LookPath("npm"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -137,8 +138,16 @@ func TestTypes(t *testing.T) {
 		return string(out), err
 	}
 
-	out, err := tscCheck(map[string]string{"good": typesGood})
-	require.NoError(t, err, "tsc --strict accepts the typed use:\n%s", out)
+	good := map[string]string{"good": typesGood}
+	// The README's TypeScript snippets, as a user would paste them.
+	for _, s := range readmeSnippets(t) {
+		if s.lang == "ts" {
+			good[fmt.Sprintf("readme-line%d", s.line)] = strings.ReplaceAll(s.code, "from 'sseshim'", "from 'IMPORT'")
+		}
+	}
+	require.Greater(t, len(good), 1, "the README has a TypeScript snippet")
+	out, err := tscCheck(good)
+	require.NoError(t, err, "tsc --strict accepts the typed use and the README's snippets:\n%s", out)
 	bad := map[string]string{}
 	for name, src := range typesBad {
 		bad["bad-"+name] = src
