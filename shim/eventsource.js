@@ -10,6 +10,7 @@ import { SseshimErrorEvent, RetryingEvent, BatchEvent, BatchRecord, JSONRecord, 
 import { EngineConnection } from './connection.js';
 import { shareConnection } from './share-client.js';
 import { createIterator, CLOSED_BY_PAGE } from './iterate.js';
+import { backForward } from './lifecycle.js';
 
 const STREAM_URL = 'about:event-stream';
 
@@ -44,6 +45,8 @@ export class EventSource extends EventTarget {
   #sink;
   #iterators = new Set(); // each iterator's ended(): told how the source ended
   #ended; // how it ended, for iterators made later: CLOSED_BY_PAGE or the error's init
+  #restoredAt = backForward.entries; // back/forward cache entries this source has come back from
+  #reconnectReason; // why the page's lifecycle last replaced the connection (stats)
 
   constructor(url, eventSourceInitDict) {
     super();
@@ -144,7 +147,8 @@ export class EventSource extends EventTarget {
   get stats() {
     const shared = this.#conn.shared;
     return Object.assign({ ...STATS_DEFAULTS, shared, tabs: shared ? 0 : 1 }, this.#conn.stats(),
-      { readyState: this.#readyState }, this.#notShared ? { shared: false, notShared: this.#notShared } : {});
+      { readyState: this.#readyState }, this.#notShared ? { shared: false, notShared: this.#notShared } : {},
+      this.#reconnectReason ? { reconnectReason: this.#reconnectReason } : {});
   }
 
   close() {
@@ -214,6 +218,7 @@ export class EventSource extends EventTarget {
 
   #open(origin) {
     if (this.#collected) this.#flush();
+    this.#restoredAt = backForward.entries;
     this.#readyState = OPEN;
     this.#origin = origin;
     this.dispatchEvent(new Event('open'));
@@ -254,12 +259,28 @@ export class EventSource extends EventTarget {
   #error(readyState, init) {
     if (this.#collected) this.#flush();
     this.#readyState = readyState;
+    // The pause of a back/forward cache cycle fires no error
+    // (whatwg/html PR #12381).
+    if (init.kind === 'lifecycle' && readyState !== CLOSED && this.#backForwardCycle()) return;
     this.#fireError(init);
   }
 
   #retrying(init) {
     if (this.#collected) this.#flush();
+    if (init.reason) this.#reconnectReason = init.reason;
+    // A restore from the back/forward cache reconnects with no event and
+    // no delay (whatwg/html PR #12381): only stats say why.
+    if (init.reason === 'restored') {
+      this.#restoredAt = backForward.entries;
+      return;
+    }
     this.dispatchEvent(new RetryingEvent('retrying', init));
+  }
+
+  // #backForwardCycle: the page entered the back/forward cache since this
+  // source last came back (a restore, or an open).
+  #backForwardCycle() {
+    return backForward.entries > this.#restoredAt;
   }
 
   // #failSoon fails the connection in a task of its own, as the browser

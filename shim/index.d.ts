@@ -145,7 +145,7 @@ export declare class RetryingEvent extends Event {
   readonly delay: number;
   /** The number of the attempt it waits for (1 for the first reconnect). */
   readonly attempt: number;
-  /** Why the page's lifecycle replaced the connection; undefined for an ordinary reconnect. */
+  /** Why the page's lifecycle replaced the connection; undefined for an ordinary reconnect. A restore from the back/forward cache fires none (see stats.reconnectReason). */
   readonly reason: 'online' | 'wake' | 'visible' | 'restored' | undefined;
 }
 
@@ -170,6 +170,8 @@ export interface EventSourceStats {
   tabs: number;
   /** With share, when it could not: why. */
   notShared?: string;
+  /** Why the page's lifecycle last replaced the connection; "restored" (the back/forward cache) fires no retrying event. */
+  reconnectReason?: 'online' | 'wake' | 'visible' | 'restored';
 }
 
 /** One event of a batch. */
