@@ -13,6 +13,7 @@ import { EventSource } from './eventsource.js';
 export { ready };
 export { EventSource };
 export { SseshimErrorEvent, RetryingEvent, BatchEvent } from './events.js';
+export { SseshimError } from './errors.js';
 export { CONNECTING, OPEN, CLOSED } from './protocol.js';
 
 const config = createEngineConfig('; with a dynamic import(), import a module of your own that imports sseshim ' +

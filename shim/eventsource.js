@@ -9,6 +9,8 @@ import { normalizeOptions, validURL, baseURL, checkStreamOptions } from './optio
 import { SseshimErrorEvent, RetryingEvent, BatchEvent, BatchRecord, JSONRecord, SseshimMessageEvent, JSONMessageEvent } from './events.js';
 import { EngineConnection } from './connection.js';
 import { shareConnection } from './share-client.js';
+import { createIterator, CLOSED_BY_PAGE } from './iterate.js';
+import { backForward } from './lifecycle.js';
 
 const STREAM_URL = 'about:event-stream';
 
@@ -41,6 +43,10 @@ export class EventSource extends EventTarget {
   #conn;
   #notShared = null; // why a source that asked to share does not
   #sink;
+  #iterators = new Set(); // each iterator's ended(): told how the source ended
+  #ended; // how it ended, for iterators made later: CLOSED_BY_PAGE or the error's init
+  #restoredAt = backForward.entries; // back/forward cache entries this source has come back from
+  #reconnectReason; // why the page's lifecycle last replaced the connection (stats)
 
   constructor(url, eventSourceInitDict) {
     super();
@@ -141,12 +147,48 @@ export class EventSource extends EventTarget {
   get stats() {
     const shared = this.#conn.shared;
     return Object.assign({ ...STATS_DEFAULTS, shared, tabs: shared ? 0 : 1 }, this.#conn.stats(),
-      { readyState: this.#readyState }, this.#notShared ? { shared: false, notShared: this.#notShared } : {});
+      { readyState: this.#readyState }, this.#notShared ? { shared: false, notShared: this.#notShared } : {},
+      this.#reconnectReason ? { reconnectReason: this.#reconnectReason } : {});
   }
 
   close() {
     this.#closedByPage = true;
     this.#conn.close();
+    this.#end(CLOSED_BY_PAGE);
+  }
+
+  // events() iterates the source's events (iterate.js): message events, or
+  // batch events in batch mode, unless options.types says otherwise.
+  events(options) {
+    return createIterator(this, options, {
+      defaultTypes: [this.#batch ? 'batch' : 'message'],
+      stream: this.#reader !== null,
+      register: (ended) => {
+        this.#iterators.add(ended);
+        return () => this.#iterators.delete(ended);
+      },
+      ending: () => this.#ended,
+    });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this.events();
+  }
+
+  // #end tells the iterators how the source ended, once: before the error
+  // event's listeners run, so that one that calls close() does not turn a
+  // failure into a clean end.
+  #end(how) {
+    if (this.#ended !== undefined) return;
+    this.#ended = how;
+    for (const ended of [...this.#iterators]) ended(how);
+  }
+
+  // #fireError dispatches an error event; one that leaves the source
+  // CLOSED ends its iterations.
+  #fireError(init) {
+    if (this.#readyState === CLOSED) this.#end(init);
+    this.dispatchEvent(new SseshimErrorEvent('error', init));
   }
 
   // #makeSink returns what the connection reports to. Its calls follow the
@@ -176,6 +218,7 @@ export class EventSource extends EventTarget {
 
   #open(origin) {
     if (this.#collected) this.#flush();
+    this.#restoredAt = backForward.entries;
     this.#readyState = OPEN;
     this.#origin = origin;
     this.dispatchEvent(new Event('open'));
@@ -216,12 +259,28 @@ export class EventSource extends EventTarget {
   #error(readyState, init) {
     if (this.#collected) this.#flush();
     this.#readyState = readyState;
-    this.dispatchEvent(new SseshimErrorEvent('error', init));
+    // The pause of a back/forward cache cycle fires no error
+    // (whatwg/html PR #12381).
+    if (init.kind === 'lifecycle' && readyState !== CLOSED && this.#backForwardCycle()) return;
+    this.#fireError(init);
   }
 
   #retrying(init) {
     if (this.#collected) this.#flush();
+    if (init.reason) this.#reconnectReason = init.reason;
+    // A restore from the back/forward cache reconnects with no event and
+    // no delay (whatwg/html PR #12381): only stats say why.
+    if (init.reason === 'restored') {
+      this.#restoredAt = backForward.entries;
+      return;
+    }
     this.dispatchEvent(new RetryingEvent('retrying', init));
+  }
+
+  // #backForwardCycle: the page entered the back/forward cache since this
+  // source last came back (a restore, or an open).
+  #backForwardCycle() {
+    return backForward.entries > this.#restoredAt;
   }
 
   // #failSoon fails the connection in a task of its own, as the browser
@@ -229,7 +288,7 @@ export class EventSource extends EventTarget {
   #failSoon(kind, message) {
     this.#readyState = CLOSED;
     setTimeout(() => {
-      if (!this.#closedByPage) this.dispatchEvent(new SseshimErrorEvent('error', { kind, message }));
+      if (!this.#closedByPage) this.#fireError({ kind, message });
     }, 0);
   }
 
@@ -241,7 +300,7 @@ export class EventSource extends EventTarget {
     setTimeout(() => {
       if (this.#closedByPage || this.#readyState === CLOSED) return;
       this.#readyState = CLOSED;
-      this.dispatchEvent(new SseshimErrorEvent('error', { kind, message }));
+      this.#fireError({ kind, message });
     }, 0);
   }
 }

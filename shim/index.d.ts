@@ -145,7 +145,7 @@ export declare class RetryingEvent extends Event {
   readonly delay: number;
   /** The number of the attempt it waits for (1 for the first reconnect). */
   readonly attempt: number;
-  /** Why the page's lifecycle replaced the connection; undefined for an ordinary reconnect. */
+  /** Why the page's lifecycle replaced the connection; undefined for an ordinary reconnect. A restore from the back/forward cache fires none (see stats.reconnectReason). */
   readonly reason: 'online' | 'wake' | 'visible' | 'restored' | undefined;
 }
 
@@ -170,6 +170,8 @@ export interface EventSourceStats {
   tabs: number;
   /** With share, when it could not: why. */
   notShared?: string;
+  /** Why the page's lifecycle last replaced the connection; "restored" (the back/forward cache) fires no retrying event. */
+  reconnectReason?: 'online' | 'wake' | 'visible' | 'restored';
 }
 
 /** One event of a batch. */
@@ -196,7 +198,64 @@ export interface EventSourceEventMap {
   batch: BatchEvent;
 }
 
-export declare class EventSource extends EventTarget {
+/** A message event of a type the source's event map names: json is the type the map gives it. */
+export interface TypedMessageEvent<T> extends MessageEvent<string> {
+  /** data parsed as JSON (the json option), nested JSON strings decoded; undefined at run time when invalid. */
+  readonly json: T;
+}
+
+/**
+ * The event a listener of type K hears: a {@link TypedMessageEvent} for a type in the source's event map
+ * `Events`, else the source's own event of that name ({@link EventSourceEventMap}), else an untyped message
+ * event. A union of types gives the union of their events.
+ */
+export type EventOf<Events, K> = K extends keyof Events ? TypedMessageEvent<Events[K]>
+  : K extends keyof EventSourceEventMap ? EventSourceEventMap[K] : SseshimMessageEvent;
+
+/** What {@link SseshimError.kind} can be: an error event's kind, or "overflow" (an iterator's buffer filled up). */
+export type SseshimErrorKind = ErrorKind | 'overflow';
+
+/**
+ * What an iteration rejects with when its source fails for good (kind, status and code as its error event's),
+ * or when its buffer overflows (kind "overflow").
+ */
+export declare class SseshimError extends Error {
+  constructor(message: string, init?: { kind?: SseshimErrorKind; status?: number; code?: number });
+  readonly name: 'SseshimError';
+  readonly kind: SseshimErrorKind | undefined;
+  /** The HTTP status, when there was one. */
+  readonly status: number | undefined;
+  /** The in-band error code, for kind "server". */
+  readonly code: number | undefined;
+}
+
+/** The options of {@link EventSource.events}. */
+export interface EventsOptions<K extends string = string> {
+  /** The event types to iterate (default ["message"], or ["batch"] in batch mode). */
+  types?: readonly K[];
+  /** Leaving the loop early (break, return, a throw) leaves the source open (default false: it closes). */
+  preventClose?: boolean;
+  /** How many events may wait for the loop (an integer, default 10000); past it the source closes and the iterator throws an SseshimError of kind "overflow". */
+  highWaterMark?: number;
+}
+
+/** An iterator over a source's events, itself async-iterable; return() closes the source unless preventClose. */
+export interface EventIterator<T> extends AsyncIterableIterator<T> {
+  next(): Promise<IteratorResult<T, undefined>>;
+  return(value?: any): Promise<IteratorResult<T, any>>;
+  [Symbol.asyncIterator](): EventIterator<T>;
+}
+
+/**
+ * The EventSource. `Events` maps event types to the type of their parsed JSON (the json option), for
+ * listeners and iterators of those types; it must be a type alias (an object type), not an interface.
+ *
+ * @example
+ * type Feed = { reading: { celsius: number } };
+ * const es = new EventSource<Feed>('/stream', { json: true });
+ * es.addEventListener('reading', (e) => console.log(e.json.celsius));
+ */
+export declare class EventSource<Events extends Record<string, unknown> = {}> extends EventTarget {
   constructor(url: string | URL, eventSourceInitDict?: EventSourceInit);
   readonly url: string;
   readonly withCredentials: boolean;
@@ -213,15 +272,24 @@ export declare class EventSource extends EventTarget {
    * url is "about:event-stream"; the stream's end or failure fires error and closes the source (no reconnect);
    * a locked stream throws a TypeError; close() cancels the stream.
    */
-  static fromReadableStream(stream: ReadableStream<Uint8Array>, options?: StreamOptions): EventSource;
-  onopen: ((this: EventSource, ev: Event) => any) | null;
-  onmessage: ((this: EventSource, ev: SseshimMessageEvent) => any) | null;
-  onerror: ((this: EventSource, ev: SseshimErrorEvent) => any) | null;
+  static fromReadableStream<Events extends Record<string, unknown> = {}>(stream: ReadableStream<Uint8Array>, options?: StreamOptions): EventSource<Events>;
+  /**
+   * Iterates the source's events of `types`, buffered in order while the loop body is busy. close() ends the
+   * iteration; a failure for good (CLOSED after an error) rejects with an {@link SseshimError}; reconnects do
+   * not end it. Unknown options, a highWaterMark below 1 or not an integer, and types that are not an array
+   * of strings throw a TypeError.
+   */
+  events<K extends string = 'message'>(options?: EventsOptions<K>): EventIterator<EventOf<Events, K>>;
+  /** for await (const e of source): its message events (batch events in batch mode), as events() with no options. */
+  [Symbol.asyncIterator](): EventIterator<EventOf<Events, 'message'>>;
+  onopen: ((this: EventSource<Events>, ev: Event) => any) | null;
+  onmessage: ((this: EventSource<Events>, ev: EventOf<Events, 'message'>) => any) | null;
+  onerror: ((this: EventSource<Events>, ev: SseshimErrorEvent) => any) | null;
   close(): void;
-  addEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSource, ev: EventSourceEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: (this: EventSource, ev: SseshimMessageEvent) => any, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof EventSourceEventMap | (keyof Events & string)>(type: K, listener: (this: EventSource<Events>, ev: EventOf<Events, K>) => any, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: (this: EventSource<Events>, ev: SseshimMessageEvent) => any, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
-  removeEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSource, ev: EventSourceEventMap[K]) => any, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends keyof EventSourceEventMap | (keyof Events & string)>(type: K, listener: (this: EventSource<Events>, ev: EventOf<Events, K>) => any, options?: boolean | EventListenerOptions): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
   readonly CONNECTING: 0;
   readonly OPEN: 1;

@@ -30,16 +30,28 @@ if (typeof window !== 'undefined' && typeof window.stop === 'function') {
 // - a tab made visible again whose connection has been silent longer than
 //   staleAfter (or the ping watchdog's limit): replaced at once; nothing is
 //   torn down because a tab is hidden;
-// - entering the back/forward cache (pagehide, persisted): paused, so that
-//   the page stays eligible, as Chromium closes its own EventSource; restored
-//   (pageshow, persisted): reconnected with Last-Event-ID.
-// Each reconnect fires retrying with a reason.
+// - the back/forward cache, as the standard is about to say (whatwg/html
+//   PR #12381, web-platform-tests PR #59568): entering it (pagehide,
+//   persisted) aborts the connection, which keeps the page eligible; a
+//   restore (pageshow, persisted) reconnects at once with Last-Event-ID,
+//   with no error event and no reconnection delay. The engine pauses and
+//   reconnects (reason restored) as for the rest; each source
+//   (eventsource.js) keeps that cycle's error and retrying from the page.
+// Each other reconnect fires retrying with a reason; stats.reconnectReason
+// keeps the last reason, restored included.
 export const isOffline = () => typeof navigator !== 'undefined' && navigator.onLine === false;
 const lifecycleEvent = (what) => { for (const c of [...live]) c.lifecycle(what); };
+// How many times the page has entered the back/forward cache: a source
+// whose last restore (or open) came before the latest entry is in a cycle.
+export const backForward = { entries: 0 };
 if (typeof addEventListener === 'function') {
   addEventListener('offline', () => lifecycleEvent('offline'));
   addEventListener('online', () => lifecycleEvent('online'));
-  addEventListener('pagehide', (e) => { if (e.persisted) lifecycleEvent('hidden-cached'); });
+  addEventListener('pagehide', (e) => {
+    if (!e.persisted) return;
+    backForward.entries++;
+    lifecycleEvent('hidden-cached');
+  });
   addEventListener('pageshow', (e) => { if (e.persisted) lifecycleEvent('restored'); });
 }
 if (typeof document !== 'undefined') {

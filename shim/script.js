@@ -2,7 +2,7 @@
 // loads sseshim.wasm from beside itself (data-wasm overrides, and so does
 // sseshim.configure() called in the same script, e.g. when sseshim.js is
 // part of a bundle), exposes
-// window.sseshim = {EventSource, ready, configure}, and installs
+// window.sseshim = {EventSource, SseshimError, ready, configure, …}, and installs
 // window.EventSource: "auto" only where the browser has none, "force" always,
 // "off" never. data-share makes share the default of the page's sources, and
 // data-share-worker says where sseshim-share.js is (default: beside it).
@@ -26,6 +26,7 @@ import { createEngineConfig } from './config.js';
 import { fetchEngine, loadGoEngine } from './bridge.js';
 import { EventSource } from './eventsource.js';
 import { SseshimErrorEvent, RetryingEvent, BatchEvent } from './events.js';
+import { SseshimError } from './errors.js';
 
 const inWorker = typeof document === 'undefined' && typeof importScripts === 'function';
 const script = inWorker ? null : document.currentScript;
@@ -128,7 +129,7 @@ function loadEngine() {
 setHost({ loadEngine, shareWorkerURL, shareByDefault });
 
 // The page's API; the share worker (share.js) uses it too.
-export const api = { EventSource, SseshimErrorEvent, RetryingEvent, BatchEvent, ready, configure: config.configure,
+export const api = { EventSource, SseshimErrorEvent, RetryingEvent, BatchEvent, SseshimError, ready, configure: config.configure,
   CONNECTING, OPEN, CLOSED };
 globalThis.sseshim = api;
 const mode = attr('polyfill') || preset.polyfill || 'auto';

@@ -258,3 +258,48 @@ return out;`)
 		assert.Empty(t, f["errors"], "frame %d", i)
 	}
 })
+
+// Async iteration: for await over a source yields its messages across a
+// reconnect and rejects with an SseshimError when it fails for good;
+// events that arrive while the loop is busy wait for it, in order; break
+// closes a stream source and cancels its stream.
+var _ = scenario("async-iteration", func(t *testing.T, b *browser) {
+	var calls atomic.Int32
+	b.mux.HandleFunc("/iterate", func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 1:
+			f := sseStart(w)
+			fmt.Fprint(w, "retry: 10\nid: 1\ndata: a\n\nevent: other\ndata: x\n\nid: 2\ndata: b\n\n")
+			f.Flush()
+		case 2:
+			f := sseStart(w)
+			fmt.Fprintf(w, "data: c after %s\n\n", r.Header.Get("Last-Event-ID"))
+			f.Flush()
+		default:
+			http.Error(w, "gone", http.StatusGone)
+		}
+	})
+	got := eval[map[string]any](t, b, `
+const r = {};
+const seen = [];
+try {
+  for await (const e of new sseshim.EventSource('/iterate')) seen.push(e.data);
+} catch (e) {
+  seen.push([e.name, e instanceof sseshim.SseshimError, e.kind, e.status].join(' '));
+}
+r.network = seen;
+let c, cancelled = false;
+const es = sseshim.EventSource.fromReadableStream(new ReadableStream({ start(ctl) { c = ctl; }, cancel() { cancelled = true; } }));
+const it = es.events();
+const arrived = new Promise((resolve) => { let n = 0; es.addEventListener('message', () => { if (++n === 3) resolve(); }); });
+c.enqueue(new TextEncoder().encode('data: 1\n\ndata: 2\n\ndata: 3\n\n'));
+await arrived;
+const buffered = [];
+for await (const e of it) { buffered.push(e.data); if (buffered.length === 3) break; }
+r.buffered = buffered;
+r.closed = [es.readyState, cancelled];
+return r;`)
+	assert.Equal(t, []any{"a", "b", "c after 2", "SseshimError true status 410"}, got["network"])
+	assert.Equal(t, []any{"1", "2", "3"}, got["buffered"])
+	assert.Equal(t, []any{float64(2), true}, got["closed"])
+})

@@ -1,0 +1,65 @@
+//go:build !js
+
+package tests
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The back/forward cache as whatwg/html PR #12381 proposes it (and
+// web-platform-tests PR #59568 tests it): entering the cache aborts the
+// connection; a restore reconnects at once, with Last-Event-ID, with no
+// error event and no reconnection delay (the stream asks for a minute's),
+// and open fires again. stats.reconnectReason says why.
+func TestBackForwardCacheReconnects(t *testing.T) {
+	s := newServer(t)
+	var conns atomic.Int32
+	s.mux.HandleFunc("/bf-stream", func(w http.ResponseWriter, r *http.Request) {
+		c := conns.Add(1)
+		holdStream(fmt.Sprintf("retry: 60000\nid: %d\ndata: conn %d leid=%s\n\n", c, c, r.Header.Get("Last-Event-ID")))(w, r)
+	})
+	s.mux.HandleFunc("/bf.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script src="/dist/sseshim.js" data-polyfill="off"></script>
+<script>
+window.log = [];
+const es = new sseshim.EventSource('/bf-stream');
+es.onopen = () => log.push('open rs=' + es.readyState);
+es.onmessage = (e) => log.push(e.data);
+es.onerror = (e) => log.push('error ' + e.kind + ' rs=' + es.readyState);
+es.addEventListener('retrying', (e) => log.push('retrying ' + e.delay + ' ' + e.reason));
+addEventListener('pagehide', (e) => log.push('pagehide persisted=' + e.persisted));
+addEventListener('pageshow', (e) => log.push('pageshow persisted=' + e.persisted + ' reason=' + es.stats.reconnectReason));
+</script>`)
+	})
+	s.mux.HandleFunc("/elsewhere.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><p>elsewhere</p>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/bf.html")
+	waitLog(tb, 3) // pageshow, open, the first event
+	tb.navigate(s.URL + "/elsewhere.html")
+	eval[bool](tb, `(setTimeout(() => history.back(), 0), true)`)
+	require.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(tb.ctx, time.Second)
+		defer cancel()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.log ? log.length : 0`))
+		return err == nil && n >= 7
+	}, 10*time.Second, 100*time.Millisecond, "the restored page's log")
+	got := waitLog(tb, 7)
+	assert.Equal(t, []string{"pageshow persisted=false reason=undefined", "open rs=1", "conn 1 leid=",
+		"pagehide persisted=true", "pageshow persisted=true reason=restored", "open rs=1", "conn 2 leid=1"}, got,
+		"restored from the cache (not reloaded): no error, no retrying, no delay")
+	assert.Equal(t, int32(2), conns.Load())
+	assert.Equal(t, "restored", eval[string](tb, `es.stats.reconnectReason`))
+}
