@@ -11,7 +11,7 @@ export const OPEN = 1;
 export const CLOSED = 2;
 
 // Globals of the handshake. The Go program sets ENGINE to its API
-// ({open, close, stats, live, reset, pause, reconnect, options}) and then
+// ({open, close, stats, live, reset, pause, reconnect}) and then
 // calls READY; it calls PUMP to read a response body. LOADING is the load
 // in progress, so that a second copy of the shim on the page shares it;
 // INSTANCE and RUNTIME are kept for diagnostics (the tests read them).

@@ -2,7 +2,7 @@
 
 // Command sseshim is the WebAssembly engine behind sseshim's EventSource. It
 // registers globalThis.__sseshimGo = {open, close, stats, live, reset, pause,
-// reconnect, options},
+// reconnect},
 // tells the loader it is ready, and then serves calls forever.
 package main
 
@@ -76,18 +76,6 @@ func run() error {
 		if err := api.Set(name, fn); err != nil {
 			return err
 		}
-	}
-	names := jsbridge.OptionNames()
-	list := make([]any, len(names))
-	for i, n := range names {
-		list[i] = n
-	}
-	optionList, err := safejs.ValueOf(list)
-	if err != nil {
-		return err
-	}
-	if err := api.Set("options", optionList); err != nil {
-		return err
 	}
 	g := safejs.Global()
 	if err := g.Set("__sseshimGo", api); err != nil {
