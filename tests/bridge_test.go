@@ -61,10 +61,10 @@ func TestCloseDuringPendingHeadersReleasesEverything(t *testing.T) {
   let called = 0;
   for (let i = 0; i < 5; i++) sources.push(new sseshim.EventSource('/x', { headers: () => { called++; return new Promise(() => {}); } }));
   await wait(100);
-  const before = __sseshimGo.live();
+  const before = __sseshim.engine.live();
   for (const es of sources) es.close();
-  let after = __sseshimGo.live();
-  for (let i = 0; i < 50 && (after.sources || after.promises); i++) { await wait(20); after = __sseshimGo.live(); }
+  let after = __sseshim.engine.live();
+  for (let i = 0; i < 50 && (after.sources || after.promises); i++) { await wait(20); after = __sseshim.engine.live(); }
   // The engine still works.
   const msg = await new Promise((resolve) => {
     const es = new sseshim.EventSource('/x', { headers: async () => ({ 'X-T': '1' }) });
@@ -260,7 +260,7 @@ func TestListenerReentersTheEngine(t *testing.T) {
     b.onmessage = (e) => {
       log.push('b ' + e.data);
       b.close();
-      setTimeout(() => resolve({ log, live: __sseshimGo.live().sources, a: a.readyState, b: b.readyState }), 100);
+      setTimeout(() => resolve({ log, live: __sseshim.engine.live().sources, a: a.readyState, b: b.readyState }), 100);
     };
     a.close();
     throw new Error('thrown from a listener');

@@ -1,5 +1,5 @@
 // Command optgen writes the files generated from the option table
-// (optspec): go generate ./wasm/optspec runs it there.
+// (optspec) and the bridge protocol's list (internal/protocol): go generate ./wasm/optspec runs it there.
 package main
 
 import (
@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sseshim/sseshim/wasm/internal/protocol"
 	"github.com/sseshim/sseshim/wasm/optspec"
 )
 
@@ -17,6 +18,13 @@ func main() {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(root, optspec.JSFile), js, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	pjs, err := protocol.RenderJS()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, protocol.JSFile), pjs, 0o644); err != nil {
 		log.Fatal(err)
 	}
 	dtsPath := filepath.Join(root, optspec.DTSFile)
