@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/sseshim/sseshim/wasm/internal/protocol"
 	"github.com/sseshim/sseshim/wasm/optspec"
 )
 
@@ -20,11 +19,11 @@ func main() {
 	if err := os.WriteFile(filepath.Join(root, optspec.JSFile), js, 0o644); err != nil {
 		log.Fatal(err)
 	}
-	pjs, err := protocol.RenderJS()
+	pjs, err := renderProtocol()
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, protocol.JSFile), pjs, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, protocolFile), pjs, 0o644); err != nil {
 		log.Fatal(err)
 	}
 	dtsPath := filepath.Join(root, optspec.DTSFile)

@@ -3,7 +3,7 @@
 // open's argument and result, the callbacks, the records of a chunk's
 // batch, the error kinds and the stats keys. The Go side uses these
 // constants (wasm/main.go, wasm/internal/jsbridge); the shim's side,
-// shim/protocol.gen.js, is generated from them by go generate
+// shim/protocol.gen.js, is generated from them (wasm/internal/optgen/protocol.go) by go generate
 // ./wasm/optspec (wasm/internal/optgen), and a test proves it current.
 package protocol
 
