@@ -1,8 +1,18 @@
 // The engine bridge: loading the Go engine and the handshake with it
-// (protocol.js GLOBAL).
+// (protocol.js GLOBAL and HANDSHAKE).
 
-import { GLOBAL } from './protocol.js';
+import { GLOBAL, HANDSHAKE } from './protocol.js';
 import { pumpBody } from './pump.js';
+
+// handshake is the one global the shim and the engine meet in: the shim
+// puts there what the engine needs (the pump, the ready callback), the
+// engine its API; the load in progress is kept there, so that a second
+// copy of the shim on the page shares it, and, for diagnostics, the
+// instance and the Go runtime (the tests read them).
+export const handshake = () => {
+  if (!globalThis[GLOBAL]) globalThis[GLOBAL] = {};
+  return globalThis[GLOBAL];
+};
 
 // fetchEngine fetches the wasm module, turning a failed request or an error
 // status into an error that names the URL and the way out.
@@ -22,10 +32,10 @@ export function fetchEngine(wasmURL) {
 // EventSource on the page. prefetched: the module's response, when the caller
 // began fetching it earlier.
 export function loadGoEngine(wasmURL, prefetched, Go) {
-  const g = globalThis;
-  if (g[GLOBAL.ENGINE]) return Promise.resolve(g[GLOBAL.ENGINE]);
-  if (g[GLOBAL.LOADING]) return g[GLOBAL.LOADING];
-  g[GLOBAL.LOADING] = new Promise((resolve, reject) => {
+  const g = handshake();
+  if (g[HANDSHAKE.ENGINE]) return Promise.resolve(g[HANDSHAKE.ENGINE]);
+  if (g[HANDSHAKE.LOADING]) return g[HANDSHAKE.LOADING];
+  g[HANDSHAKE.LOADING] = new Promise((resolve, reject) => {
     const mark = (name) => { if (g.performance && performance.mark) performance.mark(name); };
     const go = new Go();
     // exited settles when the Go program stops, whatever the reason (a
@@ -34,15 +44,15 @@ export function loadGoEngine(wasmURL, prefetched, Go) {
     const goExit = go.exit;
     go.exit = (code) => { exitCode = code; goExit.call(go, code); };
     // It exists before the program runs: the program registers itself
-    // (READY) from inside go.run(), before go.run() has returned.
+    // (HANDSHAKE.READY) from inside go.run(), before go.run() has returned.
     let stopped;
     const exited = new Promise((r) => { stopped = r; });
     let memory = null;
-    g[GLOBAL.READY] = () => {
+    g[HANDSHAKE.READY] = () => {
       mark('sseshim:ready');
-      g[GLOBAL.ENGINE].exited = exited;
-      g[GLOBAL.ENGINE].memory = memory; // where the engine's batches are (engine.events)
-      resolve(g[GLOBAL.ENGINE]);
+      g[HANDSHAKE.ENGINE].exited = exited;
+      g[HANDSHAKE.ENGINE].memory = memory; // where the engine's batches are (engine.events)
+      resolve(g[HANDSHAKE.ENGINE]);
     };
     const response = prefetched || fetchEngine(wasmURL);
     const instantiate = response.then((r) => (WebAssembly.instantiateStreaming
@@ -54,10 +64,10 @@ export function loadGoEngine(wasmURL, prefetched, Go) {
       : r.arrayBuffer().then((b) => WebAssembly.instantiate(b, go.importObject))));
     instantiate.then((res) => {
       mark('sseshim:instantiated');
-      g[GLOBAL.INSTANCE] = res.instance; // for diagnostics: its memory
-      g[GLOBAL.RUNTIME] = go; // for diagnostics: whether it has exited
+      g[HANDSHAKE.INSTANCE] = res.instance; // for diagnostics: its memory
+      g[HANDSHAKE.RUNTIME] = go; // for diagnostics: whether it has exited
       memory = res.instance.exports.mem;
-      g[GLOBAL.PUMP] = (...args) => pumpBody(go, res.instance.exports, ...args);
+      g[HANDSHAKE.PUMP] = (...args) => pumpBody(go, res.instance.exports, ...args);
       go.run(res.instance).then(() => {
         const err = new Error(`sseshim: the engine stopped (exit code ${exitCode}); reload the page`);
         reject(err); // if it stopped before it was ready
@@ -65,5 +75,5 @@ export function loadGoEngine(wasmURL, prefetched, Go) {
       });
     }, reject);
   });
-  return g[GLOBAL.LOADING];
+  return g[HANDSHAKE.LOADING];
 }

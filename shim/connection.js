@@ -4,7 +4,7 @@
 // `shared`; it reports to the source's sink (eventsource.js), which holds
 // the state the page sees and fires the events.
 
-import { CLOSED, KIND, RECORD, SEPARATOR, CALL, CALLBACK } from './protocol.js';
+import { CLOSED, KIND, RECORD, SEPARATOR, CALL, CALLBACK, OPEN_ARG, RESULT } from './protocol.js';
 import { engine, loadFailure, engineDeath, live, waiting, loadBegun, needEngine, callEngine } from './engine.js';
 import { isOffline } from './lifecycle.js';
 import { prefetchFirst } from './prefetch.js';
@@ -99,12 +99,19 @@ export class EngineConnection {
     }
     const prefetch = this.#prefetch;
     this.#prefetch = null;
-    const h = this.#reader
-      ? callEngine(CALL.OPEN, this.#url, this.#options, this.#callbacks, this.#reader)
-      : callEngine(CALL.OPEN, this.#url, this.#options, this.#callbacks, undefined, prefetch || undefined);
-    if (typeof h !== 'number' && prefetch) prefetch.abort();
-    if (typeof h === 'number') this.#handle = h;
-    else if (this.#sink.state() !== CLOSED) this.#failSoon(KIND.CONFIG, String(h));
+    const arg = { [OPEN_ARG.URL]: this.#url, [OPEN_ARG.OPTIONS]: this.#options, [OPEN_ARG.CALLBACKS]: this.#callbacks };
+    if (this.#reader) arg[OPEN_ARG.READER] = this.#reader;
+    else if (prefetch) arg[OPEN_ARG.PREFETCH] = prefetch;
+    // {id}, or {error: {kind, message}}; nothing when the engine is gone
+    // (callEngine has failed every source then).
+    const r = callEngine(CALL.OPEN, arg);
+    const id = r && r[RESULT.ID];
+    if (!id && prefetch) prefetch.abort();
+    if (id) this.#handle = id;
+    else if (r && this.#sink.state() !== CLOSED) {
+      const err = r[RESULT.ERROR] || {};
+      this.#failSoon(err[RESULT.KIND] || KIND.CONFIG, String(err[RESULT.MESSAGE]));
+    }
   }
 
   // close makes the source CLOSED and stops its engine connection, if any.

@@ -6,6 +6,7 @@
 import { CONNECTING, OPEN, CLOSED, STATS_DEFAULTS } from './protocol.js';
 import { host } from './host.js';
 import { normalizeOptions, validURL, baseURL, checkStreamOptions } from './options.js';
+import { RECONNECTION_TIME } from './options.gen.js';
 import { SseshimErrorEvent, RetryingEvent, BatchEvent, BatchRecord, JSONRecord, SseshimMessageEvent, JSONMessageEvent } from './events.js';
 import { EngineConnection } from './connection.js';
 import { shareConnection } from './share-client.js';
@@ -132,7 +133,7 @@ export class EventSource extends EventTarget {
     if (this.#reconnectionTime !== null) return this.#reconnectionTime;
     // Before the engine has started the source: the spec's default as
     // Chromium and the engine use it (eventsource.DefaultReconnectionTime).
-    return (this.#engineOptions.retry && this.#engineOptions.retry.initial) || 3000;
+    return (this.#engineOptions.retry && this.#engineOptions.retry.initial) || RECONNECTION_TIME;
   }
 
   // reset() discards unfinished buffered data — a partial line, data, an

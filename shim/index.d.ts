@@ -5,10 +5,16 @@ export type Format = 'sse' | 'ndjson' | 'auto';
 
 export type HeadersInit = Record<string, string> | Headers;
 
+/** What fetch() can send again on every reconnect. */
+export type RequestBody = string | URLSearchParams | Blob | FormData | ArrayBuffer | ArrayBufferView;
+
+// <generated-options> Generated from wasm/optspec by go generate; DO NOT EDIT until the closing marker.
+
+/** The members of the ping option. */
 export interface PingOptions {
   /** How often the server is asked to ping, in milliseconds. */
   interval: number;
-  /** Added to interval before the connection counts as dead (default 2000 ms). */
+  /** Added to interval before the connection counts as dead (default 2000 ms; 0 for none). */
   leeway?: number;
   /** Query parameter asking for pings (default "ping_interval"; false for none). */
   param?: string | false;
@@ -20,12 +26,12 @@ export interface PingOptions {
   dispatch?: boolean;
 }
 
-/**
- * A reconnection policy: exponential backoff between a floor and a ceiling, whatever the server's retry
- * field says. Even `{}` turns it on, with the defaults below.
- */
+/** The members of the retry option. */
 export interface RetryOptions {
-  /** Floor under every delay in ms (default 1000); when set, also the first delay (otherwise 3000, or the server's retry field). */
+  /**
+   * Floor under every delay in ms (default 1000); when set, also the first delay (otherwise the
+   * reconnection time, or the server's retry field).
+   */
   initial?: number;
   /** Cap on the delay in ms (default 60000); a Retry-After header is still honoured. */
   max?: number;
@@ -35,32 +41,26 @@ export interface RetryOptions {
   jitter?: number;
   /** Close with an error after this many consecutive failed attempts (default: no limit). */
   maxAttempts?: number;
-  /** A connection that carried an event and stayed open this long (ms, default 30000) resets the failure count. */
-  healthyAfter?: number;
   /** A connection open at least this long that ends cleanly reconnects at once (default 600000; 0 turns it off). */
   immediateAfter?: number;
+  /** A connection that carried an event and stayed open this long (ms, default 30000) resets the failure count. */
+  healthyAfter?: number;
 }
 
-/** What fetch() can send again on every reconnect. */
-export type RequestBody = string | URLSearchParams | Blob | FormData | ArrayBuffer | ArrayBufferView;
-
+/** The EventSource constructor's second argument: the spec's withCredentials and sseshim's extensions. */
 export interface EventSourceInit {
+  /** Send credentials cross-origin, as the browser's EventSource does. */
   withCredentials?: boolean;
-  /** The request method (default GET); a body needs another one, e.g. POST. */
+  /** The request method (default "GET"); a body needs another one, e.g. POST. */
   method?: string;
   /** Sent with every attempt, reconnects included; or a function (sync or async) called before every attempt. */
   body?: RequestBody | (() => RequestBody | null | undefined | Promise<RequestBody | null | undefined>);
   /** Request headers, or a function (sync or async) called before every attempt. */
   headers?: HeadersInit | (() => HeadersInit | null | undefined | Promise<HeadersInit | null | undefined>);
+  /** How the body is read (default "sse"): ndjson is one JSON value per line, auto follows the Content-Type. */
   format?: Format;
   /** Add a lazy `json` property to every MessageEvent (nested JSON strings decoded). */
   json?: boolean;
-  /**
-   * Batch mode: instead of a MessageEvent per event, one `batch` event per delivery (true: per chunk received;
-   * 'frame': coalesced to one per animation frame) carrying the events in order as plain records.
-   * open, error, retrying and ping are unchanged; onmessage does not fire; stats count events.
-   */
-  batch?: boolean | 'frame';
   /**
    * React to the page's lifecycle (default true): pause while offline and reconnect on online, replace the
    * connection after a wake from sleep, after a return to a visible tab when it has been silent longer than
@@ -75,8 +75,18 @@ export interface EventSourceInit {
    * (or a body is not a string), since the page then vouches that the requests are equivalent.
    */
   share?: boolean | string;
+  /**
+   * Batch mode: instead of a MessageEvent per event, one `batch` event per delivery (true: per chunk received;
+   * 'frame': coalesced to one per animation frame) carrying the events in order as plain records.
+   * open, error, retrying and ping are unchanged; onmessage does not fire; stats count events.
+   */
+  batch?: boolean | 'frame';
   /** Dead-connection watchdog; a number is the interval in ms. */
   ping?: PingOptions | number;
+  /**
+   * A reconnection policy: exponential backoff between a floor and a ceiling, whatever the server's retry
+   * field says. Even `{}` turns it on, with the defaults of its members.
+   */
   retry?: RetryOptions;
   /**
    * Bound on the connection phase in ms (headers function, request, response headers); a timeout is a failed
@@ -103,7 +113,9 @@ export interface EventSourceInit {
 }
 
 /** What fromReadableStream() takes besides the stream: nothing about requests or reconnection. */
-export type StreamOptions = Pick<EventSourceInit, 'json' | 'batch' | 'format' | 'maxEventSize' | 'dedupe' | 'eventTypePath' | 'idPath'>;
+export type StreamOptions = Pick<EventSourceInit, 'format' | 'json' | 'batch' | 'dedupe' | 'maxEventSize' | 'eventTypePath' | 'idPath'>;
+
+// </generated-options>
 
 export interface SseshimMessageEvent<T = any> extends MessageEvent<string> {
   /** With the json option: data parsed as JSON, nested JSON strings decoded; undefined when invalid. */

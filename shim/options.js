@@ -1,29 +1,22 @@
 // The options of the EventSource constructor's second argument: the shim's
 // half of the options protocol, and the URL check of the constructor.
-// What passes is sent to the engine as the user set it, and only what the
-// user set: the defaults live in the engine (eventsource.Config), and the
-// bridge's table of the same names (wasm/internal/jsbridge/config.go)
-// reads it. A browser test (tests/bridge_test.go) proves that the two
-// tables name the same options.
+// Every option, its kind, bounds, default and flags come from the one table
+// in Go (wasm/optspec, generated into options.gen.js); this module
+// holds a checker per kind. What passes is sent to the engine as the user
+// set it, and only what the user set: the engine applies the defaults.
 
-const FORMATS = ['sse', 'ndjson', 'auto'];
+import { OPTIONS, RULES } from './options.gen.js';
 
 function fail(path, what) {
   throw new TypeError(`sseshim: option ${path} ${what}`);
 }
 
-function num(v, path, { min = 0, max = Infinity, int = false } = {}) {
+function num(v, path, { min = 0, max = Infinity, int = false }) {
   if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > max || (int && !Number.isInteger(v))) {
     fail(path, `must be ${int ? 'an integer' : 'a number'} from ${min}${max === Infinity ? '' : ' to ' + max}`);
   }
   return v;
 }
-// Bounds: a duration fits a setTimeout (about 24.8 days), a count fits
-// what the engine can hold.
-const MAX_MS = 2147483647;
-const ms = (v, p) => num(v, p, { max: MAX_MS });
-const positiveMS = (v, p) => num(v, p, { min: 1, max: MAX_MS });
-const count = (v, p) => num(v, p, { int: true, max: MAX_MS });
 
 function bool(v, path) {
   if (typeof v !== 'boolean') fail(path, 'must be a boolean');
@@ -33,18 +26,6 @@ function bool(v, path) {
 function str(v, path) {
   if (typeof v !== 'string') fail(path, 'must be a string');
   return v;
-}
-
-// name is a query parameter name, or false for none.
-function name(v, path) {
-  if (v === false) return v;
-  if (typeof v !== 'string' || v === '' || v === '-') fail(path, 'must be a parameter name or false');
-  return v;
-}
-
-function strArray(v, path) {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail(path, 'must be an array of strings');
-  return v.slice();
 }
 
 function plainHeaders(h, path) {
@@ -73,35 +54,6 @@ function valueOrFunction(plain) {
   };
 }
 
-// A group is an option whose members are options: checked member by
-// member, unknown members refused.
-function group(fields) {
-  const check = (v, path) => {
-    if (typeof v !== 'object' || v === null) fail(path, 'must be an object');
-    return checkFields(v, fields, path + '.');
-  };
-  check.fields = fields;
-  return check;
-}
-
-function checkFields(obj, fields, prefix) {
-  for (const k of Object.keys(obj)) {
-    if (!Object.hasOwn(fields, k)) fail(prefix + k, `is unknown (known: ${Object.keys(fields).join(', ')})`);
-  }
-  const out = {};
-  for (const [k, check] of Object.entries(fields)) {
-    if (obj[k] !== undefined) out[k] = check(obj[k], prefix + k);
-  }
-  return out;
-}
-
-// A request method: a token, not one the Fetch Standard forbids.
-function method(v, path) {
-  if (typeof v !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v)) fail(path, 'must be an HTTP method');
-  if (['CONNECT', 'TRACE', 'TRACK'].includes(v.toUpperCase())) fail(path, `must not be ${v.toUpperCase()}`);
-  return v.toUpperCase();
-}
-
 // A request body fetch() can send again on every reconnect (so no
 // ReadableStream): a string, URLSearchParams, Blob, FormData or bytes.
 function plainBody(v, path) {
@@ -112,41 +64,94 @@ function plainBody(v, path) {
   return v;
 }
 
-// OPTIONS: every option and how it is checked. SHIM_ONLY options are used
-// by the shim and never sent to the engine.
-const OPTIONS = {
+// KINDS: a checker per kind of option (optspec.Kind). Each gets the value,
+// its path for the error message, and the option's table entry.
+const KINDS = {
   // The spec's one member: a dictionary boolean, so any value converts.
-  withCredentials: (v) => Boolean(v),
-  method,
+  dictBool: (v) => Boolean(v),
+  bool,
+  string: str,
+  number: num,
+  // A query parameter name, or false for none.
+  name: (v, p) => (v === false || (typeof v === 'string' && v !== '' && v !== '-') ? v : fail(p, 'must be a parameter name or false')),
+  strings: (v, p) => {
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail(p, 'must be an array of strings');
+    return v.slice();
+  },
+  enum: (v, p, o) => (o.values.includes(v) ? v : fail(p, `must be one of ${o.values.join(', ')}`)),
+  // A request method: a token, not one the Fetch Standard forbids.
+  method: (v, p) => {
+    if (typeof v !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v)) fail(p, 'must be an HTTP method');
+    if (['CONNECT', 'TRACE', 'TRACK'].includes(v.toUpperCase())) fail(p, `must not be ${v.toUpperCase()}`);
+    return v.toUpperCase();
+  },
   body: valueOrFunction(plainBody),
   headers: valueOrFunction(plainHeaders),
-  format: (v, p) => (FORMATS.includes(v) ? v : fail(p, `must be one of ${FORMATS.join(', ')}`)),
-  json: bool,
-  lifecycle: bool,
-  staleAfter: positiveMS,
   share: (v, p) => (typeof v === 'boolean' || (typeof v === 'string' && v !== '') ? v : fail(p, 'must be a boolean or a group name')),
   batch: (v, p) => (v === true || v === false || v === 'frame' ? v : fail(p, "must be true, false or 'frame'")),
-  ping: group({ interval: positiveMS, leeway: ms, param: name, eventType: str, requireEvent: bool, dispatch: bool }),
-  retry: group({
-    initial: positiveMS, max: positiveMS, factor: (v, p) => num(v, p, { min: 1, max: 1000 }),
-    jitter: (v, p) => num(v, p, { max: 1 }), maxAttempts: count, immediateAfter: ms, healthyAfter: ms,
-  }),
-  connectTimeout: ms,
-  retryStatuses: (v, p) => {
+  statuses: (v, p, o) => {
     if (!Array.isArray(v)) fail(p, 'must be an array of HTTP statuses');
-    return v.map((s, i) => num(s, `${p}[${i}]`, { min: 100, max: 599, int: true }));
+    return v.map((s, i) => num(s, `${p}[${i}]`, { min: o.min, max: o.max, int: true }));
   },
-  dedupe: (v, p) => (typeof v === 'boolean' ? v : num(v, p, { int: true, max: 1 << 20 })),
-  lastEventId: str,
-  lastEventIdParam: name,
-  maxEventSize: (v, p) => num(v, p, { min: 1, max: 1 << 30, int: true }),
-  eventTypePath: strArray,
-  idPath: strArray,
+  // true asks for the default count (the engine's), false for none.
+  count: (v, p, o) => (typeof v === 'boolean' ? v : num(v, p, { max: o.max, int: true })),
+  // A group is an option whose members are options: checked member by
+  // member, unknown members refused; a number is its shorthand member.
+  group: (v, p, o) => {
+    if (typeof v === 'number' && o.shorthand) v = { [o.shorthand]: v };
+    if (typeof v !== 'object' || v === null) fail(p, 'must be an object');
+    const out = checkFields(v, o.members, p + '.');
+    for (const m of o.members) if (m.required && out[m.name] === undefined) fail(`${p}.${m.name}`, 'must be set');
+    return out;
+  },
 };
 
-const SHIM_ONLY = ['json', 'batch', 'lifecycle', 'staleAfter', 'share'];
+function checkFields(obj, table, prefix) {
+  for (const k of Object.keys(obj)) {
+    if (!table.some((o) => o.name === k)) fail(prefix + k, `is unknown (known: ${table.map((o) => o.name).join(', ')})`);
+  }
+  const out = {};
+  for (const o of table) {
+    if (obj[o.name] !== undefined) out[o.name] = KINDS[o.kind](obj[o.name], prefix + o.name, o);
+  }
+  return out;
+}
+
+// find returns the table entry of a path such as "retry.max".
+function find(path) {
+  let o = { members: OPTIONS };
+  for (const k of path.split('.')) o = o.members.find((m) => m.name === k);
+  return o;
+}
+
+// setOrDefault reads path in the checked options: the value set, else the
+// engine's default (the table's).
+function setOrDefault(engine, path) {
+  const [top, member] = path.split('.');
+  const v = member === undefined ? engine[top] : engine[top] && engine[top][member];
+  return v !== undefined ? v : find(path).default;
+}
+
+// The rules between options (optspec.Rules), checked here so that breaking
+// one throws from the constructor; the engine enforces the same for Go users.
+const RULE_CHECKS = {
+  methodNotIn: (engine, r) => {
+    const method = setOrDefault(engine, r.other);
+    if (r.values.includes(method)) fail(r.option, `needs a method other than ${method} (method: 'POST')`);
+  },
+  atLeast: (engine, r) => {
+    if (setOrDefault(engine, r.option) < setOrDefault(engine, r.other)) fail(r.option, `must not be less than ${r.other}`);
+  },
+};
+
+// A rule applies where its option is set (a group's member: where the group is).
+function applies(engine, path) {
+  return engine[path.split('.')[0]] !== undefined;
+}
+
+const SHIM_ONLY = OPTIONS.filter((o) => o.shimOnly).map((o) => o.name);
 // What fromReadableStream() takes: nothing about requests or reconnection.
-const STREAM_OPTIONS = ['json', 'batch', 'format', 'maxEventSize', 'dedupe', 'eventTypePath', 'idPath'];
+const STREAM_OPTIONS = OPTIONS.filter((o) => o.stream).map((o) => o.name);
 
 // normalizeOptions checks the second constructor argument and splits it
 // into what the engine reads and what only the shim uses. shareByDefault
@@ -158,15 +163,8 @@ export function normalizeOptions(init, shareByDefault) {
     const byDefault = shareByDefault();
     if (byDefault) init = { ...init, share: byDefault };
   }
-  // A number for ping is its interval.
-  if (typeof init.ping === 'number') init = { ...init, ping: { interval: init.ping } };
   const engine = checkFields(init, OPTIONS, '');
-  if (engine.ping && engine.ping.interval === undefined) fail('ping.interval', 'must be set');
-  if (engine.body !== undefined && (engine.method === undefined || engine.method === 'GET' || engine.method === 'HEAD')) {
-    fail('body', `needs a method other than ${engine.method || 'GET'} (method: 'POST')`);
-  }
-  if (engine.retry && engine.retry.initial !== undefined && engine.retry.max !== undefined &&
-      engine.retry.max < engine.retry.initial) fail('retry.max', 'must not be less than retry.initial');
+  for (const r of RULES) if (applies(engine, r.option)) RULE_CHECKS[r.kind](engine, r);
   if (engine.withCredentials === false) delete engine.withCredentials; // the default: nothing to send
   const json = engine.json === true;
   const batch = engine.batch || false;
@@ -174,7 +172,7 @@ export function normalizeOptions(init, shareByDefault) {
   const share = engine.share || false;
   // A connection silent longer than this is replaced when the tab becomes
   // visible again: staleAfter, or the ping watchdog's limit.
-  const staleAfter = engine.staleAfter || (engine.ping ? engine.ping.interval + (engine.ping.leeway ?? 2000) : 0);
+  const staleAfter = engine.staleAfter || (engine.ping ? engine.ping.interval + setOrDefault(engine, 'ping.leeway') : 0);
   for (const k of SHIM_ONLY) delete engine[k];
   return { engine, json, batch, lifecycle, staleAfter, share };
 }

@@ -1,5 +1,7 @@
 // A source's first request, begun while the engine loads.
 
+import { OPTIONS } from './options.gen.js';
+
 // prefetchFirst begins a source's first request while the engine loads, so
 // that on a real network its round trip overlaps the engine's start-up
 // instead of following it; the engine takes the response once it is ready
@@ -8,8 +10,8 @@
 // done only where the shim can tell the request for sure: a GET of
 // text/event-stream (#dom-eventsource's Accept) with fixed headers, no
 // Last-Event-ID and no ping parameter; anything else waits for the engine.
-const PREFETCH_SAFE = ['withCredentials', 'headers', 'format', 'retry', 'connectTimeout', 'retryStatuses', 'dedupe',
-  'maxEventSize', 'eventTypePath', 'idPath'];
+// Which options leave the request so is the table's (optspec PrefetchSafe).
+const PREFETCH_SAFE = OPTIONS.filter((o) => o.prefetchSafe).map((o) => o.name);
 export function prefetchFirst(url, o) {
   if (typeof fetch !== 'function' || typeof AbortController !== 'function') return null;
   if (Object.keys(o).some((k) => !PREFETCH_SAFE.includes(k)) || (o.format !== undefined && o.format !== 'sse') ||

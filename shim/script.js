@@ -19,11 +19,11 @@
 // sseshim.configure() right after it, replaces the data attributes.
 
 import { runWasmExec } from 'sseshim-wasm-exec';
-import { GLOBAL, CONNECTING, OPEN, CLOSED } from './protocol.js';
+import { HANDSHAKE, CONNECTING, OPEN, CLOSED } from './protocol.js';
 import { setHost } from './host.js';
 import { ready } from './engine.js';
 import { createEngineConfig } from './config.js';
-import { fetchEngine, loadGoEngine } from './bridge.js';
+import { fetchEngine, loadGoEngine, handshake } from './bridge.js';
 import { EventSource } from './eventsource.js';
 import { SseshimErrorEvent, RetryingEvent, BatchEvent } from './events.js';
 import { SseshimError } from './errors.js';
@@ -116,7 +116,8 @@ function loadEngine() {
   const set = located || config.take();
   const wasmURL = wasmLocation(set);
   const execURL = set.wasmExecURL || (attr('wasmExec') && new URL(attr('wasmExec'), base).href);
-  if (globalThis[GLOBAL.ENGINE] || globalThis[GLOBAL.LOADING]) return loadGoEngine(wasmURL); // sseshim.js ran twice
+  const h = handshake();
+  if (h[HANDSHAKE.ENGINE] || h[HANDSHAKE.LOADING]) return loadGoEngine(wasmURL); // sseshim.js ran twice
   // The module's fetch, and with it its streaming compile, begins now: in
   // the microtask after the first source that needs the engine (or after the
   // page's load), before anything else can wait.

@@ -121,7 +121,7 @@ func TestEngineOpen(t *testing.T) {
 		// Closed sources are let go: the engine holds none. (A source's
 		// goroutine ends once its fetch has been aborted, a few event loop
 		// turns after close().)
-		n := eval[float64](tb, `new Promise((r) => { const go = `+frame(k)+`.__sseshimGo; let tries = 0;
+		n := eval[float64](tb, `new Promise((r) => { const go = `+frame(k)+`.__sseshim.engine; let tries = 0;
 		  const c = () => { const n = go.live().sources; if (n === 0 || ++tries > 200) r(n); else setTimeout(c, 10); }; c(); })`)
 		require.Zero(t, n, "%s: sources the engine still holds after all were closed", k)
 	}
@@ -240,11 +240,11 @@ function first(Ctor, t0) {
 const openAt = new Map();
 let wrapped = false;
 function wrapOpen() {
-  if (wrapped || !window.__sseshimGo) return;
+  if (wrapped || !(window.__sseshim && __sseshim.engine)) return;
   wrapped = true;
-  const go = window.__sseshimGo, open = go.open;
-  go.open = function (url) {
-    const m = /[?]s=(\d+)$/.exec(String(url));
+  const go = __sseshim.engine, open = go.open;
+  go.open = function (arg) {
+    const m = /[?]s=(\d+)$/.exec(String(arg.url));
     const t = performance.now();
     const h = open.apply(this, arguments);
     if (m) openAt.set(m[1], [t, performance.now()]);

@@ -320,7 +320,7 @@ func TestThousandReconnectsLeakNothing(t *testing.T) {
 	tb := openHarness(t, s)
 	got := eval[map[string]float64](tb, `new Promise((resolve) => {
   const heap = () => { gc(); return performance.memory.usedJSHeapSize; };
-  const wasm = () => __sseshimInstance.exports.mem.buffer.byteLength;
+  const wasm = () => __sseshim.instance.exports.mem.buffer.byteLength;
   let n = 0, warmHeap = Infinity, endHeap = Infinity, warmWasm = 0;
   // A policy whose floor is 1 ms and which does not grow: the no-policy floor
   // (MinReconnectDelay) would make 2000 reconnects take minutes.

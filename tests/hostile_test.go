@@ -151,7 +151,7 @@ func TestGiantEventFreedAfterClose(t *testing.T) {
   const n = await receive('/giant');
   await receive('/small'); // the engine's next batch replaces the giant one
   const after = await heap();
-  return { n, growth: after - before, wasm: __sseshimInstance.exports.mem.buffer.byteLength };
+  return { n, growth: after - before, wasm: __sseshim.instance.exports.mem.buffer.byteLength };
 })()`)
 	t.Logf("%v", got)
 	assert.Equal(t, float64(12<<20), got["n"])
@@ -180,7 +180,7 @@ func TestEngineDeathFailsEverySource(t *testing.T) {
   const pending = new sseshim.EventSource('/x', { headers: () => new Promise(() => {}) });
   watch('pending', pending);
   await new Promise((r) => setTimeout(r, 50));
-  const rt = __sseshimRuntime;
+  const rt = __sseshim.runtime;
   rt.exited = true;
   if (%q === 'exit') rt._resolveExitPromise(); else void open.stats; // the next call into Go throws
   await new Promise((r) => setTimeout(r, 50));
@@ -233,9 +233,9 @@ func TestClosedSourcesLeaveNothing(t *testing.T) {
   const settle = async () => { for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 30)); } };
   for (let i = 0; i < 20; i++) await cycle();
   await settle();
-  const v0 = __sseshimRuntime._values.length - __sseshimRuntime._idPool.length, h0 = performance.memory.usedJSHeapSize;
+  const v0 = __sseshim.runtime._values.length - __sseshim.runtime._idPool.length, h0 = performance.memory.usedJSHeapSize;
   let peak = 0;
-  const live = () => __sseshimRuntime._values.length - __sseshimRuntime._idPool.length;
+  const live = () => __sseshim.runtime._values.length - __sseshim.runtime._idPool.length;
   for (let i = 0; i < 100; i++) {
     await cycle();
     await new Promise((r) => setTimeout(r, 0)); // the engine's goroutines finish the close

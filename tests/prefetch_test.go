@@ -139,7 +139,7 @@ func TestFirstRequestAbortedByClose(t *testing.T) {
 	tb := newTab(t)
 	tb.navigate(s.URL + "/pf/page.html?opts={}")
 	req := s.firstRequest(t)
-	require.True(t, eval[bool](tb, `es.close(); !window.__sseshimGo`), "closed while the engine loads")
+	require.True(t, eval[bool](tb, `es.close(); !(window.__sseshim && __sseshim.engine)`), "closed while the engine loads")
 	select {
 	case <-req.gone:
 	case <-time.After(5 * time.Second):

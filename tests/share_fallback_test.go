@@ -44,7 +44,7 @@ func TestShareFallbackStartsLikeAnyOtherSource(t *testing.T) {
   const es = new sseshim.EventSource('/x');
   await new Promise((r) => { es.onmessage = r; });
   const ended = new Promise((r) => { es.onerror = (e) => r('error ' + e.kind + ' rs=' + es.readyState); });
-  const rt = __sseshimRuntime;
+  const rt = __sseshim.runtime;
   rt.exited = true;
   if (%q === 'exit') rt._resolveExitPromise(); // no call into Go: the shim hears of the exit itself
   else void es.stats; // the call into Go throws

@@ -1,12 +1,14 @@
 //go:build js && wasm
 
 // Command sseshim is the WebAssembly engine behind sseshim's EventSource. It
-// registers globalThis.__sseshimGo = {open, close, stats, live, reset, pause,
-// reconnect, options},
-// tells the loader it is ready, and then serves calls forever.
+// registers its API {open, close, stats, live, reset, pause, reconnect} as
+// the member engine of the handshake's global (protocol.Global), calls its
+// member ready, and then serves calls forever. The names are
+// wasm/internal/protocol's.
 package main
 
 import (
+	"errors"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -17,6 +19,7 @@ import (
 	"github.com/sseshim/sseshim/wasm/eventsource"
 	"github.com/sseshim/sseshim/wasm/internal/handles"
 	"github.com/sseshim/sseshim/wasm/internal/jsbridge"
+	"github.com/sseshim/sseshim/wasm/internal/protocol"
 )
 
 // sources are the sources not yet stopped, by the handle open returned.
@@ -72,69 +75,87 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	for name, fn := range map[string]safejs.Func{"open": open, "close": closeFn, "stats": stats, "live": live, "reset": reset, "pause": pause, "reconnect": reconnect} {
+	for name, fn := range map[string]safejs.Func{
+		protocol.CallOpen: open, protocol.CallClose: closeFn, protocol.CallStats: stats, protocol.CallLive: live,
+		protocol.CallReset: reset, protocol.CallPause: pause, protocol.CallReconnect: reconnect,
+	} {
 		if err := api.Set(name, fn); err != nil {
 			return err
 		}
 	}
-	names := jsbridge.OptionNames()
-	list := make([]any, len(names))
-	for i, n := range names {
-		list[i] = n
-	}
-	optionList, err := safejs.ValueOf(list)
+	h, err := jsbridge.Handshake()
 	if err != nil {
 		return err
 	}
-	if err := api.Set("options", optionList); err != nil {
+	if err := h.Set(protocol.Engine, api); err != nil {
 		return err
 	}
-	g := safejs.Global()
-	if err := g.Set("__sseshimGo", api); err != nil {
-		return err
-	}
-	ready, err := g.Get("__sseshimReady")
+	ready, err := h.Get(protocol.Ready)
 	if err == nil && ready.Type() == safejs.TypeFunction {
 		_, err = ready.Invoke()
 	}
 	return err
 }
 
-// jsOpen(url, options, callbacks[, reader[, prefetch]]) starts a source and
-// returns its handle, or a string describing why it could not start. With a
-// ReadableStream reader it reads that one stream (fromReadableStream); with a
-// prefetch, its first request is the one the shim already began
-// (jsbridge.Prefetch). It never blocks: New only validates and starts a
-// goroutine.
+// jsOpen({url, options, callbacks, reader?, prefetch?}) starts a source and
+// returns {id: its handle}, or {error: {kind, message}} saying why it could
+// not start. With a ReadableStream reader it reads that one stream
+// (fromReadableStream); with a prefetch, its first request is the one the
+// shim already began (jsbridge.Prefetch). It never blocks: New only
+// validates and starts a goroutine.
 func jsOpen(_ safejs.Value, args []safejs.Value) any {
-	if len(args) < 3 {
-		return "open needs url, options and callbacks"
-	}
-	url, err := args[0].String()
+	id, err := open(args)
 	if err != nil {
-		return err.Error()
-	}
-	cfg, err := jsbridge.Config(url, args[1])
-	if err != nil {
-		return err.Error()
-	}
-	if len(args) > 3 && args[3].Type() == safejs.TypeObject {
-		cfg.Transport, cfg.Once = jsbridge.NewStreamTransport(args[3]), true
-	}
-	if f, ok := cfg.Transport.(*jsbridge.Fetch); ok && len(args) > 4 && args[4].Type() == safejs.TypeObject {
-		pf, err := jsbridge.NewPrefetch(args[4])
-		if err != nil {
-			return err.Error()
+		kind := eventsource.KindConfig
+		var e *eventsource.Error
+		if errors.As(err, &e) {
+			kind = e.Kind
 		}
-		f.First(pf)
+		return result(map[string]any{protocol.ResultError: map[string]any{
+			protocol.ResultKind: string(kind), protocol.ResultMessage: err.Error(),
+		}})
 	}
-	sink, err := jsbridge.NewSink(args[2])
+	return result(map[string]any{protocol.ResultID: id})
+}
+
+func open(args []safejs.Value) (int, error) {
+	if len(args) < 1 || args[0].Type() != safejs.TypeObject {
+		return 0, errors.New("sseshim: open needs {" + protocol.OpenURL + ", " + protocol.OpenOptions + ", " + protocol.OpenCallbacks + "}")
+	}
+	arg := func(name string) safejs.Value {
+		v, err := args[0].Get(name)
+		if err != nil {
+			return safejs.Undefined()
+		}
+		return v
+	}
+	url, err := arg(protocol.OpenURL).String()
 	if err != nil {
-		return err.Error()
+		return 0, err
+	}
+	cfg, err := jsbridge.Config(url, arg(protocol.OpenOptions))
+	if err != nil {
+		return 0, err
+	}
+	if r := arg(protocol.OpenReader); r.Type() == safejs.TypeObject {
+		cfg.Transport, cfg.Once = jsbridge.NewStreamTransport(r), true
+	}
+	if f, ok := cfg.Transport.(*jsbridge.Fetch); ok {
+		if p := arg(protocol.OpenPrefetch); p.Type() == safejs.TypeObject {
+			pf, err := jsbridge.NewPrefetch(p)
+			if err != nil {
+				return 0, err
+			}
+			f.First(pf)
+		}
+	}
+	sink, err := jsbridge.NewSink(arg(protocol.OpenCallbacks))
+	if err != nil {
+		return 0, err
 	}
 	src, err := eventsource.New(cfg, sink)
 	if err != nil {
-		return err.Error()
+		return 0, err
 	}
 	id := sources.Add(src)
 	go func() {
@@ -142,7 +163,16 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 		sources.Remove(id)
 		collectSoon()
 	}()
-	return id
+	return id, nil
+}
+
+// result makes a JavaScript object of m, or null if it cannot.
+func result(m map[string]any) any {
+	v, err := safejs.ValueOf(m)
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 // The JavaScript objects a closed source held (its callbacks, which hold the
@@ -256,23 +286,19 @@ func jsStats(_ safejs.Value, args []safejs.Value) any {
 	if !st.LastActivity.IsZero() {
 		last = float64(st.LastActivity.UnixMilli())
 	}
-	v, err := safejs.ValueOf(map[string]any{
-		"readyState":       int(st.State),
-		"events":           float64(st.Events),
-		"pings":            float64(st.Pings),
-		"bytes":            float64(st.Bytes),
-		"reconnects":       float64(st.Reconnects),
-		"failures":         st.Failures,
-		"dropped":          float64(st.Dropped),
-		"lastActivity":     last,
-		"nextRetry":        float64(st.NextRetry.Milliseconds()),
-		"lastError":        st.LastError,
-		"reconnectionTime": float64(st.ReconnectionTime.Milliseconds()),
+	return result(map[string]any{
+		protocol.StatReadyState:       int(st.State),
+		protocol.StatEvents:           float64(st.Events),
+		protocol.StatPings:            float64(st.Pings),
+		protocol.StatBytes:            float64(st.Bytes),
+		protocol.StatReconnects:       float64(st.Reconnects),
+		protocol.StatFailures:         st.Failures,
+		protocol.StatDropped:          float64(st.Dropped),
+		protocol.StatLastActivity:     last,
+		protocol.StatNextRetry:        float64(st.NextRetry.Milliseconds()),
+		protocol.StatLastError:        st.LastError,
+		protocol.StatReconnectionTime: float64(st.ReconnectionTime.Milliseconds()),
 	})
-	if err != nil {
-		return nil
-	}
-	return v
 }
 
 // jsLive() returns {sources, promises}: the sources not yet stopped and the

@@ -35,7 +35,7 @@ const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // heapAfterGC: performance.memory is refreshed at most every 50 ms.
 const heapAfterGC = async () => { gc(); await sleep(60); return performance.memory.usedJSHeapSize; };
-const wasmMem = () => (window.__sseshimInstance ? __sseshimInstance.exports.mem.buffer.byteLength : 0);
+const wasmMem = () => (window.__sseshim && __sseshim.instance ? __sseshim.instance.exports.mem.buffer.byteLength : 0);
 const SEQ = (i) => String(i).padStart(12, '0');
 const NAMES = BENCH.names, TOPIC = BENCH.topic;
 const dtTemp = (i) => (i % 160) * 0.25 - 20;
@@ -303,7 +303,7 @@ var startupCode = map[string]string{
 	"sseshim": `<script src="/bdist/sseshim.js" data-polyfill="off"></script>
 <script>
   const es = new sseshim.EventSource('/bench/first');
-  es.onmessage = () => { es.close(); done(window.__sseshimInstance ? __sseshimInstance.exports.mem.buffer.byteLength : -1); };
+  es.onmessage = () => { es.close(); done(window.__sseshim && __sseshim.instance ? __sseshim.instance.exports.mem.buffer.byteLength : -1); };
   es.onerror = (e) => fail('error event ' + (e.kind || '') + ' ' + (e.message || ''));
 </script>`,
 	// The README's preload recipe: the module's fetch begins while
@@ -314,7 +314,7 @@ var startupCode = map[string]string{
 <script src="/bdist/sseshim.js" data-polyfill="off"></script>
 <script>
   const es = new sseshim.EventSource('/bench/first');
-  es.onmessage = () => { es.close(); done(window.__sseshimInstance ? __sseshimInstance.exports.mem.buffer.byteLength : -1); };
+  es.onmessage = () => { es.close(); done(window.__sseshim && __sseshim.instance ? __sseshim.instance.exports.mem.buffer.byteLength : -1); };
   es.onerror = (e) => fail('error event ' + (e.kind || '') + ' ' + (e.message || ''));
 </script>`,
 	"eventsource": `<script src="/lib/npm-eventsource.js"></script>

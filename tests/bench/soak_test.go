@@ -57,7 +57,7 @@ func TestSoak(t *testing.T) {
     sum += m.message.data.temperature;
     if (n %% every === 0) {
       gc();
-      samples.push({ n, heap: performance.memory.usedJSHeapSize, wasm: __sseshimInstance.exports.mem.buffer.byteLength });
+      samples.push({ n, heap: performance.memory.usedJSHeapSize, wasm: __sseshim.instance.exports.mem.buffer.byteLength });
     }
   });
   es.addEventListener('done', () => { es.close(); resolve({ n, bad, samples, stats: es.stats }); });

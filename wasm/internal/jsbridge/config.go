@@ -19,10 +19,11 @@ type setter func(c *eventsource.Config, v safejs.Value) error
 // options is the bridge's half of the options protocol: every option the
 // shim may send, by its name in the options object ("ping.interval" is the
 // member interval of the member ping), and how it sets the engine's Config.
-// The shim validates each option and sends only what its user set; the
-// defaults are eventsource's (see Config.resolve). Durations are in
-// milliseconds. A browser test proves that the shim's option names and
-// these are the same.
+// The options themselves are defined in wasm/optspec, whose test
+// proves that these setters cover exactly its options the engine reads
+// (the shim-only ones never reach it). The shim validates each option and
+// sends only what its user set; the defaults are eventsource's (see
+// Config.resolve). Durations are in milliseconds.
 var options = map[string]setter{
 	"withCredentials": func(c *eventsource.Config, v safejs.Value) (err error) {
 		c.WithCredentials, err = v.Bool()
@@ -153,22 +154,6 @@ func durationOrOff(field func(*eventsource.Config) *time.Duration) setter {
 		}
 		return err
 	}
-}
-
-// OptionNames lists the options the bridge reads, sorted.
-func OptionNames() []string {
-	names := make([]string, 0, len(options))
-	for k := range options {
-		names = append(names, k)
-	}
-	// An insertion sort: the list is short, and slices.Sort would bring
-	// its sorting code into the binary for this one call.
-	for i := 1; i < len(names); i++ {
-		for j := i; j > 0 && names[j] < names[j-1]; j-- {
-			names[j], names[j-1] = names[j-1], names[j]
-		}
-	}
-	return names
 }
 
 // Config reads the options object the shim built into an engine

@@ -12,6 +12,8 @@ import (
 	"errors"
 
 	"github.com/hack-pad/safejs"
+
+	"github.com/sseshim/sseshim/wasm/internal/protocol"
 )
 
 // Globals resolved once: looking them up per use costs a property access
@@ -23,11 +25,22 @@ var (
 	jsObject          safejs.Value
 	jsURL             safejs.Value
 	// jsPump reads response bodies for the engine: the shim's pumpBody
-	// (shim/loader.js), registered before the engine starts.
+	// (shim/pump.js), put in the handshake's global before the engine starts.
 	jsPump safejs.Value
 )
 
-// Init resolves the JavaScript globals the bridge needs.
+// Handshake returns the handshake's global (protocol.Global): the object
+// where the shim put what the engine needs from it, and where the engine
+// registers its API.
+func Handshake() (safejs.Value, error) {
+	h, err := safejs.Global().Get(protocol.Global)
+	if err == nil && h.Type() != safejs.TypeObject {
+		err = errors.New("sseshim: the engine was started without its shim's loader (no " + protocol.Global + ")")
+	}
+	return h, err
+}
+
+// Init resolves the JavaScript globals the bridge needs, and the shim's pump.
 func Init() error {
 	g := safejs.Global()
 	for _, x := range []struct {
@@ -35,19 +48,26 @@ func Init() error {
 		dst  *safejs.Value
 	}{
 		{"fetch", &jsFetch}, {"Headers", &jsHeaders}, {"AbortController", &jsAbortController},
-		{"Object", &jsObject}, {"URL", &jsURL}, {"__sseshimPump", &jsPump},
+		{"Object", &jsObject}, {"URL", &jsURL},
 	} {
 		v, err := g.Get(x.name)
 		if err != nil {
 			return err
 		}
-		if v.IsUndefined() && x.dst == &jsPump {
-			return errors.New("sseshim: the engine was started without its shim's loader (no __sseshimPump)")
-		}
 		if v.IsUndefined() {
 			return errors.New("sseshim: this browser has no " + x.name)
 		}
 		*x.dst = v
+	}
+	h, err := Handshake()
+	if err != nil {
+		return err
+	}
+	if jsPump, err = h.Get(protocol.Pump); err != nil {
+		return err
+	}
+	if jsPump.Type() != safejs.TypeFunction {
+		return errors.New("sseshim: the engine was started without its shim's loader (no " + protocol.Global + "." + protocol.Pump + ")")
 	}
 	return initDetached()
 }

@@ -12,10 +12,11 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/sseshim/sseshim/wasm/eventsource"
+	"github.com/sseshim/sseshim/wasm/internal/protocol"
 )
 
 // Sink forwards what the engine does to the shim's callbacks object, one
-// function per kind of message (see #engineCallbacks in shim/core.js):
+// function per kind of message (protocol.Callback*; shim/connection.js):
 //
 //	open(url, status, format)
 //	events(at, length)           the chunk's events, UTF-8 in the engine's memory
@@ -23,7 +24,8 @@ import (
 //	retrying(delayMs, attempt, reason)
 //
 // All events parsed from one chunk cross the boundary in a single call as one
-// UTF-8 text of records, each field ended by CR:
+// UTF-8 text of records, each field ended by CR (protocol.Record*,
+// protocol.Separator):
 //
 //	m CR type CR data CR    a message
 //	i CR id CR              the last event ID is now id, for the messages after it
@@ -51,7 +53,10 @@ func NewSink(callbacks safejs.Value) (*Sink, error) {
 	for _, m := range []struct {
 		name string
 		dst  *safejs.Value
-	}{{"open", &s.onOpen}, {"events", &s.onEvents}, {"error", &s.onError}, {"retrying", &s.onRetrying}} {
+	}{
+		{protocol.CallbackOpen, &s.onOpen}, {protocol.CallbackEvents, &s.onEvents},
+		{protocol.CallbackError, &s.onError}, {protocol.CallbackRetrying, &s.onRetrying},
+	} {
 		v, err := callbacks.Get(m.name)
 		if err != nil {
 			return nil, err
@@ -81,21 +86,21 @@ func (s *Sink) Opened(i eventsource.OpenInfo) {
 // sequence, so decoding the batch at once equals decoding each field.
 func (s *Sink) Event(e eventsource.Event) {
 	if e.Ping {
-		s.buf = append(s.buf, 'p', '\r')
+		s.buf = append(s.buf, protocol.RecordPing, protocol.Separator)
 		return
 	}
 	if !sameString(e.LastEventID, s.sentID) {
-		s.buf = append(s.buf, 'i', '\r')
+		s.buf = append(s.buf, protocol.RecordID, protocol.Separator)
 		s.buf = appendField(s.buf, e.LastEventID, "\uFFFD")
 		s.sentID = e.LastEventID
 	}
-	s.buf = append(s.buf, 'm', '\r')
+	s.buf = append(s.buf, protocol.RecordMessage, protocol.Separator)
 	s.buf = appendField(s.buf, e.Type, "\uFFFD")
 	// Data never holds a CR: text/event-stream ends lines at CRs, and the
 	// engine turns NDJSON's (JSON white space) into spaces. Skipping the
 	// scan saves a pass over every payload.
 	s.buf = append(s.buf, e.Data...)
-	s.buf = append(s.buf, '\r')
+	s.buf = append(s.buf, protocol.Separator)
 }
 
 // writeState appends the state the shim mirrors (its lastEventId and
@@ -103,14 +108,14 @@ func (s *Sink) Event(e eventsource.Event) {
 // an id field or a retry field can change it without an event.
 func (s *Sink) writeState(lastEventID string, reconnectionTime time.Duration) {
 	if !sameString(lastEventID, s.sentID) {
-		s.buf = append(s.buf, 'i', '\r')
+		s.buf = append(s.buf, protocol.RecordID, protocol.Separator)
 		s.buf = appendField(s.buf, lastEventID, "\uFFFD")
 		s.sentID = lastEventID
 	}
 	if reconnectionTime != s.sentRetry {
-		s.buf = append(s.buf, 'r', '\r')
+		s.buf = append(s.buf, protocol.RecordRetry, protocol.Separator)
 		s.buf = strconv.AppendInt(s.buf, reconnectionTime.Milliseconds(), 10)
-		s.buf = append(s.buf, '\r')
+		s.buf = append(s.buf, protocol.Separator)
 		s.sentRetry = reconnectionTime
 	}
 }
@@ -160,10 +165,10 @@ const unsentID = "\x00unsent"
 // escaped \r decoded into an event type or id (replaced by U+FFFD).
 func appendField(b []byte, v, repl string) []byte {
 	for {
-		i := strings.IndexByte(v, '\r')
+		i := strings.IndexByte(v, protocol.Separator)
 		if i < 0 {
 			b = append(b, v...)
-			return append(b, '\r')
+			return append(b, protocol.Separator)
 		}
 		b = append(b, v[:i]...)
 		b = append(b, repl...)
