@@ -64,7 +64,7 @@ export interface EventSourceInit {
   /**
    * React to the page's lifecycle (default true): pause while offline and reconnect on online, replace the
    * connection after a wake from sleep, after a return to a visible tab when it has been silent longer than
-   * staleAfter, and after a restore from the back/forward cache. Each reconnect fires retrying with a reason.
+   * staleAfter, and after a restore from the back/forward cache. Each reconnect but a restore fires retrying with a reason; stats.reconnectReason keeps the last one.
    */
   lifecycle?: boolean;
   /** A connection silent longer than this (ms) is replaced when the tab becomes visible (default: the ping limit). */

@@ -103,7 +103,7 @@ var Options = []Option{
 	{Name: "lifecycle", Kind: Bool, TS: "boolean", ShimOnly: true, Default: true,
 		Doc: "React to the page's lifecycle (default {default}): pause while offline and reconnect on online, replace the\n" +
 			"connection after a wake from sleep, after a return to a visible tab when it has been silent longer than\n" +
-			"staleAfter, and after a restore from the back/forward cache. Each reconnect fires retrying with a reason."},
+			"staleAfter, and after a restore from the back/forward cache. Each reconnect but a restore fires retrying with a reason; stats.reconnectReason keeps the last one."},
 	{Name: "staleAfter", Kind: Number, Min: 1, Max: MaxTimerMS, TS: "number", ShimOnly: true, DefaultDoc: "the ping limit",
 		Doc: "A connection silent longer than this (ms) is replaced when the tab becomes visible (default: {default})."},
 	{Name: "share", Kind: Share, TS: "boolean | string", ShimOnly: true,
