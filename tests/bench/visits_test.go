@@ -216,6 +216,11 @@ func launchVisitBrowser(t *testing.T, profile string) *visitBrowser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 	)
+	// V8 flags for the renderer, to measure under other caching rules (e.g.
+	// --wasm-caching-timeout-ms=0: V8 offers its code as soon as it has any).
+	if f := os.Getenv("SSESHIM_VISITS_JSFLAGS"); f != "" {
+		opts = append(opts, chromedp.Flag("js-flags", f))
+	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, _ := chromedp.NewContext(alloc) // ended by close (chromedp.Cancel), or with the allocator
 	b := &visitBrowser{ctx: ctx, cancelAlloc: cancelAlloc}
