@@ -13,7 +13,7 @@ ADDR     ?= 127.0.0.1:8080
 
 all: build
 
-build: $(DIST)/sseshim.wasm $(DIST)/sseshim.wasm.br $(DIST)/sseshim.wasm.gz $(DIST)/wasm_exec.js \
+build: $(DIST)/sseshim.wasm $(DIST)/sseshim.wasm.br $(DIST)/sseshim.wasm.gz $(DIST)/.gen/wasm-name $(DIST)/wasm_exec.js \
        $(DIST)/sseshim.js $(DIST)/sseshim-share.js $(DIST)/index.js $(DIST)/index.d.ts $(DIST)/package.json
 
 $(DIST)/sseshim.wasm: $(WASMSRC)
@@ -28,13 +28,32 @@ $(DIST)/sseshim.wasm.br: $(DIST)/sseshim.wasm
 $(DIST)/sseshim.wasm.gz: $(DIST)/sseshim.wasm
 	gzip -9 -n -c $< > $@
 
+# The engine again under a content-hashed name, sseshim.<first 10 hex of
+# its SHA-256>.wasm, with its .br and .gz: the name the scripts load by
+# default (SSESHIM_WASM_PATH below), so that a server may let browsers keep
+# it for good (Cache-Control: immutable) and a repeat visit loads it with no
+# request. The plain sseshim.wasm stays for data-wasm and configure({wasmURL}).
+# .gen/wasm-name holds the hashed name; the copies of earlier builds go.
+$(DIST)/.gen/wasm-name: $(DIST)/sseshim.wasm $(DIST)/sseshim.wasm.br $(DIST)/sseshim.wasm.gz
+	@mkdir -p $(@D)
+	@name=sseshim.$$(sha256sum $< | cut -c1-10).wasm; \
+	  for f in $(DIST)/sseshim.*.wasm $(DIST)/sseshim.*.wasm.br $(DIST)/sseshim.*.wasm.gz; do \
+	    case "$$f" in $(DIST)/$$name*|$(DIST)/sseshim.wasm.*) ;; *) rm -f "$$f";; esac; \
+	  done; \
+	  for ext in '' .br .gz; do cp $<$$ext $(DIST)/$$name$$ext; done; \
+	  printf '%s' $$name > $@; echo "the engine as $(DIST)/$$name"
+
 $(DIST)/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
 	@mkdir -p $(DIST)
 	cp $< $@
 
 # The JavaScript is ES modules by concern (shim/), bundled by esbuild (a Go
 # tool, go.mod): minified, with a source map beside each file.
-ESFLAGS  := --bundle --minify --keep-names --sourcemap --log-level=warning
+# SSESHIM_WASM_PATH: the engine's default location, beside the script, under
+# its hashed name (a string literal in the output, as bundlers need it in
+# new URL(..., import.meta.url)).
+ESFLAGS   = --bundle --minify --keep-names --sourcemap --log-level=warning \
+  --define:SSESHIM_WASM_PATH='"./$(shell cat $(DIST)/.gen/wasm-name)"'
 BANNER   := /* sseshim: EventSource on a Go WebAssembly engine. */
 
 # Go's wasm_exec.js as a module whose one function runs it: the script-tag
@@ -47,18 +66,18 @@ $(DIST)/.gen/wasm_exec_fn.js: $(GOROOT)/lib/wasm/wasm_exec.js
 
 # The script-tag build (and importScripts): a classic script, Go's
 # wasm_exec.js built in, one request fewer than loading it beside it.
-$(DIST)/sseshim.js: $(SHIMJS) $(DIST)/.gen/wasm_exec_fn.js go.mod
+$(DIST)/sseshim.js: $(SHIMJS) $(DIST)/.gen/wasm_exec_fn.js go.mod $(DIST)/.gen/wasm-name
 	$(ESBUILD) shim/script.js $(ESFLAGS) --format=iife --outfile=$@ \
 	  --alias:sseshim-wasm-exec=./$(DIST)/.gen/wasm_exec_fn.js --banner:js='$(BANNER)"use strict";'
 
 # The ES module build: wasm_exec.js stays an import of the file beside it,
 # for its global Go class.
-$(DIST)/index.js: $(SHIMJS) go.mod
+$(DIST)/index.js: $(SHIMJS) go.mod $(DIST)/.gen/wasm-name
 	$(ESBUILD) shim/esm.js $(ESFLAGS) --format=esm --outfile=$@ --external:./wasm_exec.js --banner:js='$(BANNER)'
 
 # The shared-connection worker: the script-tag build and the hub (share.js)
 # in one file, so that a bundler that ships it as an asset ships all it needs.
-$(DIST)/sseshim-share.js: $(SHIMJS) $(DIST)/.gen/wasm_exec_fn.js go.mod
+$(DIST)/sseshim-share.js: $(SHIMJS) $(DIST)/.gen/wasm_exec_fn.js go.mod $(DIST)/.gen/wasm-name
 	$(ESBUILD) shim/share.js $(ESFLAGS) --format=iife --outfile=$@ \
 	  --alias:sseshim-wasm-exec=./$(DIST)/.gen/wasm_exec_fn.js --banner:js='/* sseshim: the shared connection worker. */"use strict";'
 

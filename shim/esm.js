@@ -19,11 +19,13 @@ export { CONNECTING, OPEN, CLOSED } from './protocol.js';
 const config = createEngineConfig('; with a dynamic import(), import a module of your own that imports sseshim ' +
   'and calls configure() at its top level');
 
-// moduleWasmURL is sseshim.wasm beside this module, as the bundler rewrote it.
+// moduleWasmURL is the engine beside this module, as the bundler rewrote it:
+// SSESHIM_WASM_PATH is its content-hashed name (the Makefile's define, a
+// string literal in dist/index.js, so that bundlers see the asset).
 function moduleWasmURL() {
   let url;
   try {
-    url = new URL('./sseshim.wasm', import.meta.url);
+    url = new URL(SSESHIM_WASM_PATH, import.meta.url);
   } catch {
     // import.meta.url is missing: an iife or CommonJS bundle.
   }

@@ -97,8 +97,9 @@ function builtInGo() {
 let located = null;
 queueMicrotask(() => { located = config.take(); });
 
-// Where the engine is: configure(), data-wasm, or beside this script.
-const wasmLocation = (set) => set.wasmURL || new URL(attr('wasm') || 'sseshim.wasm', base).href;
+// Where the engine is: configure(), data-wasm, or beside this script under
+// its content-hashed name (SSESHIM_WASM_PATH, the Makefile's define).
+const wasmLocation = (set) => set.wasmURL || new URL(attr('wasm') || SSESHIM_WASM_PATH, base).href;
 
 // shareWorkerURL is where sseshim-share.js is — configure({shareURL}),
 // data-share-worker, or beside this script — telling it (?wasm=) where the

@@ -128,8 +128,10 @@ func TestNPMPackage(t *testing.T) {
 	for _, f := range packed[0].Files {
 		files = append(files, f.Path)
 	}
+	hashed, err := os.ReadFile(filepath.Join(dist, ".gen", "wasm-name")) // the engine's content-hashed name (Makefile)
+	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"index.js", "index.js.map", "index.d.ts", "sseshim.js", "sseshim.js.map",
-		"sseshim-share.js", "sseshim-share.js.map", "sseshim.wasm", "wasm_exec.js", "package.json"}, files)
+		"sseshim-share.js", "sseshim-share.js.map", "sseshim.wasm", string(hashed), "wasm_exec.js", "package.json"}, files)
 
 	require.NoError(t, os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","private":true,"type":"module"}`), 0o644))
 	// The tarball's version does not change between builds: remove the copy
@@ -274,9 +276,9 @@ console.log(state, EventSource.CLOSED, nothing);
 	t.Run("esbuild-esm", func(t *testing.T) {
 		dir := filepath.Join(outDir, "esm")
 		esbuild(t, "main.js", dir, "--format=esm")
-		// esbuild leaves new URL('./sseshim.wasm', import.meta.url) alone:
-		// the app ships the module beside its bundle, as the README says.
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "sseshim.wasm"), wasm, 0o644))
+		// esbuild leaves new URL('./sseshim.<hash>.wasm', import.meta.url)
+		// alone: the app ships the module beside its bundle, as the README says.
+		require.NoError(t, os.WriteFile(filepath.Join(dir, string(hashed)), wasm, 0o644))
 		share, err := os.ReadFile(filepath.Join(pkg, "sseshim-share.js"))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "sseshim-share.js"), share, 0o644))

@@ -364,7 +364,7 @@ func TestShareOnlyTabLoadsNoEngine(t *testing.T) {
 	tb := newTab(t)
 	tb.navigate(s.URL + "/only.html")
 	eval[bool](tb, `new Promise((r) => { const c = () => (ids.length >= 5 && document.readyState === 'complete' ? setTimeout(() => r(true), 300) : setTimeout(c, 20)); c(); })`)
-	engine := `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/sseshim.wasm')).length + ' ' + typeof (globalThis.__sseshim && __sseshim.engine)`
+	engine := `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.wasm')).length + ' ' + typeof (globalThis.__sseshim && __sseshim.engine)`
 	assert.Equal(t, "0 undefined", eval[string](tb, engine), "no engine fetched or started")
 	assert.Equal(t, "data 1", eval[string](tb, `new Promise((resolve) => {
   const own = new sseshim.EventSource('/shared');

@@ -311,7 +311,7 @@ var startupCode = map[string]string{
 	// preloaded response (same URL, mode cors, credentials same-origin: hence
 	// crossorigin).
 	"sseshim-preload": `<link rel="preload" href="/bdist/sseshim.wasm" as="fetch" type="application/wasm" crossorigin>
-<script src="/bdist/sseshim.js" data-polyfill="off"></script>
+<script src="/bdist/sseshim.js" data-wasm="/bdist/sseshim.wasm" data-polyfill="off"></script>
 <script>
   const es = new sseshim.EventSource('/bench/first');
   es.onmessage = () => { es.close(); done(window.__sseshim && __sseshim.instance ? __sseshim.instance.exports.mem.buffer.byteLength : -1); };

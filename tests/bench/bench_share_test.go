@@ -666,7 +666,7 @@ func secondTabBench(t *testing.T, mode shareBenchMode, s *browsertest.Server, h 
 		require.Equal(t, 2, f.Tabs, "two tabs on the connection")
 		// A tab whose sources all share loads no engine of its own (it would
 		// hold up the shared messages on the main thread).
-		loaded := browsertest.Eval[string](tb, `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/sseshim.wasm')).length + ' ' + typeof (globalThis.__sseshim && __sseshim.engine)`)
+		loaded := browsertest.Eval[string](tb, `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.wasm')).length + ' ' + typeof (globalThis.__sseshim && __sseshim.engine)`)
 		require.Equal(t, "0 undefined", loaded, "the shared tab loaded no engine of its own")
 		return f, nil
 	}

@@ -162,12 +162,12 @@ func visitSequence(t *testing.T, s *visitSrv, impl string, hold time.Duration) [
 	t.Helper()
 	profile := t.TempDir()
 	url := s.URL + "/visits/page.html?impl=" + impl
-	b := launchVisitBrowser(t, profile)
+	b := launchVisitBrowser(t, profile, "")
 	first := b.visit(t, s, url, hold)
 	reload := b.visit(t, s, url, hold)
 	b.close(t)
 	reload.CacheFiles = wasmCacheFiles(t, profile)
-	b = launchVisitBrowser(t, profile)
+	b = launchVisitBrowser(t, profile, "")
 	restart := b.visit(t, s, url, 0)
 	b.close(t)
 	out := []visitResult{first, reload, restart}
@@ -205,7 +205,7 @@ type visitBrowser struct {
 	done        chan struct{}  // closed when the current trace is complete
 }
 
-func launchVisitBrowser(t *testing.T, profile string) *visitBrowser {
+func launchVisitBrowser(t *testing.T, profile, jsFlags string) *visitBrowser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browsertest.ChromePath()),
@@ -216,6 +216,15 @@ func launchVisitBrowser(t *testing.T, profile string) *visitBrowser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 	)
+	// V8 flags for the renderer: jsFlags, else $SSESHIM_VISITS_JSFLAGS, to
+	// measure under other caching rules (--wasm-caching-timeout-ms=0: V8
+	// offers its optimized code as soon as it has any).
+	if jsFlags == "" {
+		jsFlags = os.Getenv("SSESHIM_VISITS_JSFLAGS")
+	}
+	if jsFlags != "" {
+		opts = append(opts, chromedp.Flag("js-flags", jsFlags))
+	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, _ := chromedp.NewContext(alloc) // ended by close (chromedp.Cancel), or with the allocator
 	b := &visitBrowser{ctx: ctx, cancelAlloc: cancelAlloc}
