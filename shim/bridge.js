@@ -36,7 +36,7 @@ export function loadGoEngine(wasmURL, prefetched, Go) {
   if (g[HANDSHAKE.ENGINE]) return Promise.resolve(g[HANDSHAKE.ENGINE]);
   if (g[HANDSHAKE.LOADING]) return g[HANDSHAKE.LOADING];
   g[HANDSHAKE.LOADING] = new Promise((resolve, reject) => {
-    const mark = (name) => { if (g.performance && performance.mark) performance.mark(name); };
+    const mark = (name) => { if (globalThis.performance && performance.mark) performance.mark(name); };
     const go = new Go();
     // exited settles when the Go program stops, whatever the reason (a
     // fatal error such as running out of memory exits with code 2).

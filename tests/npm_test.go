@@ -387,7 +387,9 @@ window.empty = attempt(() => sseshim.configure({ wasmExecURL: '' }));
 	t.Run("missing-engine", func(t *testing.T) {
 		tb := newTab(t)
 		tb.navigate(s.URL + "/nowasm.html")
-		want := "sseshim: could not load the engine from " + s.URL + "/nowasm/sseshim.wasm (HTTP 404): " +
+		hashed, err := os.ReadFile(filepath.Join(distDir, ".gen", "wasm-name")) // the default: the engine's hashed name
+		require.NoError(t, err)
+		want := "sseshim: could not load the engine from " + s.URL + "/nowasm/" + string(hashed) + " (HTTP 404): " +
 			"serve sseshim.wasm there, or tell sseshim where it is with configure({ wasmURL })"
 		assert.Equal(t, "rejected: "+want, eval[string](tb, `sseshim.ready.then(() => 'resolved', (e) => 'rejected: ' + e.message)`))
 		assert.Equal(t, "engine: sseshim: the engine did not load: "+strings.TrimPrefix(want, "sseshim: "), eval[string](tb, receive))
