@@ -1,0 +1,98 @@
+//go:build !js
+
+package tests
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/serviceworker"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// swStreamEvents is what /sw/stream sends, in pieces that cut a multi-byte
+// character in two, so that the decoder must carry it across chunks
+// (#parsing-an-event-stream: the stream is UTF-8, decoded as a whole).
+var swStreamEvents = []string{
+	"id: 1\ndata: héllo wörld\n\nid: 2\ndata: 日本",
+	"語 ✓ \xf0\x9f",
+	"\x9a\x80\n\nevent: done\ndata: .\n\n",
+}
+
+// swLog is what each service worker's scenario (testdata/serviceworker/
+// scenario.js) must log.
+var swLog = []string{
+	"run 1", "realm true", "open", "message héllo wörld #1", "message 日本語 ✓ 🚀 #2", "done",
+	"error status 401 rs=2",
+}
+
+// serveSW serves the service worker fixtures and the streams they open,
+// and records each stream request's Authorization header by realm.
+func serveSW(mux *http.ServeMux) func(realm string) string {
+	var (
+		mu   sync.Mutex
+		auth = map[string]string{}
+	)
+	mux.Handle("/sw/", http.StripPrefix("/sw/", noStore(http.FileServer(http.Dir(filepath.Join("testdata", "serviceworker"))))))
+	mux.HandleFunc("/sw/stream", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auth[r.URL.Query().Get("realm")] = r.Header.Get("Authorization")
+		mu.Unlock()
+		f := sseStart(w)
+		for _, piece := range swStreamEvents {
+			_, _ = w.Write([]byte(piece))
+			f.Flush()
+		}
+		<-r.Context().Done()
+	})
+	mux.HandleFunc("/sw/401", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no token", http.StatusUnauthorized)
+	})
+	return func(realm string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		return auth[realm]
+	}
+}
+
+// TestServiceWorker runs sseshim in a classic service worker
+// (importScripts('/dist/sseshim.js') in its first evaluation) and in a
+// module one (import from '/dist/index.js'): the engine loads there, a
+// stream with an Authorization header delivers its events in order, and a
+// 401 fails the source with kind http. 127.0.0.1 is a secure context, so
+// the page may register them.
+func TestServiceWorker(t *testing.T) {
+	s := newServer(t)
+	authOf := serveSW(s.mux)
+	tb := newTab(t)
+	tb.navigate(s.URL + "/sw/page.html")
+	run := `(async () => ({
+  classic: await runSW('/sw/classic.js', 'classic'),
+  module: await runSW('/sw/module.js', 'module'),
+  exec: await runSW('/sw/classic-exec.js', 'classic'),
+}))()`
+	check := func(when string, got map[string][]string) {
+		for _, realm := range []string{"classic", "module", "exec"} {
+			assert.Equal(t, swLog, got[realm], "%s, %s", realm, when)
+			assert.Equal(t, "Bearer sw-"+realm, authOf(realm), "%s, %s: the header the server saw", realm, when)
+		}
+	}
+	check("first start", eval[map[string][]string](tb, run))
+	// The browser stops idle service workers; the next message starts the
+	// worker again, from the scripts it stored when it was installed
+	// (importScripts now refuses any other), and the engine loads anew.
+	require.NoError(t, chromedp.Do(tb.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, serviceworker.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, serviceworker.StopAllWorkers, cdp.Empty{})
+		return err
+	})))
+	check("restarted", eval[map[string][]string](tb, run))
+}
