@@ -25,12 +25,15 @@ var swStreamEvents = []string{
 	"\x9a\x80\n\nevent: done\ndata: .\n\n",
 }
 
-// swLog is what each service worker's scenario (testdata/serviceworker/
-// scenario.js) must log.
-var swLog = []string{
-	"run 1", "realm true", "open", "message héllo wörld #1", "message 日本語 ✓ 🚀 #2", "done",
-	"error status 401 rs=2",
+// swStreamLog is what a worker logs of /sw/stream and of a 401: the events
+// in order, then the failure (kind status, CLOSED).
+var swStreamLog = []string{
+	"open", "message héllo wörld #1", "message 日本語 ✓ 🚀 #2", "done", "error status 401 rs=2",
 }
+
+// swLog is what each service worker's scenario (testdata/serviceworker/
+// scenario.js) must log: its first run in a service worker's global.
+var swLog = append([]string{"run 1", "realm true"}, swStreamLog...)
 
 // serveSW serves the service worker fixtures and the streams they open,
 // and records each stream request's Authorization header by realm.
