@@ -23,7 +23,8 @@ import (
 )
 
 // extensionDir builds an unpacked extension in a temporary folder: the
-// manifest and background script of testdata/extension-mv3/<kind>, the
+// background script of testdata/extension-mv3/<kind> and its manifest (the
+// module one's is the README's), the
 // shared stream.js, the dist/ files a user would copy in, and config.js,
 // which tells the background where the test server is.
 func extensionDir(t *testing.T, kind, server string) string {
@@ -36,8 +37,11 @@ func extensionDir(t *testing.T, kind, server string) string {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
 	}
 	fixtures := filepath.Join("testdata", "extension-mv3")
-	for _, name := range []string{"manifest.json", "background.js"} {
-		copyFile(filepath.Join(fixtures, kind, name), name)
+	copyFile(filepath.Join(fixtures, kind, "background.js"), "background.js")
+	if kind == "module" {
+		writeReadmeManifest(t, filepath.Join(dir, "manifest.json"))
+	} else {
+		copyFile(filepath.Join(fixtures, kind, "manifest.json"), "manifest.json")
 	}
 	copyFile(filepath.Join(fixtures, "stream.js"), "stream.js")
 	for _, name := range []string{"sseshim.js", "index.js", "wasm_exec.js", string(wasmName)} {
@@ -46,6 +50,26 @@ func extensionDir(t *testing.T, kind, server string) string {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.js"),
 		[]byte(fmt.Sprintf("self.testServer = %q;\n", server)), 0o644))
 	return dir
+}
+
+// writeReadmeManifest writes the README's extension manifest (its one JSON
+// snippet) to path, its host_permissions pointed at the test server: what
+// the README tells users to write is what the test loads.
+func writeReadmeManifest(t *testing.T, path string) {
+	var manifests []map[string]any
+	for _, s := range readmeSnippets(t) {
+		if s.lang == "json" {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal([]byte(s.code), &m), "README line %d", s.line)
+			manifests = append(manifests, m)
+		}
+	}
+	require.Len(t, manifests, 1, "the README's extension manifest")
+	m := manifests[0]
+	m["host_permissions"] = []string{"http://127.0.0.1/*"}
+	b, err := json.MarshalIndent(m, "", "  ")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b, 0o644))
 }
 
 // TestExtensionMV3 loads two unpacked Manifest V3 extensions into a

@@ -7,6 +7,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,6 +93,7 @@ func TestReadme(t *testing.T) {
 		switch s.lang {
 		case "html", "js", "go", "sh", "":
 		case "ts": // type-checked with tsc --strict by TestTypes (types_test.go)
+		case "json": // an extension's manifest: TestExtensionMV3 loads it (extension_mv3_test.go)
 		default:
 			t.Errorf("README line %d: a %q snippet: say in readme_test.go how to run it, or that it is exempt", s.line, s.lang)
 		}
@@ -114,6 +119,10 @@ func TestReadme(t *testing.T) {
 				readmePage(t, base, i, `<!doctype html><meta charset="utf-8">`+"\n"+s.code)
 			})
 		case "js":
+			if kind := readmeServiceWorkerKind(s.code); kind != "" {
+				t.Run(name, func(t *testing.T) { readmeServiceWorker(t, base, i, kind, s.code) })
+				continue
+			}
 			t.Run(name, func(t *testing.T) {
 				readmePage(t, base, i, `<!doctype html><meta charset="utf-8">`+"\n"+readmeImportMap+
 					"\n<script type=\"module\">\n"+s.code+"</script>\n")
@@ -205,6 +214,66 @@ func readmePage(t *testing.T, base string, i int, html string) {
 	for _, l := range got {
 		assert.False(t, bad.MatchString(l), "a logged value is missing: %q", l)
 	}
+}
+
+// readmeServiceWorkerKind tells a service worker snippet by its first line,
+// "// sw.js: …" (classic) or "// sw-module.js: …" (module); "" for others.
+func readmeServiceWorkerKind(code string) string {
+	switch {
+	case strings.HasPrefix(code, "// sw.js:"):
+		return "classic"
+	case strings.HasPrefix(code, "// sw-module.js:"):
+		return "module"
+	}
+	return ""
+}
+
+// readmeSWRelay goes before a service worker snippet: its console.log lines
+// also go to the pages of its origin, whose console readmePage reads (a
+// block before a module's imports is allowed: they are hoisted).
+const readmeSWRelay = `{
+  const show = console.log.bind(console);
+  console.log = (...args) => {
+    show(...args);
+    self.clients.matchAll({ includeUncontrolled: true })
+      .then((cs) => { for (const c of cs) c.postMessage(args.map(String).join(' ')); });
+  };
+}
+`
+
+// readmeServiceWorker runs a service worker snippet as a new user would: a
+// page registers it, waits until it is active and posts it a message, and
+// shows what it logs. The worker's script and the page need one origin, so
+// a server of the test's serves the script and passes everything else on
+// to the dev server.
+func readmeServiceWorker(t *testing.T, base string, i int, kind, code string) {
+	target, err := url.Parse(base)
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/readme-sw.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Header().Set("Cache-Control", "no-store")
+		fmt.Fprint(w, readmeSWRelay+code)
+	})
+	mux.Handle("/", httputil.NewSingleHostReverseProxy(target))
+	srv := httptest.NewServer(mux)
+	// After the page's tab has closed (cleanups run last first): the worker
+	// outlives its page, so stop it, and with it its stream.
+	t.Cleanup(func() {
+		stopServiceWorkers(t, newTab(t))
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	readmePage(t, srv.URL, i, `<!doctype html><meta charset="utf-8">
+<script>
+navigator.serviceWorker.onmessage = (e) => console.log(e.data);
+navigator.serviceWorker.register('/readme-sw.js', { type: '`+kind+`' }).then(async (reg) => {
+  const sw = reg.installing || reg.waiting || reg.active;
+  while (sw.state !== 'activated') await new Promise((r) => sw.addEventListener('statechange', r, { once: true }));
+  sw.postMessage('start');
+});
+</script>
+`)
 }
 
 // readmeGo compiles the Go snippet inside a main package (with -overlay, so

@@ -90,6 +90,13 @@ func TestServiceWorker(t *testing.T) {
 	// The browser stops idle service workers; the next message starts the
 	// worker again, from the scripts it stored when it was installed
 	// (importScripts now refuses any other), and the engine loads anew.
+	stopServiceWorkers(t, tb)
+	check("restarted", eval[map[string][]string](tb, run))
+}
+
+// stopServiceWorkers stops every service worker of the browser, as the
+// browser does with idle ones: their streams end with them.
+func stopServiceWorkers(t *testing.T, tb *tab) {
 	require.NoError(t, chromedp.Do(tb.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, tg, serviceworker.Enable, cdp.Empty{}); err != nil {
 			return err
@@ -97,5 +104,4 @@ func TestServiceWorker(t *testing.T) {
 		_, err := cdp.Call(ctx, tg, serviceworker.StopAllWorkers, cdp.Empty{})
 		return err
 	})))
-	check("restarted", eval[map[string][]string](tb, run))
 }
