@@ -13,7 +13,7 @@
 // wasm_exec.js instead: the one that matches an engine built with another
 // Go version.
 //
-// In a classic or shared worker, importScripts('…/sseshim.js') does the same:
+// In a classic, shared or service worker, importScripts('…/sseshim.js') does the same:
 // the engine's files default to beside sseshim.js, and self.sseshimConfig =
 // {wasmURL, wasmExecURL, polyfill, share, shareWorkerURL} set before importScripts, or
 // sseshim.configure() right after it, replaces the data attributes.
@@ -54,6 +54,9 @@ function loadScript(url) {
     ': serve wasm_exec.js there, or point data-wasm-exec (or configure({ wasmExecURL })) at it, ' +
     'or leave both out to use the one built into sseshim.js');
   if (inWorker) {
+    // A service worker's importScripts takes a new URL only until it is
+    // installed; the engine's head start (engine.js) comes that early, and
+    // a restarted worker gets the file from the scripts stored at install.
     try {
       importScripts(url);
       return Promise.resolve();
