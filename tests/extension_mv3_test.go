@@ -109,6 +109,8 @@ func TestExtensionMV3(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
+	// Chromium (unlike Google's branded Chrome) still loads unpacked
+	// extensions from --load-extension, in its new headless mode too.
 	dirs := []string{extensionDir(t, "classic", srv.URL), extensionDir(t, "module", srv.URL)}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browsertest.ChromePath()),
