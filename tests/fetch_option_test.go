@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -126,4 +127,49 @@ func TestFetchOptionFailures(t *testing.T) {
 	for i, b := range got["bad"].([]any) {
 		assert.Regexp(t, `^TypeError: sseshim: option fetch must be a function`, b, "case %d", i)
 	}
+}
+
+// With share, a fetch function shares only under a group name, as a headers
+// function does. The group's request is then made in a member tab, with
+// that page's function, and its body transferred to the shared worker:
+// when that tab goes away, the reconnection is made in another one; when
+// the last member leaves, the request is aborted.
+func TestFetchOptionWithShare(t *testing.T) {
+	s := newShareServer(t)
+	a, b := newTab(t), newTab(t)
+	mine := func(user string) string {
+		return `(input, init) => { const headers = new Headers(init.headers); headers.set('X-User', '` + user + `'); return fetch(input, { ...init, headers }); }`
+	}
+	enough := `new Promise((res) => { const n = src.ids.length; const c = () => (src.ids.length >= n + 5 ? res(true) : setTimeout(c, 20)); c(); })`
+	for i, tb := range []*tab{a, b} {
+		tb.navigate(s.URL + "/share.html")
+		user := string(rune('a' + i))
+		eval[bool](tb, `(window.src = open({ share: 'g', fetch: `+mine(user)+` }), true)`)
+		eval[bool](tb, enough)
+	}
+	got := eval[map[string]any](a, `({ shared: src.es.stats.shared, tabs: src.es.stats.tabs, errors: src.errors,
+  ungrouped: (() => { const es = new sseshim.EventSource('/shared', { share: true, fetch: (i, o) => fetch(i, o) }); const r = es.stats; es.close(); return r.shared + ': ' + r.notShared; })() })`)
+	assert.Equal(t, true, got["shared"])
+	assert.Equal(t, float64(2), got["tabs"])
+	assert.Empty(t, got["errors"])
+	assert.Contains(t, got["ungrouped"], "false: a headers or body function, a fetch function")
+	assert.Equal(t, int32(1), s.conns.Load(), "one connection for both tabs")
+	assert.True(t, inOrder(eval[[]any](b, `src.ids`)))
+
+	// The tab whose function made the request goes away: its request ends,
+	// and the next one is made in the other tab.
+	a.navigate(s.URL + "/elsewhere.html")
+	eval[bool](b, enough)
+	assert.Empty(t, eval[[]any](b, `src.errors.filter((e) => !e.startsWith('network'))`))
+	s.mu.Lock()
+	users := append([]string(nil), s.users...)
+	s.mu.Unlock()
+	require.GreaterOrEqual(t, len(users), 2)
+	assert.Equal(t, "a", users[0])
+	assert.Equal(t, "b", users[len(users)-1], "%v", users)
+
+	// The last member leaves: after the group's grace, its request is
+	// aborted through the transferred body.
+	eval[bool](b, `(src.es.close(), true)`)
+	require.Eventually(t, func() bool { return s.active.Load() == 0 }, 10*time.Second, 50*time.Millisecond, "the request is still open")
 }
