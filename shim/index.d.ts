@@ -61,7 +61,7 @@ export interface EventSourceInit {
    * Its abort closes the source, as close() does: CLOSED, no error event, the request aborted (a stream from
    * fromReadableStream() cancelled). One already aborted gives a source that is CLOSED from the start and sends no request.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | null;
   /**
    * Called instead of the global fetch for every request of this source (the first, and every reconnect), with
    * the URL and init the engine would use. What it throws or rejects with is a network error carrying its message.
