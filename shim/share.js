@@ -35,9 +35,10 @@ const GRACE = 2000; // after the last tab leaves, so that a reload does not reco
 //   beats while visible, and after thirty while hidden (150 s by default):
 //   browsers run a hidden tab's timers as seldom as once a minute, and
 //   freeze hidden tabs.
-// - callTimeout: how long a tab may take to run a headers or body function
-//   before the next tab of the group is asked as well (the first answer
-//   wins). With no other tab to ask, the call waits on.
+// - callTimeout: how long a tab may take to run a headers, body or fetch
+//   function before the next tab of the group is asked as well (the first
+//   answer wins; a later response's body is cancelled). With no other tab
+//   to ask, the call waits on.
 const params = new URLSearchParams(self.location.search);
 const setting = (name, dflt) => {
   const v = Number(params.get(name));
