@@ -242,10 +242,19 @@ func TestSignalBadInput(t *testing.T) {
     try { new sseshim.EventSource('/nowhere', { signal: v }).close(); out.push('accepted'); } catch (e) { out.push(e.name + ': ' + e.message); }
   }
   try { sseshim.EventSource.fromReadableStream(new ReadableStream(), { signal: 1 }); out.push('accepted'); } catch (e) { out.push(e.name + ': ' + e.message); }
+  // A signal of another realm (a same-origin frame's) is an AbortSignal.
+  const frame = document.createElement('iframe');
+  document.body.append(frame);
+  const ac = new frame.contentWindow.AbortController();
+  const es = new sseshim.EventSource('/nowhere', { signal: ac.signal });
+  ac.abort();
+  out.push('other realm: ' + es.readyState);
+  frame.remove();
   return out;
 })()`)
-	require.Len(t, got, 6)
-	for i, g := range got {
+	require.Len(t, got, 7)
+	assert.Equal(t, "other realm: 2", got[6], "a frame's signal is accepted and closes the source")
+	for i, g := range got[:6] {
 		if i == 4 {
 			assert.Equal(t, "accepted", g, "null is no signal, as undefined")
 			continue
