@@ -28,7 +28,7 @@ func (f *Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventso
 	if pf := f.first; pf != nil {
 		f.first = nil
 		if pf.matches(r) {
-			return pf.take(ctx, r, f.fn.Type() != safejs.TypeFunction)
+			return pf.take(ctx, r, !f.custom())
 		}
 		pf.abort() // not the request the engine makes: make that one
 	}
@@ -82,23 +82,22 @@ func (f *Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventso
 	if err != nil {
 		return nil, err
 	}
-	if f.fn.Type() == safejs.TypeFunction {
-		// The page's function: what it rejects with is its own failure, so
-		// no probe (which would bypass the function) reads it as CORS.
-		p, err := f.fn.Invoke(r.URL, init)
-		if err != nil {
-			a.release()
-			return nil, err
-		}
-		return respond(ctx, r, a, p, abort, false)
+	fetch := jsFetch
+	if f.custom() {
+		fetch = f.fn
 	}
-	p, err := jsFetch.Invoke(r.URL, init)
+	p, err := fetch.Invoke(r.URL, init)
 	if err != nil {
 		a.release()
 		return nil, err
 	}
-	return respond(ctx, r, a, p, abort, true)
+	return respond(ctx, r, a, p, abort, !f.custom())
 }
+
+// custom reports whether the page gave a fetch function. What such a
+// function rejects with is its own failure: no probe (which would bypass
+// the function) reads it as a CORS refusal or a redirect loop.
+func (f *Fetch) custom() bool { return f.fn.Type() == safejs.TypeFunction }
 
 // respond waits for a fetch's promise p and makes the engine's Response of
 // what it resolves with; abort aborts the fetch. probe: a failure may be
