@@ -48,6 +48,8 @@ export class EventSource extends EventTarget {
   #ended; // how it ended, for iterators made later: CLOSED_BY_PAGE or the error's init
   #restoredAt = backForward.entries; // back/forward cache entries this source has come back from
   #reconnectReason; // why the page's lifecycle last replaced the connection (stats)
+  #signal = null; // the signal option, while its abort may still close the source
+  #onAbort = null;
 
   constructor(url, eventSourceInitDict) {
     super();
@@ -67,6 +69,17 @@ export class EventSource extends EventTarget {
     this.#lifecycle = opts.lifecycle && !this.#reader ? { staleAfter: opts.staleAfter } : null;
     this.#withCredentials = opts.engine.withCredentials === true;
     this.#sink = this.#makeSink();
+    if (opts.signal) {
+      if (opts.signal.aborted) {
+        // Aborted already: CLOSED from the start, with a connection that
+        // never starts, so no request at all (not even a prefetch); a
+        // stream handed over is cancelled.
+        this.#conn = new EngineConnection(this.#sink, this.#url, this.#engineOptions, null, this.#reader);
+        this.close();
+        return;
+      }
+      this.#listen(opts.signal);
+    }
     const shared = shareConnection(this.#sink, this.#url, opts);
     if (typeof shared === 'string') this.#ownConnection(shared);
     else if (shared) this.#use(shared);
@@ -78,6 +91,15 @@ export class EventSource extends EventTarget {
   #ownConnection(notShared) {
     this.#notShared = notShared;
     this.#use(new EngineConnection(this.#sink, this.#url, this.#engineOptions, this.#lifecycle, this.#reader));
+  }
+
+  // #listen makes the signal's abort close the source. The listener holds
+  // the source, so #end removes it: a long-lived signal must not keep
+  // closed sources alive.
+  #listen(signal) {
+    this.#signal = signal;
+    this.#onAbort = () => this.close();
+    signal.addEventListener('abort', this.#onAbort);
   }
 
   #use(conn) {
@@ -96,7 +118,7 @@ export class EventSource extends EventTarget {
   // error and is CLOSED: it never reconnects. A locked stream throws a
   // TypeError. close() cancels the stream. The second argument, an
   // sseshim extension, takes json, format, maxEventSize, dedupe,
-  // eventTypePath and idPath.
+  // eventTypePath, idPath and signal.
   static fromReadableStream(stream, options) {
     if (typeof ReadableStream === 'undefined' || !(stream instanceof ReadableStream)) {
       throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': parameter 1 is not of type 'ReadableStream'.");
@@ -178,10 +200,14 @@ export class EventSource extends EventTarget {
 
   // #end tells the iterators how the source ended, once: before the error
   // event's listeners run, so that one that calls close() does not turn a
-  // failure into a clean end.
+  // failure into a clean end. The signal's abort has nothing left to close.
   #end(how) {
     if (this.#ended !== undefined) return;
     this.#ended = how;
+    if (this.#signal) {
+      this.#signal.removeEventListener('abort', this.#onAbort);
+      this.#signal = this.#onAbort = null;
+    }
     for (const ended of [...this.#iterators]) ended(how);
   }
 

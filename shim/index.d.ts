@@ -57,6 +57,17 @@ export interface EventSourceInit {
   body?: RequestBody | (() => RequestBody | null | undefined | Promise<RequestBody | null | undefined>);
   /** Request headers, or a function (sync or async) called before every attempt. */
   headers?: HeadersInit | (() => HeadersInit | null | undefined | Promise<HeadersInit | null | undefined>);
+  /**
+   * Its abort closes the source, as close() does: CLOSED, no error event, the request aborted (a stream from
+   * fromReadableStream() cancelled). One already aborted gives a source that is CLOSED from the start and sends no request.
+   */
+  signal?: AbortSignal | null;
+  /**
+   * Called instead of the global fetch for every request of this source (the first, and every reconnect), with
+   * the URL and init the engine would use. What it throws or rejects with is a network error carrying its message.
+   * With share, it shares only under a group name, as a headers function does.
+   */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** How the body is read (default "sse"): ndjson is one JSON value per line, auto follows the Content-Type. */
   format?: Format;
   /** Add a lazy `json` property to every MessageEvent (nested JSON strings decoded). */
@@ -113,7 +124,7 @@ export interface EventSourceInit {
 }
 
 /** What fromReadableStream() takes besides the stream: nothing about requests or reconnection. */
-export type StreamOptions = Pick<EventSourceInit, 'format' | 'json' | 'batch' | 'dedupe' | 'maxEventSize' | 'eventTypePath' | 'idPath'>;
+export type StreamOptions = Pick<EventSourceInit, 'signal' | 'format' | 'json' | 'batch' | 'dedupe' | 'maxEventSize' | 'eventTypePath' | 'idPath'>;
 
 // </generated-options>
 

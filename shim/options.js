@@ -64,6 +64,34 @@ function plainBody(v, path) {
   return v;
 }
 
+// isAbortSignal is WebIDL's check of an AbortSignal argument: the brand
+// check of its aborted getter, which passes a signal of any realm (an
+// iframe's) and no look-alike.
+const abortedGetter = typeof AbortSignal === 'function' ? Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get : null;
+function isAbortSignal(v) {
+  if (!abortedGetter || typeof v !== 'object' || v === null) return false;
+  try {
+    abortedGetter.call(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// A fetch function is wrapped so that the engine always gets a promise: an
+// exception it throws becomes a rejection, which the engine reports as a
+// network error carrying its message.
+function fetchFunction(v, path) {
+  if (typeof v !== 'function') fail(path, 'must be a function with the signature of fetch');
+  return (input, init) => {
+    try {
+      return Promise.resolve(v(input, init));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+}
+
 // KINDS: a checker per kind of option (optspec.Kind). Each gets the value,
 // its path for the error message, and the option's table entry.
 const KINDS = {
@@ -97,6 +125,9 @@ const KINDS = {
   count: (v, p, o) => (typeof v === 'boolean' ? v : num(v, p, { max: o.max, int: true })),
   // A group is an option whose members are options: checked member by
   // member, unknown members refused; a number is its shorthand member.
+  // Nullable, as fetch's RequestInit.signal: null is none.
+  signal: (v, p) => (v === null || isAbortSignal(v) ? v : fail(p, 'must be an AbortSignal')),
+  function: fetchFunction,
   group: (v, p, o) => {
     if (typeof v === 'number' && o.shorthand) v = { [o.shorthand]: v };
     if (typeof v !== 'object' || v === null) fail(p, 'must be an object');
@@ -170,11 +201,12 @@ export function normalizeOptions(init, shareByDefault) {
   const batch = engine.batch || false;
   const lifecycle = engine.lifecycle !== false;
   const share = engine.share || false;
+  const signal = engine.signal || null;
   // A connection silent longer than this is replaced when the tab becomes
   // visible again: staleAfter, or the ping watchdog's limit.
   const staleAfter = engine.staleAfter || (engine.ping ? engine.ping.interval + setOrDefault(engine, 'ping.leeway') : 0);
   for (const k of SHIM_ONLY) delete engine[k];
-  return { engine, json, batch, lifecycle, staleAfter, share };
+  return { engine, json, batch, lifecycle, staleAfter, share, signal };
 }
 
 // validURL parses url as the EventSource constructor does

@@ -11,9 +11,11 @@ import { OPTIONS } from './options.gen.js';
 // text/event-stream (#dom-eventsource's Accept) with fixed headers, no
 // Last-Event-ID and no ping parameter; anything else waits for the engine.
 // Which options leave the request so is the table's (optspec PrefetchSafe).
+// A fetch option makes it too, as every request of the source.
 const PREFETCH_SAFE = OPTIONS.filter((o) => o.prefetchSafe).map((o) => o.name);
 export function prefetchFirst(url, o) {
-  if (typeof fetch !== 'function' || typeof AbortController !== 'function') return null;
+  const request = o.fetch || (typeof fetch === 'function' ? fetch : null);
+  if (!request || typeof AbortController !== 'function') return null;
   if (Object.keys(o).some((k) => !PREFETCH_SAFE.includes(k)) || (o.format !== undefined && o.format !== 'sse') ||
       typeof o.headers === 'function') return null;
   const headers = {};
@@ -26,14 +28,16 @@ export function prefetchFirst(url, o) {
     headers[k] = v;
   }
   if (!names.has('accept')) headers.Accept = 'text/event-stream';
+  let list;
   try {
-    new Headers(headers); // an invalid header fails the engine's way, not here
+    list = new Headers(headers); // an invalid header fails the engine's way, not here
   } catch {
     return null;
   }
   const credentials = o.withCredentials ? 'include' : 'same-origin';
   const ac = new AbortController();
-  const response = fetch(url, { method: 'GET', headers, cache: 'no-store', credentials, redirect: 'follow', signal: ac.signal });
+  // The init the engine would make (jsbridge/fetch.go), a Headers included.
+  const response = request(url, { method: 'GET', headers: list, cache: 'no-store', credentials, redirect: 'follow', signal: ac.signal });
   response.catch(() => {}); // the engine hears of a failure; an aborted prefetch's is nobody's
   return { url, credentials, headers, response, abort: () => ac.abort() };
 }

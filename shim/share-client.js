@@ -1,9 +1,13 @@
 // Shared connections, the tab's side (the worker's is share.js): sources in
 // any tab of the origin whose requests would be identical share one
-// connection, held by a SharedWorker. A source with a headers or body
-// function, or a body that is not a string, shares only with a group name
-// (share: 'orders-feed'): the page vouches that the requests are
-// equivalent. Where SharedWorker is missing, or the worker cannot start,
+// connection, held by a SharedWorker. A source with a headers, body or
+// fetch function, or a body that is not a string, shares only with a group
+// name (share: 'orders-feed'): the page vouches that the requests are
+// equivalent. The functions cannot cross into the worker, so the worker
+// asks a member page to run them (#call): a fetch function makes the
+// group's request in that page, and the response's body, a ReadableStream,
+// is transferred to the worker. Where SharedWorker is missing, the worker
+// cannot start, or (with a fetch function) a stream cannot be transferred,
 // the source runs on the page's own engine and stats.notShared says why.
 
 import { CONNECTING, CLOSED } from './protocol.js';
@@ -16,6 +20,7 @@ let shareHub = null; // {port, tab, locked, timers, releaseLock, onVisibility}
 let shareBroken = false;
 let nextShareId = 1;
 const NO_WORKER = 'the shared worker could not start';
+const fetchCalls = new Map(); // call id → {abort, leave} of a request made here for the worker, until its body ends
 // How often, in ms, the worker and a tab without Web Locks say they live,
 // unless the worker's URL sets it (?beat=): both sides read it.
 export const DEFAULT_BEAT = 5000;
@@ -29,6 +34,10 @@ const WORKER_START_ALLOWANCE = 10000;
 // page is restored.
 if (typeof addEventListener === 'function') {
   addEventListener('pagehide', () => {
+    // The group's requests made here end: the worker makes the next one in
+    // another tab.
+    for (const call of fetchCalls.values()) call.leave();
+    fetchCalls.clear();
     if (!shareHub) return;
     for (const c of [...shareMembers.values()]) c.receive({ t: 'away' });
     // Close the port too: a message already on its way would evict the
@@ -53,11 +62,34 @@ function shareBlocker(opts) {
   if (shareBroken) return NO_WORKER;
   const e = opts.engine;
   const vouched = typeof opts.share === 'string';
-  if (!vouched && (typeof e.headers === 'function' || typeof e.body === 'function' ||
+  if (!vouched && (typeof e.headers === 'function' || typeof e.body === 'function' || typeof e.fetch === 'function' ||
       (e.body !== undefined && typeof e.body !== 'string'))) {
-    return 'a headers or body function, or a body that is not a string, shares only under a group name';
+    return 'a headers or body function, a fetch function, or a body that is not a string, shares only under a group name';
+  }
+  if (typeof e.fetch === 'function' && !streamsTransfer()) {
+    return 'a fetch function shares only where a ReadableStream can be transferred to the shared worker, and not in this browser';
   }
   return null;
+}
+
+// streamsTransfer tells whether this browser can transfer a ReadableStream
+// through postMessage (transferable streams), as a response's body made
+// with a fetch function must be. Checked once.
+let transferable;
+function streamsTransfer() {
+  if (transferable === undefined) {
+    try {
+      const rs = new ReadableStream();
+      const { port1, port2 } = new MessageChannel();
+      port1.postMessage(rs, [rs]);
+      port1.close();
+      port2.close();
+      transferable = true;
+    } catch {
+      transferable = false;
+    }
+  }
+  return transferable;
 }
 // shareKey names the request a source would make, so that equivalent
 // requests share and no others: options in a fixed order, header names in
@@ -66,7 +98,7 @@ function shareBlocker(opts) {
 // (#concept-header-value-normalize).
 function shareKey(url, opts) {
   const e = { ...opts.engine };
-  for (const k of ['headers', 'body']) if (typeof e[k] === 'function' || (k === 'body' && e[k] !== undefined && typeof e[k] !== 'string')) e[k] = 'fn';
+  for (const k of ['headers', 'body', 'fetch']) if (typeof e[k] === 'function' || (k === 'body' && e[k] !== undefined && typeof e[k] !== 'string')) e[k] = 'fn';
   if (e.headers && e.headers !== 'fn') {
     const h = new Map();
     for (const [k, v] of Object.entries(e.headers)) {
@@ -145,6 +177,12 @@ function sharedHub() {
   worker.port.onmessage = (m) => {
     heard = monotonic();
     spoke = true;
+    if (m.data.t === 'abortCall') { // the group's request made here is no longer wanted
+      const call = fetchCalls.get(m.data.call);
+      fetchCalls.delete(m.data.call);
+      if (call) call.abort();
+      return;
+    }
     const source = shareMembers.get(m.data.id);
     if (source) source.receive(m.data);
   };
@@ -186,14 +224,14 @@ class SharedConnection {
     this.#sink = sink;
     this.#url = url;
     this.#options = { ...opts.engine };
-    for (const k of ['headers', 'body']) {
+    for (const k of ['headers', 'body', 'fetch']) {
       if (typeof this.#options[k] === 'function') {
         this.#fns.push(k);
         delete this.#options[k];
       }
     }
     this.#key = shareKey(url, opts);
-    this.#fnValues = { headers: opts.engine.headers, body: opts.engine.body };
+    this.#fnValues = { headers: opts.engine.headers, body: opts.engine.body, fetch: opts.engine.fetch };
   }
 
   // start joins (or starts) the shared connection.
@@ -266,7 +304,7 @@ class SharedConnection {
       case 'retrying':
         sink.retrying(msg);
         break;
-      case 'call': // run this page's headers or body function for the group
+      case 'call': // run this page's headers, body or fetch function for the group
         this.#call(msg);
         break;
       case 'away':
@@ -293,13 +331,19 @@ class SharedConnection {
     }
   }
 
-  // #call runs this page's headers or body function for the group; the
-  // answer goes back the way the call came, if it is still open.
+  // #call runs this page's headers, body or fetch function for the group;
+  // the answer goes back the way the call came, if it is still open.
   #call(msg) {
     const fn = this.#fnValues[msg.fn];
     const hub = shareHub;
-    const reply = (m) => { if (shareHub === hub) hub.port.postMessage(Object.assign(m, { t: 'reply', tab: hub.tab, call: msg.call })); };
+    const reply = (m, transfer = []) => {
+      if (shareHub === hub) hub.port.postMessage(Object.assign(m, { t: 'reply', tab: hub.tab, call: msg.call }), transfer);
+    };
     const fail = (err) => reply({ error: { name: err && err.name, message: String(err && err.message || err) } });
+    if (msg.fn === 'fetch') {
+      this.#fetch(fn, msg, reply, fail);
+      return;
+    }
     Promise.resolve().then(fn).then((value) => {
       try {
         reply({ value });
@@ -307,5 +351,51 @@ class SharedConnection {
         fail(err); // a value the worker cannot receive
       }
     }, fail);
+  }
+
+  // #fetch makes the group's request with this page's fetch function. The
+  // worker sends its engine's URL and init, headers as a list and without
+  // the signal (which cannot cross): an abortCall message aborts the
+  // request before it has answered. The answer is the response's status,
+  // URL and headers, and its body, transferred to the worker through a
+  // stream of this page's, so that the page knows when it ends: until then,
+  // leaving the page (pagehide) aborts the request; the worker cancelling
+  // the body cancels it too.
+  #fetch(fn, msg, reply, fail) {
+    const ac = new AbortController();
+    const done = () => fetchCalls.delete(msg.call);
+    // Leaving fails the request with a TypeError, a network error that
+    // reconnects (through another tab), where an AbortError would close
+    // the group's source as the user agent's abort does.
+    const gone = () => new TypeError('sseshim: the tab that made the request went away');
+    let relayed = null; // the relay's controller, once there is a response
+    let left = false;
+    fetchCalls.set(msg.call, {
+      abort: () => ac.abort(),
+      leave: () => {
+        left = true;
+        if (relayed) relayed.error(gone());
+        ac.abort();
+      },
+    });
+    const { input, init } = msg.args;
+    fn(input, { ...init, headers: new Headers(init.headers), signal: ac.signal }).then((res) => {
+      let body = null;
+      try {
+        if (res.body) {
+          const relay = new TransformStream({ start(c) { relayed = c; } });
+          res.body.pipeTo(relay.writable).catch(() => {}).finally(done);
+          body = relay.readable;
+        } else done();
+        reply({ value: { status: res.status, statusText: res.statusText, url: res.url, headers: [...res.headers], body } }, body ? [body] : []);
+      } catch (err) {
+        ac.abort();
+        done();
+        fail(err); // not a response, or one the worker cannot receive
+      }
+    }, (err) => {
+      done();
+      fail(left ? gone() : err);
+    });
   }
 }

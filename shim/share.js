@@ -11,10 +11,11 @@
 // lastEventId, at}, {t: 'leave', id, tab}, {t: 'reply', tab, call,
 // value | error}, {t: 'beat', tab, hidden, ids}, {t: 'locked', tab}. To a
 // tab, each with the member's id: open, events (records, and `at`, how far
-// into the group's events), ping, error, retrying, call (run a headers or
-// body function for the group), and rejoin (the tab was taken for gone);
-// and to each tab, every beat, {t: 'alive'}. The beat also sets how often
-// the worker says it lives.
+// into the group's events), ping, error, retrying, call (run a headers,
+// body or fetch function for the group, with args for fetch), abortCall
+// (a fetch call's request is no longer wanted), and rejoin (the tab was
+// taken for gone); and to each tab, every beat, {t: 'alive'}. The beat also
+// sets how often the worker says it lives.
 
 import { api as sseshim } from './script.js';
 import { DEFAULT_BEAT } from './share-client.js';
@@ -34,9 +35,10 @@ const GRACE = 2000; // after the last tab leaves, so that a reload does not reco
 //   beats while visible, and after thirty while hidden (150 s by default):
 //   browsers run a hidden tab's timers as seldom as once a minute, and
 //   freeze hidden tabs.
-// - callTimeout: how long a tab may take to run a headers or body function
-//   before the next tab of the group is asked as well (the first answer
-//   wins). With no other tab to ask, the call waits on.
+// - callTimeout: how long a tab may take to run a headers, body or fetch
+//   function before the next tab of the group is asked as well (the first
+//   answer wins; a later response's body is cancelled). With no other tab
+//   to ask, the call waits on.
 const params = new URLSearchParams(self.location.search);
 const setting = (name, dflt) => {
   const v = Number(params.get(name));
@@ -68,16 +70,64 @@ function statsOf(group) {
   return { ...group.es.stats, shared: true, tabs: new Set([...group.members].map((m) => m.tab)).size };
 }
 
-// ask runs a page's headers or body function in a live tab of the group: the
-// function cannot cross into the worker. A tab that goes away, or does not
-// answer within CALL_TIMEOUT (frozen, busy, or gone without a word), hands
-// the call on to the next one.
-function ask(group, fn) {
+// ask runs a page's headers, body or fetch function in a live tab of the
+// group: the function cannot cross into the worker. A tab that goes away,
+// or does not answer within CALL_TIMEOUT (frozen, busy, or gone without a
+// word), hands the call on to the next one. A signal's abort drops the call
+// and tells the tabs asked.
+function ask(group, fn, args, signal) {
   return new Promise((resolve, reject) => {
     const call = nextCall++;
-    calls.set(call, { resolve, reject, group, fn, asked: new Set(), timer: 0 });
+    calls.set(call, { resolve, reject, group, fn, args, asked: new Set(), timer: 0 });
+    if (signal) {
+      signal.addEventListener('abort', () => {
+        const c = calls.get(call);
+        if (!c) return;
+        calls.delete(call);
+        clearTimeout(c.timer);
+        for (const m of c.asked) post(m, { t: 'abortCall', call });
+        reject(signal.reason);
+      }, { once: true });
+    }
     send(call);
   });
+}
+
+// askFetch is a group's fetch function: its request is made in a member tab
+// with that page's function (share-client.js), the engine's init sent as
+// data (its headers as a list; its signal stays here, see ask). The
+// response comes back as its status, URL, headers and body, the body a
+// ReadableStream transferred from the tab: what the engine reads of a
+// response (jsbridge/fetch.go).
+function askFetch(group, input, init) {
+  const data = { method: init.method, cache: init.cache, credentials: init.credentials, redirect: init.redirect,
+    headers: [...new Headers(init.headers)] };
+  if (init.body !== undefined) data.body = init.body;
+  return ask(group, 'fetch', { input, init: data }, init.signal).then((v) => ({
+    status: v.status, statusText: v.statusText, url: v.url, headers: new Headers(v.headers),
+    body: v.body && bodyFrom(v.tab, v.body, init.signal),
+  }));
+}
+
+// bodyFrom passes a body transferred from a tab through a stream this
+// worker can fail: a transferred stream need not end when the tab that
+// holds its source goes away, and the engine would wait on it for good.
+// When the tab is gone (removeTab), the body fails, and the engine
+// reconnects through another tab. The request's signal aborts it as it
+// aborts a fetch's body; either way the failure cancels the request.
+const madeIn = new Map(); // tab id → the controllers of bodies it serves
+function bodyFrom(tab, transferred, signal) {
+  let ctrl;
+  const ts = new TransformStream({ start(c) { ctrl = c; } });
+  signal.addEventListener('abort', () => ctrl.error(signal.reason), { once: true });
+  if (!madeIn.has(tab)) madeIn.set(tab, new Set());
+  const mine = madeIn.get(tab);
+  mine.add(ctrl);
+  transferred.pipeTo(ts.writable).catch(() => {}).finally(() => {
+    mine.delete(ctrl);
+    if (!mine.size && madeIn.get(tab) === mine) madeIn.delete(tab);
+  });
+  return ts.readable;
 }
 
 // send asks the first member that can run the call's function and has not
@@ -98,7 +148,7 @@ function send(call) {
     return;
   }
   c.asked.add(member);
-  post(member, { t: 'call', call, fn: c.fn });
+  post(member, { t: 'call', call, fn: c.fn, args: c.args });
   c.timer = setTimeout(() => { if (calls.has(call)) send(call); }, CALL_TIMEOUT);
 }
 
@@ -111,6 +161,7 @@ function createGroup(key, url, options, fns) {
   const group = { key, members: new Set(), es: null, closeTimer: 0, origin: '', recent: [], recentBytes: 0, seq: 0, inc: nextGroup++ };
   if (fns.includes('headers')) init.headers = () => ask(group, 'headers');
   if (fns.includes('body')) init.body = () => ask(group, 'body');
+  if (fns.includes('fetch')) init.fetch = (input, request) => askFetch(group, input, request);
   const es = new sseshim.EventSource(url, init);
   group.es = es;
   try {
@@ -257,6 +308,8 @@ function watchLock(tab) {
 function removeTab(tab) {
   const mine = tabs.get(tab);
   tabs.delete(tab);
+  for (const ctrl of madeIn.get(tab) || []) ctrl.error(new TypeError('sseshim: the tab that made the request went away'));
+  madeIn.delete(tab);
   if (mine) clearTimeout(mine.lockTimer);
   if (mine) for (const { group, member } of mine.entries) removeMember(group, member);
 }
@@ -293,11 +346,15 @@ setInterval(() => {
 
 function reply(msg) {
   const c = calls.get(msg.call);
-  if (!c) return; // answered already, by another tab
+  if (!c) { // answered already, by another tab, or aborted: a response's body is nobody's
+    const body = msg.value && msg.value.body;
+    if (body instanceof ReadableStream) body.cancel().catch(() => {});
+    return;
+  }
   calls.delete(msg.call);
   clearTimeout(c.timer);
   if ('error' in msg) c.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name }));
-  else c.resolve(msg.value);
+  else c.resolve(c.fn === 'fetch' ? { ...msg.value, tab: msg.tab } : msg.value); // a fetch's body is the tab's (bodyFrom)
 }
 
 self.onconnect = (e) => {

@@ -69,6 +69,18 @@ void loops();
 
 const plain = new EventSource('/plain');
 plain.addEventListener('anything', (e) => console.log(e.json));
+
+// signal and fetch: the global fetch itself fits the option, and so does a
+// wrapper that reads the init.
+const ac = new AbortController();
+const wrapped = new EventSource('/stream', {
+  signal: ac.signal,
+  fetch: (input, init) => fetch(input, { ...init, headers: new Headers(init.headers) }),
+});
+const direct = new EventSource('/stream', { fetch, signal: AbortSignal.timeout(1000) });
+const fromStream = EventSource.fromReadableStream(new ReadableStream(), { signal: ac.signal });
+console.log(wrapped.readyState, direct.readyState, fromStream.readyState);
+ac.abort();
 `
 
 // typesBad are files with one wrong property access each, and the error
@@ -90,6 +102,9 @@ async function f(): Promise<void> {
   for await (const e of new EventSource<{ message: { n: number } }>('/x')) console.log(e.json.m);
 }
 void f();
+`,
+	// A fetch function's init is a RequestInit.
+	"fetch": typesHeader + `new EventSource('/x', { fetch: (input, init) => { console.log(init.timeout); return fetch(input, init); } });
 `,
 	// SseshimError's fields.
 	"error": typesHeader + `try { es.close(); } catch (err) { if (err instanceof SseshimError) console.log(err.reason); }

@@ -303,3 +303,210 @@ return r;`)
 	assert.Equal(t, []any{"1", "2", "3"}, got["buffered"])
 	assert.Equal(t, []any{float64(2), true}, got["closed"])
 })
+
+// The signal option: its abort closes the source as close() does (CLOSED,
+// no error, the request aborted, a for await loop ended, the listener
+// removed); one already aborted sends no request; a stream handed over is
+// cancelled; anything else than an AbortSignal is a TypeError.
+var _ = scenario("signal", func(t *testing.T, b *browser) {
+	var mu sync.Mutex
+	reqs := map[string]int{}
+	gone := make(chan string, 4)
+	b.mux.HandleFunc("/signal", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		reqs[r.URL.RawQuery]++
+		mu.Unlock()
+		f := sseStart(w)
+		fmt.Fprint(w, "data: hello\n\n")
+		f.Flush()
+		<-r.Context().Done()
+		gone <- r.URL.RawQuery
+	})
+	got := eval[map[string]any](t, b, `
+const r = {};
+const ac = new AbortController();
+let listeners = 0;
+const add = ac.signal.addEventListener, remove = ac.signal.removeEventListener;
+ac.signal.addEventListener = function (type, ...rest) { if (type === 'abort') listeners++; return add.call(this, type, ...rest); };
+ac.signal.removeEventListener = function (type, ...rest) { if (type === 'abort') listeners--; return remove.call(this, type, ...rest); };
+const log = [];
+const es = new sseshim.EventSource('/signal?live', { signal: ac.signal });
+es.onerror = (e) => log.push('error ' + e.kind);
+const iterated = (async () => { const seen = []; for await (const e of es) seen.push(e.data); return 'done ' + seen.join(); })();
+await new Promise((res) => { es.addEventListener('message', res); });
+ac.abort();
+r.state = es.readyState;
+r.iterated = await iterated;
+r.listeners = listeners;
+const pre = new sseshim.EventSource('/signal?aborted', { signal: ac.signal });
+pre.onopen = pre.onerror = pre.onmessage = (e) => log.push('pre ' + e.type);
+r.preState = pre.readyState;
+let cancelled = false;
+const sc = new AbortController();
+const stream = sseshim.EventSource.fromReadableStream(new ReadableStream({
+  start(c) { c.enqueue(new TextEncoder().encode('data: x\n\n')); }, cancel() { cancelled = true; } }), { signal: sc.signal });
+stream.onerror = (e) => log.push('stream error ' + e.kind);
+await new Promise((res) => { stream.onmessage = res; });
+sc.abort();
+await new Promise((res) => { const c = () => (cancelled ? res() : setTimeout(c, 20)); c(); });
+r.stream = [stream.readyState, cancelled].join();
+// A source made after both, served: the aborted one's request would have
+// come first.
+const after = new sseshim.EventSource('/signal?after');
+await new Promise((res) => { after.onmessage = res; });
+after.close();
+r.bad = [];
+for (const v of [{}, { aborted: false, addEventListener() {} }, 'x']) {
+  try { new sseshim.EventSource('/signal?bad', { signal: v }).close(); r.bad.push('accepted'); } catch (e) { r.bad.push(e.name + ': ' + e.message); }
+}
+r.log = log;
+return r;`)
+	assert.Equal(t, float64(2), got["state"])
+	assert.Equal(t, "done hello", got["iterated"])
+	assert.Equal(t, float64(0), got["listeners"])
+	assert.Equal(t, float64(2), got["preState"])
+	assert.Equal(t, "2,true", got["stream"])
+	assert.Empty(t, got["log"], "no error, and nothing from the aborted source")
+	for _, bad := range got["bad"].([]any) {
+		assert.Regexp(t, "^TypeError: sseshim: option signal must be an AbortSignal", bad)
+	}
+	seenGone := map[string]bool{}
+	for len(seenGone) < 2 {
+		select {
+		case q := <-gone:
+			seenGone[q] = true
+		case <-time.After(5 * time.Second):
+			t.Fatalf("requests still open: closed only %v", seenGone)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, map[string]int{"live": 1, "after": 1}, reqs, "no request for the aborted signal")
+})
+
+// The fetch option: every request goes through the page's function with
+// the engine's URL and init, a reconnection too; what it rejects with is a
+// network error carrying its message; a value that is not a function is a
+// TypeError.
+var _ = scenario("fetch-option", func(t *testing.T, b *browser) {
+	var mu sync.Mutex
+	var seen []string
+	b.mux.HandleFunc("/fetch-option", func(w http.ResponseWriter, r *http.Request) {
+		leid := r.Header.Get("Last-Event-ID")
+		mu.Lock()
+		seen = append(seen, r.Header.Get("X-Via")+" leid="+leid)
+		mu.Unlock()
+		f := sseStart(w)
+		if leid == "" {
+			fmt.Fprint(w, "retry: 10\nid: 7\ndata: first\n\n")
+			f.Flush()
+			return
+		}
+		fmt.Fprint(w, "data: second\n\n")
+		f.Flush()
+		<-r.Context().Done()
+	})
+	got := eval[map[string]any](t, b, `
+const r = { calls: [] };
+const mine = (input, init) => {
+  const headers = new Headers(init.headers);
+  r.calls.push([String(input).replace(location.origin, ''), init.method, headers.get('accept'), headers.get('last-event-id'),
+    init.signal instanceof AbortSignal].join(' '));
+  headers.set('X-Via', 'mine');
+  return fetch(input, { ...init, headers });
+};
+r.data = await new Promise((resolve) => {
+  const data = [];
+  const es = new sseshim.EventSource('/fetch-option', { fetch: mine });
+  es.onmessage = (e) => { data.push(e.data); if (data.length === 2) { es.close(); resolve(data.join()); } };
+});
+r.rejected = await new Promise((resolve) => {
+  let n = 0;
+  const es = new sseshim.EventSource('/fetch-option', { fetch: () => Promise.reject(new Error('nope ' + (++n))), retry: { initial: 10, max: 10 } });
+  es.onerror = (e) => { es.close(); resolve([e.kind, es.readyState, e.message].join('|')); };
+});
+r.bad = [];
+for (const v of ['fetch', {}]) {
+  try { new sseshim.EventSource('/fetch-option', { fetch: v }).close(); r.bad.push('accepted'); } catch (e) { r.bad.push(e.name + ': ' + e.message); }
+}
+return r;`)
+	assert.Equal(t, "first,second", got["data"])
+	assert.Equal(t, []any{"/fetch-option GET text/event-stream  true", "/fetch-option GET text/event-stream 7 true"}, got["calls"])
+	assert.Regexp(t, `^network\|2\|.*nope 1`, got["rejected"])
+	for _, bad := range got["bad"].([]any) {
+		assert.Regexp(t, "^TypeError: sseshim: option fetch must be a function", bad)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"mine leid=", "mine leid=7"}, seen)
+})
+
+// A fetch function with share: where the engine can transfer a
+// ReadableStream, two frames of one group share one connection, made with a
+// frame's function; elsewhere each runs on its own engine and
+// stats.notShared says why. Either way each gets its events in order.
+var _ = scenario("share-fetch", func(t *testing.T, b *browser) {
+	var conns atomic.Int32
+	var mu sync.Mutex
+	var frames []string
+	b.mux.HandleFunc("/shared-fetch", func(w http.ResponseWriter, r *http.Request) {
+		conns.Add(1)
+		mu.Lock()
+		frames = append(frames, r.Header.Get("X-Frame"))
+		mu.Unlock()
+		f := sseStart(w)
+		tk := time.NewTicker(30 * time.Millisecond)
+		defer tk.Stop()
+		for n := 1; ; n++ { // each connection counts its own ticks
+			select {
+			case <-r.Context().Done():
+				return
+			case <-tk.C:
+				fmt.Fprintf(w, "id: %d\ndata: tick %d\n\n", n, n)
+				f.Flush()
+			}
+		}
+	})
+	got := eval[map[string]any](t, b, `
+let transferable = true;
+try { const rs = new ReadableStream(); new MessageChannel().port1.postMessage(rs, [rs]); } catch { transferable = false; }
+const frames = [];
+for (const name of ['one', 'two']) {
+  const f = document.createElement('iframe');
+  f.src = '/page/share-fetch.html#' + name;
+  document.body.append(f);
+  frames.push(f);
+  await new Promise((resolve) => {
+    const check = () => (f.contentWindow.got && f.contentWindow.got.ids.length >= 10 ? resolve() : setTimeout(check, 20));
+    check();
+  });
+}
+const out = frames.map((f) => {
+  const w = f.contentWindow;
+  return { ids: w.got.ids.slice(), errors: w.got.errors, shared: w.es.stats.shared, notShared: w.es.stats.notShared || '' };
+});
+for (const f of frames) { f.contentWindow.es.close(); f.remove(); }
+return { transferable, sharedWorker: typeof SharedWorker === 'function', frames: out };`)
+	t.Logf("%s: transferable streams %v, SharedWorker %v", b.engine, got["transferable"], got["sharedWorker"])
+	share := got["transferable"] == true && got["sharedWorker"] == true
+	for i, fr := range got["frames"].([]any) {
+		f := fr.(map[string]any)
+		ids := f["ids"].([]any)
+		for j := 1; j < len(ids); j++ {
+			assert.Equal(t, ids[j-1].(float64)+1, ids[j].(float64), "frame %d: %v", i, ids)
+		}
+		assert.Empty(t, f["errors"], "frame %d", i)
+		assert.Equal(t, share, f["shared"], "frame %d", i)
+		if !share && got["sharedWorker"] == true {
+			assert.Contains(t, f["notShared"], "a fetch function shares only where a ReadableStream can be transferred", "frame %d", i)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if share {
+		assert.Equal(t, int32(1), conns.Load(), "one connection for both frames")
+		assert.Equal(t, []string{"one"}, frames, "made by the first frame's function")
+	} else {
+		assert.Equal(t, []string{"one", "two"}, frames, "each frame's own request, through its function")
+	}
+})

@@ -38,6 +38,8 @@ const (
 	Statuses Kind = "statuses" // an array of HTTP statuses
 	Count    Kind = "count"    // true (the default count), false (none) or an integer up to Max
 	Group    Kind = "group"    // an object of Members
+	Signal   Kind = "signal"   // an AbortSignal
+	Function Kind = "function" // a function
 )
 
 // Option is one option of the options object.
@@ -95,6 +97,13 @@ var Options = []Option{
 		Doc: "Sent with every attempt, reconnects included; or a function (sync or async) called before every attempt."},
 	{Name: "headers", Kind: Headers, TS: "HeadersInit | (() => HeadersInit | null | undefined | Promise<HeadersInit | null | undefined>)", PrefetchSafe: true,
 		Doc: "Request headers, or a function (sync or async) called before every attempt."},
+	{Name: "signal", Kind: Signal, TS: "AbortSignal | null", ShimOnly: true, Stream: true, PrefetchSafe: true,
+		Doc: "Its abort closes the source, as close() does: CLOSED, no error event, the request aborted (a stream from\n" +
+			"fromReadableStream() cancelled). One already aborted gives a source that is CLOSED from the start and sends no request."},
+	{Name: "fetch", Kind: Function, TS: "(input: string, init: RequestInit) => Promise<Response>", PrefetchSafe: true,
+		Doc: "Called instead of the global fetch for every request of this source (the first, and every reconnect), with\n" +
+			"the URL and init the engine would use. What it throws or rejects with is a network error carrying its message.\n" +
+			"With share, it shares only under a group name, as a headers function does."},
 	{Name: "format", Kind: Enum, Values: []string{string(eventsource.FormatSSE), string(eventsource.FormatNDJSON), string(eventsource.FormatAuto)},
 		Default: string(eventsource.FormatSSE), TS: "Format", Stream: true, PrefetchSafe: true,
 		Doc: "How the body is read (default {default}): ndjson is one JSON value per line, auto follows the Content-Type."},

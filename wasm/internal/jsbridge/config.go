@@ -64,6 +64,16 @@ var options = map[string]setter{
 		c.Header, err = stringMap(v)
 		return err
 	},
+	// Every request of the source goes through the page's function instead
+	// of the global fetch (the shim makes it return a promise).
+	"fetch": func(c *eventsource.Config, v safejs.Value) error {
+		f, ok := c.Transport.(*Fetch)
+		if !ok || v.Type() != safejs.TypeFunction {
+			return errors.New("fetch must be a function")
+		}
+		f.fn = v
+		return nil
+	},
 	"format": func(c *eventsource.Config, v safejs.Value) error {
 		s, err := v.String()
 		c.Format = eventsource.Format(s)

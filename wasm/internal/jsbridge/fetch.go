@@ -19,7 +19,8 @@ import (
 // credentials "include" with withCredentials, otherwise "same-origin".
 // One Fetch serves one source, whose engine goroutine alone calls it.
 type Fetch struct {
-	first *Prefetch // the first request, begun by the shim before the engine was ready
+	first *Prefetch    // the first request, begun by the shim before the engine was ready
+	fn    safejs.Value // the page's fetch function (the fetch option), or undefined for the global fetch
 }
 
 // RoundTrip implements eventsource.Transport.
@@ -27,7 +28,7 @@ func (f *Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventso
 	if pf := f.first; pf != nil {
 		f.first = nil
 		if pf.matches(r) {
-			return pf.take(ctx, r)
+			return pf.take(ctx, r, !f.custom())
 		}
 		pf.abort() // not the request the engine makes: make that one
 	}
@@ -81,21 +82,31 @@ func (f *Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventso
 	if err != nil {
 		return nil, err
 	}
-	p, err := jsFetch.Invoke(r.URL, init)
+	fetch := jsFetch
+	if f.custom() {
+		fetch = f.fn
+	}
+	p, err := fetch.Invoke(r.URL, init)
 	if err != nil {
 		a.release()
 		return nil, err
 	}
-	return respond(ctx, r, a, p, abort)
+	return respond(ctx, r, a, p, abort, !f.custom())
 }
 
+// custom reports whether the page gave a fetch function. What such a
+// function rejects with is its own failure: no probe (which would bypass
+// the function) reads it as a CORS refusal or a redirect loop.
+func (f *Fetch) custom() bool { return f.fn.Type() == safejs.TypeFunction }
+
 // respond waits for a fetch's promise p and makes the engine's Response of
-// what it resolves with; abort aborts the fetch.
-func respond(ctx context.Context, r *eventsource.Request, a *awaiter, p safejs.Value, abort func()) (*eventsource.Response, error) {
+// what it resolves with; abort aborts the fetch. probe: a failure may be
+// probed for its cause (classify); not for a page's fetch function.
+func respond(ctx context.Context, r *eventsource.Request, a *awaiter, p safejs.Value, abort func(), probe bool) (*eventsource.Response, error) {
 	res, err := a.await(ctx, p, abort)
 	if err != nil {
 		a.release()
-		return nil, classify(ctx, err, r.URL)
+		return nil, classify(ctx, err, r.URL, probe)
 	}
 	resp := &eventsource.Response{}
 	if resp.Status, err = getInt(res, "status"); err != nil {
@@ -175,14 +186,15 @@ func headerValue(h safejs.Value, name string) string {
 // source did not cause is the user agent's abort (window.stop()); a
 // TypeError from a cross-origin request may be a CORS refusal, which only a
 // probe can tell from an unreachable server. Other failures, and any while
-// the source is closing, are passed on as they are.
-func classify(ctx context.Context, err error, url string) error {
+// the source is closing, are passed on as they are; so is a TypeError
+// where no probe is to be made.
+func classify(ctx context.Context, err error, url string, probe bool) error {
 	switch {
 	case ctx.Err() != nil:
 		return err
 	case isJSError(err, "AbortError"):
 		return fmt.Errorf("%w: %w", eventsource.ErrAborted, err)
-	case !isJSError(err, "TypeError") || offline():
+	case !probe || !isJSError(err, "TypeError") || offline():
 		return err // offline, nothing would answer a probe
 	case redirects(ctx, url):
 		return fmt.Errorf("%w (the server redirects, and following its redirects failed: too many redirects, "+

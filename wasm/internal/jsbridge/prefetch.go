@@ -75,11 +75,11 @@ func (pf *Prefetch) matches(r *eventsource.Request) bool {
 }
 
 // take waits for the prefetched response as for one the engine requested.
-func (pf *Prefetch) take(ctx context.Context, r *eventsource.Request) (*eventsource.Response, error) {
+func (pf *Prefetch) take(ctx context.Context, r *eventsource.Request, probe bool) (*eventsource.Response, error) {
 	a, err := newAwaiter()
 	if err != nil {
 		pf.abort()
 		return nil, err
 	}
-	return respond(ctx, r, a, pf.response, pf.abort)
+	return respond(ctx, r, a, pf.response, pf.abort, probe)
 }
