@@ -20,7 +20,10 @@ import (
 // TestEngineAB compares two builds of sseshim in one browser, interleaved,
 // each against the browser's own EventSource and the fetch() reader floor in
 // the same round: the way to tell whether an engine change helps when one
-// benchmark run moves by 20–50% on a busy machine. Both builds run in frames
+// benchmark run moves by 20–50% on a busy machine; the wasm and Go floors
+// beside them (bench_page_test.go's FloorWasmEventSource, FloorGoEventSource)
+// show what any engine compiled to WebAssembly, or from Go, pays per chunk.
+// Both builds run in frames
 // of one cross-origin isolated page (performance.now() in 5 µs steps).
 //
 //	SSESHIM_AB_A, SSESHIM_AB_B  the two build folders, a dist/ each (default dist/)
@@ -47,7 +50,7 @@ func TestEngineAB(t *testing.T) {
 		require.NoError(t, err, "SSESHIM_AB_ROUNDS")
 		n32, n1k, nJSON, nPaced = 10_000, 3000, 5000, 1000
 	}
-	s := benchServer(t, benchLibs(t), "")
+	s := benchServer(t, benchLibs(t), buildBare(t))
 	// One tab holding both builds' pages in frames; reloading a page would
 	// run each build's first streams before V8 has optimised its code. The
 	// page is cross-origin isolated: performance.now() then counts in 5 µs
@@ -79,8 +82,12 @@ func TestEngineAB(t *testing.T) {
 			    return disp.call(this, e); };
 			  return true; })()`)
 		}
-		// a first stream, so that V8 has tiered up both builds' code
+		// a first stream, so that V8 has tiered up both builds' code (and
+		// the Go floor's, which loads on its first use)
 		browsertest.Eval[map[string]any](tb, fmt.Sprintf(`%s.runBench("sseshim", "text", %d, 32, 30000, 0)`, frame(k), n32))
+		if k == "A" {
+			browsertest.Eval[map[string]any](tb, fmt.Sprintf(`%s.runBench("floor-go", "text", %d, 32, 30000, 0)`, frame(k), n32))
+		}
 	}
 	browserPID := browsertest.BrowserPID()
 	type job struct {
@@ -92,9 +99,10 @@ func TestEngineAB(t *testing.T) {
 	if k := os.Getenv("SSESHIM_AB_KINDS"); k != "" {
 		jobs = slices.DeleteFunc(jobs, func(j job) bool { return !slices.Contains(strings.Split(k, ","), j.kind) })
 	}
-	// run: [page, variant] pairs; the browser's own and the fetch() reader
-	// floor run on A's page.
-	runs := [][2]string{{"A", "native"}, {"A", "fetch"}, {"A", "sseshim"}, {"B", "sseshim"}}
+	// run: [page, variant] pairs; the browser's own, the fetch() reader
+	// floor and the wasm and Go floors (a fetch() EventSource whose chunks
+	// pass through a minimal wasm export, or a Go program's) run on A's page.
+	runs := [][2]string{{"A", "native"}, {"A", "fetch"}, {"A", "floor-wasm"}, {"A", "floor-go"}, {"A", "sseshim"}, {"B", "sseshim"}}
 	type result struct{ cpu, p50, p99, rr50, rd50, rd99, reads float64 }
 	got := map[string][]result{} // "kind run" → per round
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -146,7 +154,7 @@ func TestEngineAB(t *testing.T) {
 	probe := os.Getenv("SSESHIM_AB_PROBE") != ""
 	var md strings.Builder
 	fmt.Fprintf(&md, "A = %s, B = %s, %d rounds, %.0fs; medians of per-round ratios\n\n", dirs["A"], dirs["B"], rounds, time.Since(began).Seconds())
-	md.WriteString("| stream | measure | browser | fetch() floor | A | B | A / browser | B / browser | B / A |\n|---|---|---|---|---|---|---|---|---|\n")
+	md.WriteString("| stream | measure | browser | fetch() floor | wasm floor | Go floor | A | B | wasm floor / browser | Go floor / browser | A / browser | B / browser | B / A |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	measures := []struct {
 		name string
 		f    func(result) float64
@@ -159,8 +167,10 @@ func TestEngineAB(t *testing.T) {
 			if j.kind != kindPaced && !strings.HasPrefix(m.name, "CPU") && !strings.HasPrefix(m.name, "chunks") || !probe && strings.Contains(m.name, "read()") {
 				continue
 			}
-			fmt.Fprintf(&md, "| %s | %s | %.3g | %.3g | %.3g | %.3g | %.2f | %.2f | %.2f |\n", j.kind, m.name,
-				abs(j.kind, "A:native", m.f), abs(j.kind, "A:fetch", m.f), abs(j.kind, "A:sseshim", m.f), abs(j.kind, "B:sseshim", m.f),
+			fmt.Fprintf(&md, "| %s | %s | %.3g | %.3g | %.3g | %.3g | %.3g | %.3g | %.2f | %.2f | %.2f | %.2f | %.2f |\n", j.kind, m.name,
+				abs(j.kind, "A:native", m.f), abs(j.kind, "A:fetch", m.f), abs(j.kind, "A:floor-wasm", m.f), abs(j.kind, "A:floor-go", m.f),
+				abs(j.kind, "A:sseshim", m.f), abs(j.kind, "B:sseshim", m.f),
+				ratios(j.kind, "A:floor-wasm", "A:native", m.f), ratios(j.kind, "A:floor-go", "A:native", m.f),
 				ratios(j.kind, "A:sseshim", "A:native", m.f), ratios(j.kind, "B:sseshim", "A:native", m.f),
 				ratios(j.kind, "B:sseshim", "A:sseshim", m.f))
 		}
