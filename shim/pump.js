@@ -24,16 +24,23 @@ export function pumpBody(go, wasm, reader, id, at, size, done, own) {
   let busySince = now();
   let chunk = null;
   let off = 0;
+  // A view of the engine's whole memory, made again only when the memory
+  // has grown (its old buffer is then detached, and the view empty).
+  let mem = new Uint8Array(wasm.mem.buffer);
   // (A Go program that has exited must not be entered again.)
   const finish = (reason) => { if (!go.exited) done(reason); };
-  const pause = () => setTimeout(() => { busySince = now(); next(); }, 0);
-  const next = () => {
+  const pause = () => setTimeout(() => { busySince = now(); next(false); }, 0);
+  // next feeds what is left of the chunk, then reads the next one. waited:
+  // the chunk came after a wait for the network, which ended the busy spell
+  // (the clock need not be read again before its first piece).
+  const next = (waited) => {
     while (chunk) {
-      if (now() - busySince >= BUSY_MS) { pause(); return; }
+      if (!waited && now() - busySince >= BUSY_MS) { pause(); return; }
+      waited = false;
       const c = chunk;
       const n = Math.min(c.length - off, size);
-      // A fresh view each time: the memory's buffer is replaced when it grows.
-      new Uint8Array(wasm.mem.buffer, at, n).set(off === 0 && n === c.length ? c : c.subarray(off, off + n));
+      if (mem.length === 0) mem = new Uint8Array(wasm.mem.buffer);
+      mem.set(off === 0 && n === c.length ? c : c.subarray(off, off + n), at);
       off += n;
       if (off >= c.length) chunk = null;
       let more = false;
@@ -53,7 +60,8 @@ export function pumpBody(go, wasm, reader, id, at, size, done, own) {
     reader.read().then((r) => {
       if (r.done) { finish(null); return; }
       const t = now();
-      if (t - asked >= WAITED_MS) busySince = t;
+      const waited = t - asked >= WAITED_MS;
+      if (waited) busySince = t;
       // (Not instanceof: a stream from another realm gives that realm's.)
       if (Object.prototype.toString.call(r.value) !== '[object Uint8Array]') {
         finish(new TypeError(`sseshim: the stream gave a chunk that is not a Uint8Array (${typeof r.value})`));
@@ -61,8 +69,8 @@ export function pumpBody(go, wasm, reader, id, at, size, done, own) {
       }
       chunk = r.value.length ? r.value : null;
       off = 0;
-      next();
+      next(waited);
     }, finish);
   };
-  next();
+  next(false);
 }

@@ -41,7 +41,7 @@ func main() {
 
 // buildBare builds the bare program into a temporary folder with the
 // engine's flags, beside a brotli copy and the wasm_exec.js sseshim ships,
-// and returns the folder.
+// and the other floor programs (testdata/), and returns the folder.
 func buildBare(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -67,6 +67,12 @@ func buildBare(t *testing.T) string {
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=")
 	out, err = cmd.CombinedOutput()
 	require.NoError(t, err, "building the safejs floor program:\n%s", out)
+	// The per-chunk floor of an engine in Go (testdata/gofloor): the bench
+	// page's FloorGoEventSource feeds it; no start-up or size row.
+	cmd = exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "gofloor.wasm"), "./testdata/gofloor")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=")
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, "building the Go floor program:\n%s", out)
 	for _, name := range []string{"bare.wasm", "safejs.wasm"} {
 		wasm := filepath.Join(dir, name)
 		br, err := os.ReadFile(brotliFile(t, wasm))

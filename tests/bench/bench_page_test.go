@@ -28,6 +28,8 @@ const variants = {
   'sseshim-batch': { ctor: () => sseshim.EventSource, opts: { batch: true }, batch: true },
   'sseshim-batch-json': { ctor: () => sseshim.EventSource, opts: { batch: true, json: true }, batch: true, json: true },
   'floor-events': { ctor: () => FloorEventSource },
+  'floor-wasm': { ctor: () => FloorWasmEventSource },
+  'floor-go': { ctor: () => FloorGoEventSource, ready: () => loadGoFloor() },
   eventsource: { ctor: () => NpmEventSource },
   'event-source-polyfill': { ctor: () => EventSourcePolyfill, opts: { heartbeatTimeout: 600000 } },
 };
@@ -89,6 +91,7 @@ window.runBench = async (variant, kind, n, size, timeout, rid) => {
     if (!opts || !variant.startsWith('sseshim')) throw new Error(variant + ' cannot read NDJSON');
     opts.format = 'ndjson';
   }
+  if (v.ready) await v.ready();
   const memory = kind === 'memory';
   let base = 0, peak = 0, sampler = 0;
   if (memory) {
@@ -171,6 +174,9 @@ class FloorMessageEvent extends MessageEvent {
 class FloorEventSource extends EventTarget {
   #ctrl = new AbortController();
   #on = {};
+  #origin = location.origin;
+  #id = '';
+  #rest = '';
   readyState = 0;
   constructor(url) { super(); this.#run(url); }
   set onmessage(f) { this.#handler('message', f); }
@@ -181,30 +187,32 @@ class FloorEventSource extends EventTarget {
     if (f) this.addEventListener(type, f);
   }
   close() { this.readyState = 2; this.#ctrl.abort(); }
+  // chunk takes one chunk of the body; text dispatches what it decoded.
+  chunk(value, dec) { this.text(dec.decode(value, { stream: true })); }
+  text(t) {
+    const blocks = (this.#rest + t).split('\n\n');
+    this.#rest = blocks.pop();
+    for (const b of blocks) {
+      let type = 'message', data = '';
+      for (const l of b.split('\n')) {
+        if (l.startsWith('data: ')) data = l.slice(6);
+        else if (l.startsWith('event: ')) type = l.slice(7);
+        else if (l.startsWith('id: ')) this.#id = l.slice(4);
+      }
+      if (this.readyState === 2) return;
+      this.dispatchEvent(new FloorMessageEvent(type, data, this.#origin, this.#id));
+    }
+  }
   async #run(url) {
-    const origin = location.origin;
-    let id = '';
     try {
       const res = await fetch(url, { signal: this.#ctrl.signal, cache: 'no-store', headers: { Accept: 'text/event-stream' } });
       this.readyState = 1;
       const reader = res.body.getReader();
       const dec = new TextDecoder();
-      let rest = '';
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        const blocks = (rest + dec.decode(value, { stream: true })).split('\n\n');
-        rest = blocks.pop();
-        for (const b of blocks) {
-          let type = 'message', data = '';
-          for (const l of b.split('\n')) {
-            if (l.startsWith('data: ')) data = l.slice(6);
-            else if (l.startsWith('event: ')) type = l.slice(7);
-            else if (l.startsWith('id: ')) id = l.slice(4);
-          }
-          if (this.readyState === 2) return;
-          this.dispatchEvent(new FloorMessageEvent(type, data, origin, id));
-        }
+        this.chunk(value, dec);
       }
     } catch {
       // aborted by close(), or failed: the run reports what it got
@@ -212,6 +220,79 @@ class FloorEventSource extends EventTarget {
     if (this.readyState === 2) return;
     this.readyState = 2;
     this.dispatchEvent(new Event('error'));
+  }
+}
+
+// FloorWasmEventSource is the third floor: the second's work, with each
+// chunk passing through WebAssembly as it does in any engine compiled to
+// it — copied into the module's memory, one call into its export per piece
+// of up to 64 KiB, and from there one call back to JavaScript (the
+// delivery), which decodes the piece where it lies in the module's memory.
+// The module does nothing else (floorWasm: a hand-written module of 61
+// bytes, no language runtime): the least a wasm engine adds to a fetch()
+// EventSource per chunk.
+//
+//   (import "e" "d" (func $deliver (param i32 i32)))  ;; at, length
+//   (memory (export "m") 1)
+//   (func (export "f") (param $n i32) (call $deliver (i32.const 0) (local.get $n)))
+const floorWasm = new WebAssembly.Module(new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x0a, 0x02, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x00, // types: (i32 i32) → (), (i32) → ()
+  0x02, 0x07, 0x01, 0x01, 0x65, 0x01, 0x64, 0x00, 0x00, // import e.d, type 0
+  0x03, 0x02, 0x01, 0x01, // one function, type 1
+  0x05, 0x03, 0x01, 0x00, 0x01, // a memory of one page
+  0x07, 0x09, 0x02, 0x01, 0x6d, 0x02, 0x00, 0x01, 0x66, 0x00, 0x01, // exports m (memory 0), f (function 1)
+  0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x00, 0x20, 0x00, 0x10, 0x00, 0x0b, // f: i32.const 0, local.get 0, call 0
+]));
+class FloorWasmEventSource extends FloorEventSource {
+  #dec = null;
+  #wasm = new WebAssembly.Instance(floorWasm, { e: { d: (at, n) => this.text(this.#dec.decode(this.#mem.subarray(at, at + n), { stream: true })) } }).exports;
+  #mem = new Uint8Array(this.#wasm.m.buffer);
+  chunk(value, dec) {
+    this.#dec = dec;
+    for (let off = 0; off < value.length && this.readyState !== 2; off += this.#mem.length) {
+      const piece = value.subarray(off, off + this.#mem.length);
+      this.#mem.set(piece);
+      this.#wasm.f(piece.length);
+    }
+  }
+}
+
+// FloorGoEventSource is the fourth floor: the third's, with the module a Go
+// program (testdata/gofloor, served under /floor/ where the benchmark built
+// it) whose export calls back through safejs, as sseshim's engine does: what
+// Go's runtime and syscall/js add per chunk, without the engine's own work.
+// Feeds never nest, so one program serves every source: the one feeding is
+// goFloorProgram.current.
+let goFloor = null, goFloorProgram = null;
+function loadGoFloor() {
+  return goFloor ||= new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/floor/wasm_exec.js';
+    s.onerror = () => reject(new Error('the Go floor is not built here'));
+    s.onload = () => {
+      const go = new Go();
+      const f = { current: null, exports: null, mem: null, at: 0, size: 0, dec: null };
+      window.__goFloorDeliver = (at, n) => f.current.text(f.dec.decode(new Uint8Array(f.exports.mem.buffer, at, n), { stream: true }));
+      window.__goFloorReady = (at, size) => { f.at = at; f.size = size; goFloorProgram = f; resolve(); };
+      WebAssembly.instantiateStreaming(fetch('/floor/gofloor.wasm'), go.importObject).then((r) => {
+        f.exports = r.instance.exports;
+        go.run(r.instance);
+      }, reject);
+    };
+    document.head.append(s);
+  });
+}
+class FloorGoEventSource extends FloorEventSource {
+  chunk(value, dec) {
+    const f = goFloorProgram;
+    f.current = this;
+    f.dec = dec;
+    for (let off = 0; off < value.length && this.readyState !== 2; off += f.size) {
+      const piece = value.subarray(off, off + f.size);
+      new Uint8Array(f.exports.mem.buffer, f.at, piece.length).set(piece);
+      f.exports.floorFeed(piece.length);
+    }
   }
 }
 

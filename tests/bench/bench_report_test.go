@@ -353,5 +353,28 @@ func (r benchReport) targets() string {
 	row("batch mode: CPU per 32 B event", "≤ 0.25×", v, ok, 0.25, "×")
 	v, ok = ratio("sseshim-batch", kind1KiB, perEvent, "native")
 	row("batch mode: CPU per 1 KiB UTF-8 event", "≤ 0.25×", v, ok, 0.25, "×")
+	// Issue 22's latency targets, and the floors that bound them: what a
+	// client on fetch() pays before any engine, and what any engine
+	// compiled to WebAssembly, or from Go, adds per chunk.
+	v, ok = ratio("sseshim", kindPaced, p50, "native")
+	row("latency p50, events 1 ms apart (issue 22)", "≤ 1.3×", v, ok, 1.3, "×")
+	v, ok = ratio("sseshim", kindPaced, p99, "native")
+	row("latency p99 (issue 22)", "≤ 1.5×", v, ok, 1.5, "×")
+	b.WriteString("\nThe latency floors, p50 / p99 to the browser's:")
+	for i, f := range [][2]string{{"fetch", "a fetch() reader"}, {"floor-events", "+ TextDecoder and a MessageEvent"},
+		{"floor-wasm", "+ a minimal wasm export per chunk"}, {"floor-go", "the same with a Go program's export instead"}} {
+		sep := ";"
+		if i == 0 {
+			sep = ""
+		}
+		v50, ok50 := ratio(f[0], kindPaced, p50, "native")
+		v99, ok99 := ratio(f[0], kindPaced, p99, "native")
+		if ok50 && ok99 {
+			fmt.Fprintf(&b, "%s %s %.2f× / %.2f×", sep, f[1], v50, v99)
+		} else {
+			fmt.Fprintf(&b, "%s %s n/a", sep, f[1])
+		}
+	}
+	b.WriteString(".\n")
 	return b.String()
 }

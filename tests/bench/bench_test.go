@@ -93,6 +93,8 @@ var benchVariants = []benchVariant{
 	{"event-source-polyfill", "event-source-polyfill " + npmPolyfillVersion, []string{kind32B, kind1KiB, kindLosant, kindPaced, kindMemory}, true},
 	{"fetch", "floor: fetch() reader counting bytes", []string{kind32B, kind1KiB, kindLosant, kindDT, kindPaced}, false},
 	{"floor-events", "floor: fetch() + TextDecoder + a MessageEvent per event, no parser to speak of", []string{kind32B, kind1KiB, kindLosant, kindPaced}, false},
+	{"floor-wasm", "floor: the same, each chunk through a minimal wasm export and back", []string{kind32B, kindPaced}, false},
+	{"floor-go", "floor: the same through a Go program's export, back through safejs", []string{kind32B, kindPaced}, false},
 	{"bare", "floor: bare Go wasm (one syscall/js function)", nil, true},
 	{"bare-safejs", "floor: the bare program on safejs", nil, true},
 }
@@ -330,7 +332,7 @@ func TestBrowserBenchmark(t *testing.T) {
 
 	tb := browsertest.NewTab(t)
 	tb.Navigate(s.URL + "/bench/page.html")
-	browsertest.Eval[bool](tb, `sseshim.ready.then(() => true)`)
+	browsertest.Eval[bool](tb, `Promise.all([sseshim.ready, loadGoFloor()]).then(() => true)`)
 	// The DevTools Network domain makes the browser's EventSource report
 	// every message and run several times slower: keep it off.
 	browsertest.NetworkOff(t, tb.Ctx, false)

@@ -106,6 +106,29 @@ func TestProfileBench(t *testing.T) {
 		}
 		t.Logf("%5.1f%%  %s", 100*float64(e.v)/float64(total), e.k)
 	}
+	// By file: the engine's wasm functions each take a sliver, and a
+	// paced stream is mostly idle; per event is what a lone event costs.
+	byFile := map[string]int{}
+	for _, id := range prof.Samples {
+		f := byID[id].CallFrame
+		switch {
+		case f.URL != "":
+			byFile[f.URL]++
+		case strings.HasPrefix(f.FunctionName, "("):
+			byFile[f.FunctionName]++ // (idle), (program), (garbage collector)
+		default:
+			byFile["the browser's builtins"]++
+		}
+	}
+	files := make([]string, 0, len(byFile))
+	for f := range byFile {
+		files = append(files, f)
+	}
+	sort.Slice(files, func(i, j int) bool { return byFile[files[i]] > byFile[files[j]] })
+	interval := float64(prof.EndTime-prof.StartTime) / float64(total) // µs a sample
+	for _, f := range files {
+		t.Logf("%5.1f%%  %7.2f µs/event  %s", 100*float64(byFile[f])/float64(total), float64(byFile[f])*interval/float64(n), f)
+	}
 	require.Equal(t, "", res["err"], "the run ended well")
 	require.Equal(t, float64(n), res["events"], "every event delivered while profiling")
 	require.Equal(t, float64(0), res["bad"], "every event's data right")

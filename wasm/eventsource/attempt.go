@@ -185,9 +185,11 @@ func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*
 
 // checkHealthy is called when an open connection ends (and as events
 // arrive): one that carried events and has lasted HealthyAfter was healthy,
-// whatever ends it.
+// whatever ends it. With no failures to forget it reads no clock: a chunk
+// then reads it once, not twice (in the browser, each read is two calls
+// into JavaScript, before the chunk's events are delivered).
 func (s *Source) checkHealthy() {
-	if s.conn.carried && s.clock.Now().Sub(s.conn.openedAt) >= s.healthyAfter() {
+	if s.failures > 0 && s.conn.carried && s.clock.Now().Sub(s.conn.openedAt) >= s.healthyAfter() {
 		s.failures = 0
 	}
 }
