@@ -13,6 +13,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/sseshim/sseshim/wasm/eventsource"
 	"github.com/sseshim/sseshim/wasm/internal/protocol"
 )
 
@@ -74,7 +75,7 @@ func Init() error {
 
 // JSError is a JavaScript exception or rejection reason, with its name kept
 // (AbortError, TypeError, SecurityError) so that Go code can tell them apart
-// with errors.As.
+// with eventsource.FindError.
 type JSError struct {
 	Name    string
 	Message string
@@ -100,8 +101,8 @@ func jsError(v safejs.Value) error {
 
 // isJSError reports whether err is a JavaScript error named name.
 func isJSError(err error, name string) bool {
-	var e *JSError
-	return errors.As(err, &e) && e.Name == name
+	e, _ := eventsource.FindError(err, func(e error) bool { _, ok := e.(*JSError); return ok }).(*JSError)
+	return e != nil && e.Name == name
 }
 
 func getString(v safejs.Value, prop string) (string, error) {
