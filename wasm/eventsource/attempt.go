@@ -18,7 +18,8 @@ var (
 // attempt makes one connection and reads it until it ends
 // (#sse-processing-model).
 func (s *Source) attempt() outcome {
-	ctx, cancel := context.WithCancelCause(s.ctx)
+	ctx := newScope(s.ctx)
+	cancel := ctx.cancel
 	defer cancel(nil)
 	s.life.mu.Lock()
 	s.ctrl.cancelAttempt = cancel
@@ -32,7 +33,7 @@ func (s *Source) attempt() outcome {
 	s.life.mu.Unlock()
 	defer func() { // a reason belongs to the reconnect it caused, not to later ones
 		s.life.mu.Lock()
-		if context.Cause(ctx) != errReconnect {
+		if cause(ctx) != errReconnect {
 			s.ctrl.reason = ""
 		}
 		s.life.mu.Unlock()
@@ -43,7 +44,7 @@ func (s *Source) attempt() outcome {
 		s.life.mu.Unlock()
 	}()
 	out := s.attemptWith(ctx, cancel)
-	switch context.Cause(ctx) {
+	switch cause(ctx) {
 	case errReconnect:
 		s.life.mu.Lock()
 		reason := s.ctrl.reason
@@ -84,7 +85,7 @@ func (s *Source) attemptWith(ctx context.Context, cancel context.CancelCauseFunc
 	if stop != nil {
 		return *stop
 	}
-	if context.Cause(ctx) == errWatchdog {
+	if cause(ctx) == errWatchdog {
 		return outcome{count: true, err: &Error{Kind: KindWatchdog,
 			Message: "nothing received within " + (s.cfg.Ping.Interval + s.cfg.Ping.Leeway).String()}}
 	}
@@ -147,7 +148,7 @@ func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*
 	}
 	header, err := s.requestHeader(ctx)
 	if err != nil {
-		if context.Cause(ctx) == errConnectTimeout {
+		if cause(ctx) == errConnectTimeout {
 			return timedOut()
 		}
 		return nil, outcome{err: &Error{Kind: KindHeaders, Err: err}, count: true}, false
@@ -159,7 +160,7 @@ func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*
 	body := s.cfg.Body
 	if s.cfg.BodyFunc != nil {
 		if body, err = s.cfg.BodyFunc(ctx); err != nil {
-			if context.Cause(ctx) == errConnectTimeout {
+			if cause(ctx) == errConnectTimeout {
 				return timedOut()
 			}
 			return nil, outcome{err: &Error{Kind: KindBody, Err: err}, count: true}, false
@@ -175,7 +176,7 @@ func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*
 		return timedOut()
 	}
 	if err != nil {
-		if context.Cause(ctx) == errConnectTimeout {
+		if cause(ctx) == errConnectTimeout {
 			return timedOut()
 		}
 		return nil, s.requestFailed(err, header), false
