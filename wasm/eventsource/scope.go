@@ -3,20 +3,26 @@ package eventsource
 import (
 	"context"
 	"sync"
-	"time"
 )
 
-// scope is the engine's cancellation: a context.Context cancelled with a
-// cause, the source's and each attempt's, an attempt's scope a child of its
-// source's. It stands in for context.WithCancel and WithCancelCause, whose
-// implementation (its cancelCtx, its goroutine-backed propagation, its
-// String methods) would otherwise enter the wasm binary.
+// Ctx is how the engine tells a Transport, a Body and the header and body
+// functions that it no longer wants what they are doing: context.Context's
+// Done and Err, with Err returning the cause (what context.Cause returns
+// for a context.Context). The engine passes scopes.
 //
-// One difference: Err returns the cause, where those contexts return
-// context.Canceled and keep the cause for context.Cause. context.Cause of a
-// context it did not make returns its Err, so context.Cause(scope) is the
-// cause, as it is for theirs; the engine tells why an attempt ended only by
-// the cause.
+// It is not a context.Context because every type reachable from an
+// interface keeps its String and GoString methods in the wasm binary:
+// context.Context's Deadline would keep time.Time's, and with them time's
+// layout formatting and time zone rules.
+type Ctx interface {
+	Done() <-chan struct{}
+	Err() error
+}
+
+// scope is the engine's Ctx, the source's and each attempt's, an attempt's
+// scope a child of its source's. It stands in for context.WithCancelCause,
+// whose implementation (its cancelCtx, its goroutine-backed propagation, its
+// String methods) would also enter the wasm binary.
 type scope struct {
 	done     chan struct{}
 	mu       sync.Mutex
@@ -79,17 +85,4 @@ func (s *scope) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
-}
-
-func (s *scope) Deadline() (time.Time, bool) { return time.Time{}, false }
-
-func (s *scope) Value(any) any { return nil }
-
-// cause is context.Cause for the engine's contexts, which are scopes; for
-// another context (a test's) it is context.Cause.
-func cause(ctx context.Context) error {
-	if s, ok := ctx.(*scope); ok {
-		return s.Err()
-	}
-	return context.Cause(ctx)
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func isDone(s *scope) bool {
+func isDone(s Ctx) bool {
 	select {
 	case <-s.Done():
 		return true
@@ -17,8 +17,8 @@ func isDone(s *scope) bool {
 	}
 }
 
-// A scope ends with its cause, as context.WithCancelCause's contexts do
-// (context.Cause agrees), and passes it down to its children, not up.
+// A scope ends with its cause, as a context.WithCancelCause context ends
+// with its context.Cause, and passes it down to its children, not up.
 func TestScopeCancelsChildrenWithItsCause(t *testing.T) {
 	parent := newScope(nil)
 	a, b := newScope(parent), newScope(parent)
@@ -26,7 +26,6 @@ func TestScopeCancelsChildrenWithItsCause(t *testing.T) {
 	b.cancel(why)
 	assert.True(t, isDone(b))
 	assert.Same(t, why, b.Err())
-	assert.Same(t, why, context.Cause(b))
 	assert.False(t, isDone(parent), "a child's cancel does not reach its parent")
 	assert.NoError(t, parent.Err())
 	assert.Len(t, parent.children, 1, "a cancelled child leaves its parent")
@@ -40,18 +39,5 @@ func TestScopeCancelsChildrenWithItsCause(t *testing.T) {
 
 	late := newScope(parent)
 	assert.True(t, isDone(late), "a child of an ended scope starts ended")
-	assert.ErrorIs(t, cause(late), context.Canceled)
-}
-
-// cause reads a scope's cause, and any other context's through context.Cause.
-func TestCauseOfOtherContexts(t *testing.T) {
-	why := errors.New("why")
-	ctx, cancel := context.WithCancelCause(context.Background())
-	assert.NoError(t, cause(ctx))
-	cancel(why)
-	assert.Same(t, why, cause(ctx))
-	s := newScope(nil)
-	assert.NoError(t, cause(s))
-	s.cancel(why)
-	assert.Same(t, why, cause(s))
+	assert.ErrorIs(t, late.Err(), context.Canceled)
 }

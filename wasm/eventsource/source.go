@@ -70,8 +70,8 @@ type connState struct {
 	lines    sse.LineDecoder
 	stop     *outcome // set by an in-band error while decoding a chunk
 	wd       *watchdog
-	openedAt time.Time // when the response was accepted
-	carried  bool      // the connection delivered an event
+	openedAt Instant // when the response was accepted
+	carried  bool    // the connection delivered an event
 }
 
 // New validates cfg and starts connecting at once. Everything the source does

@@ -8,7 +8,6 @@
 package jsbridge
 
 import (
-	"context"
 	"errors"
 
 	"github.com/hack-pad/safejs"
@@ -166,7 +165,7 @@ func newAwaiter() (*awaiter, error) {
 // await waits for p. When ctx ends first it calls cancel (which must make p
 // settle, as aborting a fetch does) and still waits for p to settle, so that
 // the callbacks can be released safely afterwards.
-func (a *awaiter) await(ctx context.Context, p safejs.Value, cancel func()) (safejs.Value, error) {
+func (a *awaiter) await(ctx eventsource.Ctx, p safejs.Value, cancel func()) (safejs.Value, error) {
 	if _, err := p.Call("then", a.onResolve, a.onReject); err != nil {
 		return safejs.Undefined(), err
 	}
@@ -176,10 +175,7 @@ func (a *awaiter) await(ctx context.Context, p safejs.Value, cancel func()) (saf
 	case <-ctx.Done():
 		cancel()
 		<-a.ch
-		if c := context.Cause(ctx); c != nil {
-			return safejs.Undefined(), c
-		}
-		return safejs.Undefined(), ctx.Err()
+		return safejs.Undefined(), ctx.Err() // the cause (eventsource.Ctx)
 	}
 }
 
