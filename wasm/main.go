@@ -107,8 +107,7 @@ func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	id, err := open(args)
 	if err != nil {
 		kind := eventsource.KindConfig
-		var e *eventsource.Error
-		if errors.As(err, &e) {
+		if e := eventsource.AsError(err); e != nil {
 			kind = e.Kind
 		}
 		return result(map[string]any{protocol.ResultError: map[string]any{

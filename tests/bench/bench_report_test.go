@@ -306,7 +306,7 @@ func (r benchReport) markdown() string {
 // whether it is met.
 func (r benchReport) targets() string {
 	var b strings.Builder
-	b.WriteString("Targets (issue 10), from this run:\n\n| | target | measured | |\n|---|---|---|---|\n")
+	b.WriteString("Targets (issues 10 and 22), from this run:\n\n| | target | measured | |\n|---|---|---|---|\n")
 	row := func(what, target string, v float64, ok bool, limit float64, unit string) {
 		measured, verdict := "n/a", "–"
 		if ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
@@ -340,13 +340,21 @@ func (r benchReport) targets() string {
 	row("latency p50, events 1 ms apart", "≤ 1.2×", v, ok, 1.2, "×")
 	v, ok = ratio("sseshim", kindPaced, p99, "native")
 	row("latency p99", "≤ 1.5×", v, ok, 1.5, "×")
+	// Start-up and size: issue 22's targets, which replace issue 10's
+	// (cold start ≤ 1.1× bare, everything ≤ 600 KB) from a measured
+	// 1.47× and 723 KB.
 	cold, ok1 := r.startup("sseshim", "cold")
 	bare, ok2 := r.startup("bare", "cold")
-	row("cold start → first event, to the bare Go program's", "≤ 1.1×", cold.med/bare.med, ok1 && ok2 && bare.med > 0, 1.1, "×")
+	row("cold start → first event, to the bare Go program's", "≤ 1.3×", cold.med/bare.med, ok1 && ok2 && bare.med > 0, 1.3, "×")
 	warm, ok3 := r.startup("sseshim", "warm")
 	row("warm start, to sseshim's own cold start", "≤ 0.5×", warm.med/cold.med, ok1 && ok3 && cold.med > 0, 0.5, "×")
 	size, ok4 := r.Sizes["sseshim"]
-	row("everything a page loads, brotli", "≤ 600 KB", float64(size["brotli"])/1000, ok4, 600, " KB")
+	row("everything a page loads, brotli", "≤ 670 KB", float64(size["brotli"])/1000, ok4, 670, " KB")
+	// What the engine and its scripts add over the same program on safejs
+	// (the module and wasm_exec.js), which any engine that must use safejs
+	// pays: half of the 130–150 KB issue 22 measured.
+	floor, ok5 := r.Sizes["bare-safejs"]
+	row("what sseshim loads over the safejs floor's, brotli", "≤ 75 KB", float64(size["brotli"]-floor["brotli"])/1000, ok4 && ok5, 75, " KB")
 	v, ok = ratio("sseshim", kindMemory, peakHeap, "native")
 	row(fmt.Sprintf("peak JS heap during %d events", r.Events[kindMemory]), "≤ 2×", v, ok, 2, "×")
 	v, ok = ratio("sseshim-batch", kind32B, perEvent, "native")

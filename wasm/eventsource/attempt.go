@@ -1,7 +1,6 @@
 package eventsource
 
 import (
-	"context"
 	"errors"
 	"io"
 	"strconv"
@@ -18,7 +17,8 @@ var (
 // attempt makes one connection and reads it until it ends
 // (#sse-processing-model).
 func (s *Source) attempt() outcome {
-	ctx, cancel := context.WithCancelCause(s.ctx)
+	ctx := newScope(s.ctx)
+	cancel := ctx.cancel
 	defer cancel(nil)
 	s.life.mu.Lock()
 	s.ctrl.cancelAttempt = cancel
@@ -32,7 +32,7 @@ func (s *Source) attempt() outcome {
 	s.life.mu.Unlock()
 	defer func() { // a reason belongs to the reconnect it caused, not to later ones
 		s.life.mu.Lock()
-		if context.Cause(ctx) != errReconnect {
+		if ctx.Err() != errReconnect {
 			s.ctrl.reason = ""
 		}
 		s.life.mu.Unlock()
@@ -43,7 +43,7 @@ func (s *Source) attempt() outcome {
 		s.life.mu.Unlock()
 	}()
 	out := s.attemptWith(ctx, cancel)
-	switch context.Cause(ctx) {
+	switch ctx.Err() {
 	case errReconnect:
 		s.life.mu.Lock()
 		reason := s.ctrl.reason
@@ -56,7 +56,7 @@ func (s *Source) attempt() outcome {
 }
 
 // attemptWith makes the connection under ctx and reads it until it ends.
-func (s *Source) attemptWith(ctx context.Context, cancel context.CancelCauseFunc) outcome {
+func (s *Source) attemptWith(ctx Ctx, cancel func(cause error)) outcome {
 	resp, out, ok := s.connect(ctx, cancel)
 	if !ok {
 		return out
@@ -84,7 +84,7 @@ func (s *Source) attemptWith(ctx context.Context, cancel context.CancelCauseFunc
 	if stop != nil {
 		return *stop
 	}
-	if context.Cause(ctx) == errWatchdog {
+	if ctx.Err() == errWatchdog {
 		return outcome{count: true, err: &Error{Kind: KindWatchdog,
 			Message: "nothing received within " + (s.cfg.Ping.Interval + s.cfg.Ping.Leeway).String()}}
 	}
@@ -136,7 +136,7 @@ func (s *Source) read(body Body) (stop *outcome, err error) {
 
 // connect runs the connection phase — the header and body functions and the
 // request up to the response's headers — under the connect timeout.
-func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*Response, outcome, bool) {
+func (s *Source) connect(ctx Ctx, cancel func(cause error)) (*Response, outcome, bool) {
 	var timer Timer
 	if d := s.cfg.ConnectTimeout; d > 0 {
 		timer = s.clock.AfterFunc(d, func() { cancel(errConnectTimeout) })
@@ -147,7 +147,7 @@ func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*
 	}
 	header, err := s.requestHeader(ctx)
 	if err != nil {
-		if context.Cause(ctx) == errConnectTimeout {
+		if ctx.Err() == errConnectTimeout {
 			return timedOut()
 		}
 		return nil, outcome{err: &Error{Kind: KindHeaders, Err: err}, count: true}, false
@@ -159,7 +159,7 @@ func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*
 	body := s.cfg.Body
 	if s.cfg.BodyFunc != nil {
 		if body, err = s.cfg.BodyFunc(ctx); err != nil {
-			if context.Cause(ctx) == errConnectTimeout {
+			if ctx.Err() == errConnectTimeout {
 				return timedOut()
 			}
 			return nil, outcome{err: &Error{Kind: KindBody, Err: err}, count: true}, false
@@ -175,7 +175,7 @@ func (s *Source) connect(ctx context.Context, cancel context.CancelCauseFunc) (*
 		return timedOut()
 	}
 	if err != nil {
-		if context.Cause(ctx) == errConnectTimeout {
+		if ctx.Err() == errConnectTimeout {
 			return timedOut()
 		}
 		return nil, s.requestFailed(err, header), false
@@ -197,7 +197,7 @@ func (s *Source) checkHealthy() {
 // requestHeader builds one attempt's headers: the fixed ones, the header
 // function's over them, Accept (#dom-eventsource), and Last-Event-ID when
 // the last event ID string is not empty (#reestablish-the-connection).
-func (s *Source) requestHeader(ctx context.Context) (map[string]string, error) {
+func (s *Source) requestHeader(ctx Ctx) (map[string]string, error) {
 	header := make(map[string]string, len(s.cfg.Header)+3)
 	for k, v := range s.cfg.Header {
 		header[k] = v

@@ -1,7 +1,6 @@
 package eventsource
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -48,7 +47,7 @@ func TestHeaderFuncBeforeEveryAttempt(t *testing.T) {
 	n := 0
 	e := start(t, Config{
 		Header: map[string]string{"X-Static": "s", "Authorization": "old"},
-		HeaderFunc: func(context.Context) (map[string]string, error) {
+		HeaderFunc: func(Ctx) (map[string]string, error) {
 			n++
 			if n == 2 {
 				return nil, errors.New("token service down")

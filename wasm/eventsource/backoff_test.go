@@ -1,7 +1,6 @@
 package eventsource
 
 import (
-	"context"
 	"errors"
 	"math"
 	"strconv"
@@ -148,7 +147,7 @@ func TestConnectTimeout(t *testing.T) {
 	b.send("data: x\n\n")
 	e.rec.expect(t, `events message:"x"#`)
 	// A header function that never returns is bounded too.
-	e2 := start(t, Config{ConnectTimeout: 5 * time.Second, HeaderFunc: func(ctx context.Context) (map[string]string, error) {
+	e2 := start(t, Config{ConnectTimeout: 5 * time.Second, HeaderFunc: func(ctx Ctx) (map[string]string, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}})
@@ -210,7 +209,7 @@ func TestImmediateReconnectAfterLongHealthyConnection(t *testing.T) {
 
 func TestParseRetryAfter(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := InstantOf(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	assert.Equal(t, 120*time.Second, parseRetryAfter("120", now))
 	assert.Equal(t, 30*time.Second, parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now))
 	assert.Equal(t, time.Duration(0), parseRetryAfter("Wed, 31 Dec 2025 00:00:00 GMT", now))

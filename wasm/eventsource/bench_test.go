@@ -1,7 +1,6 @@
 package eventsource
 
 import (
-	"context"
 	"io"
 	"strings"
 	"testing"
@@ -19,7 +18,7 @@ type replayBody struct {
 	i      int
 }
 
-func (t *replayTransport) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
+func (t *replayTransport) RoundTrip(ctx Ctx, r *Request) (*Response, error) {
 	return &Response{Status: 200, ContentType: t.ct, Body: &replayBody{chunks: t.chunks}}, nil
 }
 

@@ -1,7 +1,6 @@
 package eventsource
 
 import (
-	"context"
 	"math"
 	"strconv"
 	"time"
@@ -117,14 +116,14 @@ type Config struct {
 	Body any
 	// BodyFunc, when set, is called before every attempt; what it returns
 	// replaces Body. An error counts as a failed attempt.
-	BodyFunc func(ctx context.Context) (any, error)
+	BodyFunc func(ctx Ctx) (any, error)
 
 	// Header holds extra request headers sent with every attempt.
 	Header map[string]string
 	// HeaderFunc, when set, is called before every attempt (token refresh);
 	// what it returns is added over Header. An error counts as a failed
 	// attempt. It must return promptly once ctx is done.
-	HeaderFunc func(ctx context.Context) (map[string]string, error)
+	HeaderFunc func(ctx Ctx) (map[string]string, error)
 
 	// Format is how the body is read; zero means FormatSSE.
 	Format Format

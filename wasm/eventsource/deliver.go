@@ -1,10 +1,6 @@
 package eventsource
 
-import (
-	"time"
-
-	"github.com/sseshim/sseshim/wasm/sse"
-)
+import "github.com/sseshim/sseshim/wasm/sse"
 
 // outbox counts what one chunk's events change in the stats; the events
 // themselves go to the sink as they are parsed (Sink.Event).
@@ -12,7 +8,7 @@ type outbox struct {
 	queued, pings int // events (pings included) and pings queued from the current chunk
 	dropped       int64
 	bytes         int64
-	activity      time.Time
+	activity      Instant
 
 	// De-duplication (Config.Dedupe): the ids seen, and the fate of the
 	// current id, which the events without an id of their own share.
@@ -44,7 +40,7 @@ func (s *Source) flush() *outcome {
 		st.Failures = failures
 		st.ReconnectionTime = s.reconnectionTime
 	})
-	o.bytes, o.activity, o.dropped = 0, time.Time{}, 0
+	o.bytes, o.activity, o.dropped = 0, Instant{}, 0
 	o.queued, o.pings = 0, 0
 	if s.mayDeliver(noState, false) {
 		s.sink.Flush(s.lastID, s.reconnectionTime)

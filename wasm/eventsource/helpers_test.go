@@ -1,7 +1,6 @@
 package eventsource
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -32,10 +31,10 @@ type fakeTimer struct {
 
 func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_700_000_000, 0)} }
 
-func (c *fakeClock) Now() time.Time {
+func (c *fakeClock) Now() Instant {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.now
+	return InstantOf(c.now)
 }
 
 func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
@@ -125,7 +124,7 @@ func newFakeTransport() *fakeTransport {
 	return &fakeTransport{reqs: make(chan *Request, 100), resps: make(chan fakeAnswer, 100)}
 }
 
-func (t *fakeTransport) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
+func (t *fakeTransport) RoundTrip(ctx Ctx, r *Request) (*Response, error) {
 	t.reqs <- r
 	select {
 	case a := <-t.resps:
@@ -150,7 +149,7 @@ func (r *Response) bodyIfFake() (*fakeBody, bool) {
 }
 
 type fakeBody struct {
-	ctx    context.Context
+	ctx    Ctx
 	chunks chan []byte
 	errs   chan error
 	closed chan struct{}

@@ -4,11 +4,11 @@ package eventsource
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // HTTPTransport is a Transport over net/http: the native Go client.
@@ -25,7 +25,7 @@ var defaultHTTPClient = &http.Client{}
 func defaultTransport() Transport { return &HTTPTransport{} }
 
 // RoundTrip implements Transport.
-func (t *HTTPTransport) RoundTrip(ctx context.Context, r *Request) (*Response, error) {
+func (t *HTTPTransport) RoundTrip(ctx Ctx, r *Request) (*Response, error) {
 	var body io.Reader
 	switch b := r.Body.(type) {
 	case nil:
@@ -40,7 +40,7 @@ func (t *HTTPTransport) RoundTrip(ctx context.Context, r *Request) (*Response, e
 	if method == "" {
 		method = http.MethodGet
 	}
-	req, err := http.NewRequestWithContext(ctx, method, r.URL, body)
+	req, err := http.NewRequestWithContext(stdContext{ctx}, method, r.URL, body)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +71,14 @@ func (t *HTTPTransport) RoundTrip(ctx context.Context, r *Request) (*Response, e
 		Body:        &httpBody{resp: resp, buf: make([]byte, n)},
 	}, nil
 }
+
+// stdContext is a Ctx as the context.Context net/http takes: no deadline,
+// no values.
+type stdContext struct{ Ctx }
+
+func (stdContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+func (stdContext) Value(any) any { return nil }
 
 type httpBody struct {
 	resp *http.Response

@@ -3,7 +3,6 @@
 package eventsource
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -174,7 +173,7 @@ func TestHTTPPostWithBodyResentOnReconnect(t *testing.T) {
 		b, _ := io.ReadAll(r.Body)
 		sseHeaders(w)
 		fmt.Fprintf(w, "data: %s %s\n\n", r.Method, b)
-	}, Config{Method: "PUT", BodyFunc: func(context.Context) (any, error) {
+	}, Config{Method: "PUT", BodyFunc: func(Ctx) (any, error) {
 		return []byte(fmt.Sprintf("attempt %d", calls.Add(1))), nil
 	}})
 	e2.rec.expect(t, "open sse", `events message:"PUT attempt 1"#`, "error end CONNECTING", "retrying 3s #1")

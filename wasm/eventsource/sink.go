@@ -196,7 +196,7 @@ type Stats struct {
 	Reconnects   int64         // attempts after the first
 	Failures     int           // consecutive failed attempts now
 	Dropped      int64         // duplicates dropped and malformed NDJSON lines skipped
-	LastActivity time.Time     // when the last chunk arrived
+	LastActivity Instant       // when the last chunk arrived
 	NextRetry    time.Duration // the delay of the pending or last reconnect
 	LastError    string
 	// ReconnectionTime is the source's reconnection time: the initial one,

@@ -11,7 +11,6 @@
 package eventsource
 
 import (
-	"context"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,9 +27,8 @@ type Source struct {
 	transport Transport
 	reqURL    string
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	ctx  *scope // cancelled by Close and by failing the connection
+	done chan struct{}
 
 	life lifecycle
 
@@ -58,10 +56,10 @@ type lifecycle struct {
 // control is how the page's lifecycle steers the engine (Pause, Reconnect):
 // guarded by life.mu.
 type control struct {
-	cancelAttempt context.CancelCauseFunc // the attempt in progress, if any
-	paused        bool                    // make no attempt until Reconnect
-	reason        string                  // why Reconnect was called
-	kick          chan struct{}           // Reconnect wakes a waiting run loop
+	cancelAttempt func(cause error) // the attempt in progress, if any
+	paused        bool              // make no attempt until Reconnect
+	reason        string            // why Reconnect was called
+	kick          chan struct{}     // Reconnect wakes a waiting run loop
 }
 
 // connState is what one attempt reads with: reset when a response arrives.
@@ -72,8 +70,8 @@ type connState struct {
 	lines    sse.LineDecoder
 	stop     *outcome // set by an in-band error while decoding a chunk
 	wd       *watchdog
-	openedAt time.Time // when the response was accepted
-	carried  bool      // the connection delivered an event
+	openedAt Instant // when the response was accepted
+	carried  bool    // the connection delivered an event
 }
 
 // New validates cfg and starts connecting at once. Everything the source does
@@ -124,7 +122,7 @@ func New(cfg Config, sink Sink) (*Source, error) {
 	if len(cfg.EventTypePath) == 1 && len(cfg.IDPath) == 1 {
 		s.nd.keys = [2]string{cfg.EventTypePath[0], cfg.IDPath[0]}
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.ctx = newScope(nil)
 	go s.run()
 	return s, nil
 }
@@ -144,7 +142,7 @@ func (s *Source) Close() {
 	if !l.closed {
 		l.closed = true
 		l.stats.State = Closed
-		s.cancel()
+		s.ctx.cancel(nil)
 	}
 }
 
@@ -287,7 +285,7 @@ func (s *Source) run() {
 			if s.mayDeliver(Closed, true) {
 				s.sink.Failed(out.err, Closed)
 			}
-			s.cancel()
+			s.ctx.cancel(nil)
 			return
 		}
 		delay := time.Duration(0)

@@ -1,7 +1,6 @@
 package eventsource
 
 import (
-	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -11,7 +10,7 @@ import (
 // Transport opens one request. It must return promptly once ctx is
 // cancelled, and the body it returns must stop too (Next returning an error).
 type Transport interface {
-	RoundTrip(ctx context.Context, req *Request) (*Response, error)
+	RoundTrip(ctx Ctx, req *Request) (*Response, error)
 }
 
 // ErrFutile, wrapped in an error from RoundTrip, says that reconnecting
@@ -64,13 +63,13 @@ type PushBody interface {
 	// body ends or fails (Push returns io.EOF or the error) or f returns
 	// false (Push returns nil). A chunk is valid only during its call. Push
 	// returns once f will not be called again, and promptly once the
-	// transport's context is cancelled.
+	// transport's Ctx is done.
 	Push(f func(chunk []byte) bool) error
 }
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date
 // (RFC 9110 §10.2.3). Zero when absent or malformed; capped at a day.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+func parseRetryAfter(v string, now Instant) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
@@ -81,22 +80,31 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		}
 		return time.Duration(min(n, int64(24*time.Hour/time.Second))) * time.Second
 	}
-	if t, ok := parseIMFDate(v); ok {
-		if d := t.Sub(now); d > 0 {
-			return min(d, 24*time.Hour)
+	if sec, ok := parseIMFDate(v); ok {
+		// In whole seconds first, so that a date centuries away cannot
+		// overflow the nanoseconds.
+		switch ahead := sec - now.UnixNano()/int64(time.Second); {
+		case ahead > int64(24*time.Hour/time.Second):
+			return 24 * time.Hour
+		case ahead >= 0:
+			if d := time.Duration(sec*int64(time.Second) - now.UnixNano()); d > 0 {
+				return d
+			}
 		}
 	}
 	return 0
 }
 
 // parseIMFDate parses the preferred HTTP-date form, IMF-fixdate:
-// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7). Written by hand because
-// time.Parse would bring its layout machinery into the wasm binary.
-func parseIMFDate(v string) (time.Time, bool) {
+// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7), into Unix seconds.
+// Written by hand, down to the calendar, because time.Parse and time.Date
+// would bring time's layouts and time zone rules into the wasm binary.
+// Like time.Date, it carries an overflowing day or second into the next.
+func parseIMFDate(v string) (int64, bool) {
 	const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
 	if len(v) != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
 		v[16] != ' ' || v[19] != ':' || v[22] != ':' || v[25:] != " GMT" {
-		return time.Time{}, false
+		return 0, false
 	}
 	num := func(s string) int {
 		n := 0
@@ -112,9 +120,33 @@ func parseIMFDate(v string) (time.Time, bool) {
 	hh, mm, ss := num(v[17:19]), num(v[20:22]), num(v[23:25])
 	mon := strings.Index(months, v[8:11])
 	if day < 1 || day > 31 || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 || mon < 0 || mon%3 != 0 {
-		return time.Time{}, false
+		return 0, false
 	}
-	return time.Date(year, time.Month(mon/3+1), day, hh, mm, ss, 0, time.UTC), true
+	days := daysFromEpoch(year, mon/3+1, day)
+	return days*86400 + int64(hh*3600+mm*60+ss), true
+}
+
+// daysFromEpoch counts the days from 1970-01-01 to year-month-day in the
+// proleptic Gregorian calendar (negative before it).
+func daysFromEpoch(year, month, day int) int64 {
+	// Days before each month in a common year.
+	before := [12]int{0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334}
+	// leaps counts the leap years in [1, y], floored so that it holds for
+	// y <= 0 too.
+	leaps := func(y int) int { return floorDiv(y, 4) - floorDiv(y, 100) + floorDiv(y, 400) }
+	days := 365*(year-1970) + leaps(year-1) - leaps(1969) + before[month-1] + day - 1
+	if month > 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days++
+	}
+	return int64(days)
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // mediaType returns the lower-cased essence of a Content-Type value.

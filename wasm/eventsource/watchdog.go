@@ -12,7 +12,7 @@ type watchdog struct {
 	timeout time.Duration
 	abort   func()
 	mu      sync.Mutex
-	last    time.Time
+	last    Instant
 	t       Timer
 	stopped bool
 }
@@ -23,7 +23,7 @@ func startWatchdog(c Clock, timeout time.Duration, abort func()) *watchdog {
 	return w
 }
 
-func (w *watchdog) feed(now time.Time) {
+func (w *watchdog) feed(now Instant) {
 	w.mu.Lock()
 	w.last = now
 	w.mu.Unlock()

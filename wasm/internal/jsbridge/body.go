@@ -3,7 +3,6 @@
 package jsbridge
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -58,7 +57,7 @@ func sseshimFeed(id, n int32) bool {
 
 // fetchBody is a response body: a ReadableStream reader, read by the pump.
 type fetchBody struct {
-	ctx    context.Context
+	ctx    eventsource.Ctx
 	reader safejs.Value
 	abort  func()
 	own    bool // the chunks are the fetch's own (the pump may detach them once fed), not a page's stream's
@@ -69,7 +68,7 @@ type fetchBody struct {
 	done  chan error
 }
 
-func newFetchBody(ctx context.Context, reader safejs.Value, abort func(), own bool) *fetchBody {
+func newFetchBody(ctx eventsource.Ctx, reader safejs.Value, abort func(), own bool) *fetchBody {
 	return &fetchBody{ctx: ctx, reader: reader, abort: abort, own: own, done: make(chan error, 1)}
 }
 
@@ -92,7 +91,7 @@ func (b *fetchBody) finish(err error) {
 // feed hands one chunk to the engine, and reports whether the pump may go on.
 func (b *fetchBody) feed(chunk []byte) bool {
 	if b.ctx.Err() != nil {
-		b.finish(context.Cause(b.ctx))
+		b.finish(b.ctx.Err())
 		return false
 	}
 	if len(chunk) == 0 {
@@ -141,7 +140,7 @@ func (b *fetchBody) Push(f func([]byte) bool) error {
 		// finds the context done: either way the pump stops and says so.
 		b.abort()
 		<-b.done
-		return context.Cause(b.ctx)
+		return b.ctx.Err()
 	}
 }
 

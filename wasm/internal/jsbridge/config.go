@@ -3,7 +3,6 @@
 package jsbridge
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"time"
@@ -284,7 +283,7 @@ func stringMap(o safejs.Value) (map[string]string, error) {
 // inside a callback. A promise cannot be cancelled: when the source closes
 // first, the engine stops waiting at once and a late settlement is ignored
 // (see settle.go). A null or undefined result is reported as such.
-func callFunc(ctx context.Context, fn safejs.Value) (v safejs.Value, none bool, err error) {
+func callFunc(ctx eventsource.Ctx, fn safejs.Value) (v safejs.Value, none bool, err error) {
 	if v, err = fn.Invoke(); err != nil {
 		return v, false, err
 	}
@@ -297,8 +296,8 @@ func callFunc(ctx context.Context, fn safejs.Value) (v safejs.Value, none bool, 
 }
 
 // headerFunc wraps a JavaScript function returning headers.
-func headerFunc(fn safejs.Value) func(context.Context) (map[string]string, error) {
-	return func(ctx context.Context) (map[string]string, error) {
+func headerFunc(fn safejs.Value) func(eventsource.Ctx) (map[string]string, error) {
+	return func(ctx eventsource.Ctx) (map[string]string, error) {
 		v, none, err := callFunc(ctx, fn)
 		if err != nil || none {
 			return nil, err
@@ -311,8 +310,8 @@ func headerFunc(fn safejs.Value) func(context.Context) (map[string]string, error
 }
 
 // bodyFunc wraps a JavaScript function returning a body.
-func bodyFunc(fn safejs.Value) func(context.Context) (any, error) {
-	return func(ctx context.Context) (any, error) {
+func bodyFunc(fn safejs.Value) func(eventsource.Ctx) (any, error) {
+	return func(ctx eventsource.Ctx) (any, error) {
 		v, none, err := callFunc(ctx, fn)
 		if err != nil || none {
 			return nil, err

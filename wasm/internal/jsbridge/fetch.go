@@ -3,7 +3,6 @@
 package jsbridge
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +23,7 @@ type Fetch struct {
 }
 
 // RoundTrip implements eventsource.Transport.
-func (f *Fetch) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsource.Response, error) {
+func (f *Fetch) RoundTrip(ctx eventsource.Ctx, r *eventsource.Request) (*eventsource.Response, error) {
 	if pf := f.first; pf != nil {
 		f.first = nil
 		if pf.matches(r) {
@@ -102,7 +101,7 @@ func (f *Fetch) custom() bool { return f.fn.Type() == safejs.TypeFunction }
 // respond waits for a fetch's promise p and makes the engine's Response of
 // what it resolves with; abort aborts the fetch. probe: a failure may be
 // probed for its cause (classify); not for a page's fetch function.
-func respond(ctx context.Context, r *eventsource.Request, a *awaiter, p safejs.Value, abort func(), probe bool) (*eventsource.Response, error) {
+func respond(ctx eventsource.Ctx, r *eventsource.Request, a *awaiter, p safejs.Value, abort func(), probe bool) (*eventsource.Response, error) {
 	res, err := a.await(ctx, p, abort)
 	if err != nil {
 		a.release()
@@ -150,7 +149,7 @@ func NewStreamTransport(reader safejs.Value) *StreamTransport {
 
 // RoundTrip implements eventsource.Transport. The source reads one stream
 // (Config.Once), so it is called once.
-func (t *StreamTransport) RoundTrip(ctx context.Context, r *eventsource.Request) (*eventsource.Response, error) {
+func (t *StreamTransport) RoundTrip(ctx eventsource.Ctx, r *eventsource.Request) (*eventsource.Response, error) {
 	if t.used {
 		return nil, errors.New("sseshim: a stream can be read only once")
 	}
@@ -188,7 +187,7 @@ func headerValue(h safejs.Value, name string) string {
 // probe can tell from an unreachable server. Other failures, and any while
 // the source is closing, are passed on as they are; so is a TypeError
 // where no probe is to be made.
-func classify(ctx context.Context, err error, url string, probe bool) error {
+func classify(ctx eventsource.Ctx, err error, url string, probe bool) error {
 	switch {
 	case ctx.Err() != nil:
 		return err
@@ -210,7 +209,7 @@ func classify(ctx context.Context, err error, url string, probe bool) error {
 // same TypeError: a HEAD request that does not follow redirects gets an
 // "opaqueredirect" response. (Cross-origin, the probe would itself need
 // CORS; there only the futile probe runs.)
-func redirects(ctx context.Context, url string) bool {
+func redirects(ctx eventsource.Ctx, url string) bool {
 	if !sameOrigin(url) {
 		return false
 	}
@@ -227,7 +226,7 @@ func redirects(ctx context.Context, url string) bool {
 // TypeError. A "no-cors" HEAD request reaches the server without asking for
 // access; if it gets any answer, the server is there and reconnecting cannot
 // help. The browser's own EventSource fails the connection in that case.
-func futile(ctx context.Context, url string) bool {
+func futile(ctx eventsource.Ctx, url string) bool {
 	if sameOrigin(url) {
 		return false // same-origin requests are not subject to CORS
 	}
@@ -247,7 +246,7 @@ func sameOrigin(url string) bool {
 
 // probe makes one request that only asks a question of the server, and
 // aborts it as soon as its response has arrived.
-func probe(ctx context.Context, url string, opts map[string]any) (safejs.Value, bool) {
+func probe(ctx eventsource.Ctx, url string, opts map[string]any) (safejs.Value, bool) {
 	ac, err := jsAbortController.New()
 	if err != nil {
 		return safejs.Undefined(), false

@@ -8,11 +8,11 @@
 package jsbridge
 
 import (
-	"context"
 	"errors"
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/sseshim/sseshim/wasm/eventsource"
 	"github.com/sseshim/sseshim/wasm/internal/protocol"
 )
 
@@ -74,7 +74,7 @@ func Init() error {
 
 // JSError is a JavaScript exception or rejection reason, with its name kept
 // (AbortError, TypeError, SecurityError) so that Go code can tell them apart
-// with errors.As.
+// with eventsource.FindError.
 type JSError struct {
 	Name    string
 	Message string
@@ -100,8 +100,8 @@ func jsError(v safejs.Value) error {
 
 // isJSError reports whether err is a JavaScript error named name.
 func isJSError(err error, name string) bool {
-	var e *JSError
-	return errors.As(err, &e) && e.Name == name
+	e, _ := eventsource.FindError(err, func(e error) bool { _, ok := e.(*JSError); return ok }).(*JSError)
+	return e != nil && e.Name == name
 }
 
 func getString(v safejs.Value, prop string) (string, error) {
@@ -165,7 +165,7 @@ func newAwaiter() (*awaiter, error) {
 // await waits for p. When ctx ends first it calls cancel (which must make p
 // settle, as aborting a fetch does) and still waits for p to settle, so that
 // the callbacks can be released safely afterwards.
-func (a *awaiter) await(ctx context.Context, p safejs.Value, cancel func()) (safejs.Value, error) {
+func (a *awaiter) await(ctx eventsource.Ctx, p safejs.Value, cancel func()) (safejs.Value, error) {
 	if _, err := p.Call("then", a.onResolve, a.onReject); err != nil {
 		return safejs.Undefined(), err
 	}
@@ -175,10 +175,7 @@ func (a *awaiter) await(ctx context.Context, p safejs.Value, cancel func()) (saf
 	case <-ctx.Done():
 		cancel()
 		<-a.ch
-		if c := context.Cause(ctx); c != nil {
-			return safejs.Undefined(), c
-		}
-		return safejs.Undefined(), ctx.Err()
+		return safejs.Undefined(), ctx.Err() // the cause (eventsource.Ctx)
 	}
 }
 

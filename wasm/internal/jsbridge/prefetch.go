@@ -3,8 +3,6 @@
 package jsbridge
 
 import (
-	"context"
-
 	"github.com/hack-pad/safejs"
 
 	"github.com/sseshim/sseshim/wasm/eventsource"
@@ -75,7 +73,7 @@ func (pf *Prefetch) matches(r *eventsource.Request) bool {
 }
 
 // take waits for the prefetched response as for one the engine requested.
-func (pf *Prefetch) take(ctx context.Context, r *eventsource.Request, probe bool) (*eventsource.Response, error) {
+func (pf *Prefetch) take(ctx eventsource.Ctx, r *eventsource.Request, probe bool) (*eventsource.Response, error) {
 	a, err := newAwaiter()
 	if err != nil {
 		pf.abort()

@@ -3,11 +3,11 @@
 package jsbridge
 
 import (
-	"context"
 	"errors"
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/sseshim/sseshim/wasm/eventsource"
 	"github.com/sseshim/sseshim/wasm/internal/handles"
 )
 
@@ -63,7 +63,7 @@ func deliverDetached(args []safejs.Value, r settled) {
 }
 
 // awaitDetached waits for p until it settles or ctx ends.
-func awaitDetached(ctx context.Context, p safejs.Value) (safejs.Value, error) {
+func awaitDetached(ctx eventsource.Ctx, p safejs.Value) (safejs.Value, error) {
 	ch := make(chan settled, 1)
 	id := detached.Add(ch)
 	defer detached.Remove(id)
@@ -82,7 +82,7 @@ func awaitDetached(ctx context.Context, p safejs.Value) (safejs.Value, error) {
 	case r := <-ch:
 		return r.val, r.err
 	case <-ctx.Done():
-		return safejs.Undefined(), context.Cause(ctx)
+		return safejs.Undefined(), ctx.Err()
 	}
 }
 
