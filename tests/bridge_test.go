@@ -28,6 +28,7 @@ func TestOptionEveryOneReachesTheEngine(t *testing.T) {
 		"retry":          "{initial: 500, max: 1000, factor: 1.5, jitter: 0.1, maxAttempts: 3, immediateAfter: 0, healthyAfter: 1000}",
 		"connectTimeout": "5000", "retryStatuses": "[503]", "dedupe": "10", "lastEventId": "'x'", "lastEventIdParam": "false",
 		"maxEventSize": "1000", "eventTypePath": "['t']", "idPath": "['i']",
+		"signal": "new AbortController().signal", "fetch": "(url, init) => fetch(url, init)",
 		// body needs a method other than GET: the one option left out.
 	}
 	var init []string
