@@ -118,9 +118,11 @@ func (s *bfRuns) log(run string) ([]string, bool) {
 func openBF(t *testing.T, b *browser, s *bfRuns, page, run string) []string {
 	t.Helper()
 	target := "/bf/" + page + "?run=" + url.QueryEscape(run)
-	// The harness leaves only once the server has its answer to this job:
-	// when /bf/go answers.
-	eval[any](t, b, `fetch('/bf/go').then(() => { location.href = %q; }); return null`, target)
+	// The harness leaves only once the server has its answer to this job
+	// (when /bf/go answers), and once its own engine has loaded: in Firefox
+	// a request the harness leaves in flight stays with the tab's next page
+	// and keeps that out of the cache.
+	eval[any](t, b, `await sseshim.ready; fetch('/bf/go').then(() => { location.href = %q; }); return null`, target)
 	s.goNow <- struct{}{}
 	var got []string
 	ok := assert.Eventually(t, func() bool {
