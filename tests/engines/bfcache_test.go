@@ -123,7 +123,11 @@ func openBF(t *testing.T, b *browser, s *bfRuns, page, run string) []string {
 	// a request the harness leaves in flight stays with the tab's next page
 	// and keeps that out of the cache.
 	eval[any](t, b, `await sseshim.ready; fetch('/bf/go').then(() => { location.href = %q; }); return null`, target)
-	s.goNow <- struct{}{}
+	select {
+	case s.goNow <- struct{}{}:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s: the harness did not ask to leave for %s", b.engine, page)
+	}
 	var got []string
 	ok := assert.Eventually(t, func() bool {
 		var done bool
