@@ -44,10 +44,23 @@ const lifecycleEvent = (what) => { for (const c of [...live]) c.lifecycle(what);
 // How many times the page has entered the back/forward cache: a source
 // whose last restore (or open) came before the latest entry is in a cycle.
 export const backForward = { entries: 0 };
+// Firefox and WebKit abort a page's fetches as a navigation away begins,
+// before pagehide: a connection fails as the page is left, for the cache
+// or for good. Its error and retrying are held (eventsource.js) from
+// beforeunload until the page is hidden, which drops them (a restore
+// reconnects with no error, PR #12381, and an unloaded page shows
+// nothing), or until LEAVE_HOLD has passed with the page still shown (the
+// navigation did not happen), which dispatches them.
+export const LEAVE_HOLD = 10000;
+export const leaving = { since: -Infinity, hides: 0 };
+export const isLeaving = () => monotonic() - leaving.since < LEAVE_HOLD;
 if (typeof addEventListener === 'function') {
   addEventListener('offline', () => lifecycleEvent('offline'));
   addEventListener('online', () => lifecycleEvent('online'));
+  addEventListener('beforeunload', () => { leaving.since = monotonic(); });
   addEventListener('pagehide', (e) => {
+    leaving.hides++;
+    leaving.since = -Infinity;
     if (!e.persisted) return;
     backForward.entries++;
     lifecycleEvent('hidden-cached');

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,4 +63,73 @@ addEventListener('pageshow', (e) => log.push('pageshow persisted=' + e.persisted
 		"restored from the cache (not reloaded): no error, no retrying, no delay")
 	assert.Equal(t, int32(2), conns.Load())
 	assert.Equal(t, "restored", eval[string](tb, `es.stats.reconnectReason`))
+}
+
+// Firefox and WebKit abort a page's fetches as a navigation away begins,
+// before pagehide (tests/engines bfcache). A connection that fails between
+// beforeunload and pagehide has its error and retrying held: pagehide drops
+// them; a navigation that does not happen (no pagehide) delivers them, in
+// order, before the next open. Here the page fires beforeunload and
+// pagehide itself, and the server ends the first connection when asked.
+func TestLeavingHoldsTheErrorOfAnAbortedConnection(t *testing.T) {
+	s := newServer(t)
+	var mu sync.Mutex
+	conns := map[string]int{}
+	ends := map[string]chan struct{}{}
+	end := func(run string) chan struct{} {
+		mu.Lock()
+		defer mu.Unlock()
+		if ends[run] == nil {
+			ends[run] = make(chan struct{})
+		}
+		return ends[run]
+	}
+	s.mux.HandleFunc("/leave-stream", func(w http.ResponseWriter, r *http.Request) {
+		run := r.URL.Query().Get("run")
+		mu.Lock()
+		conns[run]++
+		c := conns[run]
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "retry: 100\ndata: conn %d\n\n", c)
+		w.(http.Flusher).Flush()
+		if c == 1 {
+			select {
+			case <-end(run):
+			case <-r.Context().Done():
+			}
+			return
+		}
+		<-r.Context().Done()
+	})
+	s.mux.HandleFunc("/leave-end", func(w http.ResponseWriter, r *http.Request) {
+		close(end(r.URL.Query().Get("run")))
+	})
+	tb := openHarness(t, s)
+	run := func(name, hide string) []string {
+		return eval[[]string](tb, `new Promise((resolve) => {
+  const log = [];
+  const es = new sseshim.EventSource('/leave-stream?run=`+name+`');
+  es.onopen = () => log.push('open');
+  es.onerror = () => log.push('error rs=' + es.readyState);
+  es.addEventListener('retrying', (e) => log.push('retrying ' + e.reason));
+  es.onmessage = async (e) => {
+    log.push(e.data);
+    if (e.data !== 'conn 1') { es.close(); resolve(log); return; }
+    dispatchEvent(new Event('beforeunload'));
+    await fetch('/leave-end?run=`+name+`');
+    while (es.readyState !== sseshim.CONNECTING) await new Promise((r) => setTimeout(r, 5));
+    `+hide+`
+  };
+})`)
+	}
+	// Left for good: the page is hidden, and shows nothing of the failure.
+	assert.Equal(t, []string{"open", "conn 1", "open", "conn 2"},
+		run("hidden", `dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));`))
+	// The navigation did not happen: the failure is told before the next open.
+	got := run("stayed", ``)
+	require.Len(t, got, 6)
+	assert.Equal(t, []string{"open", "conn 1", "error rs=0"}, got[:3])
+	assert.Regexp(t, `^retrying `, got[3])
+	assert.Equal(t, []string{"open", "conn 2"}, got[4:])
 }

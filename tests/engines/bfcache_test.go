@@ -27,18 +27,6 @@ var noRestore = map[string]string{
 		"in flight",
 }
 
-// leaveErrors lists the engines where sseshim reports an error as its page
-// is left: these abort the page's fetches as the navigation begins, before
-// pagehide, and sseshim takes the abort for a network error (an error event,
-// then a retry at the stream's delay). That is an sseshim defect, not the
-// engine's: leaving for the cache must not fire error (PR #12381). The
-// scenario asserts it as it is so that a fix shows here; remove the entry
-// with the fix.
-var leaveErrors = map[string][]string{
-	"firefox": {"error rs=0", "retrying 60000 undefined"},
-	"webkit":  {"error rs=0", "retrying 60000 undefined"},
-}
-
 // bfRuns is the server's side of the bfcache scenario: what the page under
 // test reports (by beacon, in its own order) and the Last-Event-ID of each
 // connection to its stream, by run.
@@ -164,10 +152,9 @@ var _ = scenario("bfcache", func(t *testing.T, b *browser) {
 
 	got := openBF(t, b, s, "bf-a.html", "source")
 	want := []string{"pageshow persisted=false reason=undefined", "open rs=1", "conn 1 leid="}
-	if errs, ok := leaveErrors[b.engine]; ok {
-		t.Logf("%s: sseshim defect: an error as the page is left (see leaveErrors)", b.engine)
-		want = append(want, errs...)
-	}
+	// Firefox and WebKit abort the page's fetches as the navigation begins,
+	// before pagehide: sseshim holds that failure's error and retrying from
+	// beforeunload, and pagehide drops them (shim/lifecycle.js leaving).
 	s.mu.Lock()
 	leids := s.leids["source"]
 	s.mu.Unlock()
