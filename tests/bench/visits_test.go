@@ -240,7 +240,7 @@ type visitBrowser struct {
 	cancelAlloc context.CancelFunc
 	mu          sync.Mutex
 	counts      map[string]int // the current trace's events by name
-	times       traceTimeline  // the current trace's timeline
+	times       timelineTrace  // the current trace's timeline events
 	done        chan struct{}  // closed when the current trace is complete
 }
 
@@ -327,7 +327,7 @@ func (b *visitBrowser) visit(t *testing.T, s *visitSrv, url string, hold time.Du
 func (b *visitBrowser) startTrace(t *testing.T) {
 	t.Helper()
 	b.mu.Lock()
-	b.counts, b.times, b.done = map[string]int{}, traceTimeline{}, make(chan struct{})
+	b.counts, b.times, b.done = map[string]int{}, timelineTrace{}, make(chan struct{})
 	b.mu.Unlock()
 	_, err := cdp.Call(b.ctx, chromedp.FromContext(b.ctx).Browser, tracing.Start, tracing.StartParams{
 		TransferMode: tracing.StartTransferModeReportEvents,
