@@ -81,8 +81,8 @@ func (r visitReport) markdown() string {
 	fmt.Fprintf(&b, "Repeat visits (%s mode), %s, %s. Each round, for each row in random order, a Chromium with a fresh persistent profile: "+
 		"the first visit; the page kept open %.1f s (events every %s), then visited again in the same tab and kept open as long; "+
 		"the browser closed, started again on the same profile, and the page visited once more. dist/ is served by the dev server. "+
-		"Medians over %d rounds [min–max]; (×) the ratio to the browser's EventSource in the same visit; ms from the navigation's start.\n\n",
-		r.Mode, r.Date, r.Machine, r.Hold.Seconds(), visitTick, r.rounds())
+		"Medians over %d rounds [min–max] (%s); (×) the ratio to the browser's EventSource in the same visit; ms from the navigation's start.\n\n",
+		r.Mode, r.Date, r.Machine, r.Hold.Seconds(), visitTick, r.rounds(), r.extraRoundsNote())
 	b.WriteString("| | sseshim.ready | first event | dist/ transferred | of it the module | the module's request | wasm code cache (trace) |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range visitCases {
 		for _, impl := range visitRows {
@@ -298,6 +298,24 @@ func (r visitReport) targetsTable(b *strings.Builder) {
 		fmt.Fprintf(b, "| the engine's code from V8's code cache after a restart (no compile) | %s | %d of %d | %s |\n",
 			r.caseName("restart"), hit, len(vs), verdict(hit == len(vs)))
 	}
+}
+
+// extraRoundsNote says which rows ran in fewer rounds than the others.
+func (r visitReport) extraRoundsNote() string {
+	var parts []string
+	for _, row := range visitRows {
+		n := 0
+		for _, v := range r.of(row.id, "first") {
+			n = max(n, v.Round)
+		}
+		if n > 0 && n < r.rounds() {
+			parts = append(parts, fmt.Sprintf("%s in the first %d", row.name, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "every row in every round"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (r visitReport) rounds() int {
