@@ -2,6 +2,8 @@
 
 package bench
 
+import "strconv"
+
 // The repeat-visit benchmark's page: a dashboard that opens one stream as it
 // loads and keeps it open. It times, on its own clock (performance.now(),
 // zero at the navigation's start), when sseshim is ready and when the first
@@ -22,6 +24,23 @@ const onEvent = (e) => {
   if (seq !== visit.events) visit.bad++;
   visit.events++;
 };
+// visitSteps: where the time to the first event went, in ms from the
+// navigation's start: the page's HTML received; the script and the module
+// received (Resource Timing's responseEnd); the module instantiated and the
+// Go program's ready call (the shim's performance marks).
+window.visitSteps = () => {
+  const end = (suffix) => {
+    const r = performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname.endsWith(suffix));
+    return r ? r.responseEnd : 0;
+  };
+  const mark = (name) => {
+    const m = performance.getEntriesByName(name, 'mark')[0];
+    return m ? m.startTime : 0;
+  };
+  const nav = performance.getEntriesByType('navigation')[0];
+  return { html: nav ? nav.responseEnd : 0, script: end('/sseshim.js'), module: end('.wasm'),
+    instantiated: mark('sseshim:instantiated'), goReady: mark('sseshim:ready') };
+};
 window.visitResources = () => performance.getEntriesByType('resource')
   .filter((e) => new URL(e.name).pathname.startsWith('/dist/'))
   .map((e) => ({ path: new URL(e.name).pathname, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize }));
@@ -35,6 +54,13 @@ var visitCode = map[string]string{
   es.onmessage = onEvent;
   es.onerror = () => fail('error event, readyState ' + es.readyState);
 </script>`,
+	// The controls: the browser's EventSource and, on each event, the
+	// functions of a plain module (plainModule), loaded the way the engine
+	// is. plain calls all of them from the first event, so V8 tiers them up
+	// together; plain-steps calls a few more every 30 events, so V8 tiers
+	// them up a batch at a time over a few seconds, as it does the engine's.
+	"plain":       plainCode(plainFuncs),
+	"plain-steps": plainCode(5),
 	"sseshim": `<script src="/dist/sseshim.js" data-polyfill="off"></script>
 <script>
   sseshim.ready.then(() => { visit.ready = performance.now(); }, fail);
@@ -46,16 +72,41 @@ var visitCode = map[string]string{
 
 // visitWait resolves once the page has its first event, sseshim (if it
 // loads it) is ready and Resource Timing lists the engine's module (its
-// entry comes when its body has been read), or an error.
+// entry comes when its body has been read), a control's module is
+// instantiated, or an error.
 const visitWait = `new Promise((resolve) => {
   const sseshimPage = typeof sseshim !== 'undefined';
   const c = () => {
     const moduleListed = visitResources().some((r) => r.path.endsWith('.wasm'));
-    if (visit.error || (visit.first && (!sseshimPage || (visit.ready && moduleListed)))) {
-      resolve({ ...visit, resources: visitResources() });
+    const plainReady = !window.visitPlain || performance.getEntriesByName('sseshim:instantiated', 'mark').length > 0;
+    if (visit.error || (visit.first && plainReady && (!sseshimPage || (visit.ready && moduleListed)))) {
+      resolve({ ...visit, resources: visitResources(), steps: visitSteps() });
       return;
     }
     setTimeout(c, 5);
   };
   c();
 })`
+
+// plainCode is a control row's page: step functions more are called every
+// 30 events.
+func plainCode(step int) string {
+	return `<script>
+  window.visitPlain = true;
+  let calls = null;
+  fetch('/visits/plain.0123456789.wasm').then((r) => WebAssembly.instantiateStreaming(r)).then((m) => {
+    performance.mark('sseshim:instantiated');
+    calls = Object.values(m.instance.exports);
+  }, fail);
+  let n = 0;
+  const es = new EventSource('/visits/stream');
+  es.onmessage = (e) => {
+    if (calls) {
+      const hot = Math.min(calls.length, ` + strconv.Itoa(step) + ` * (1 + Math.floor(n++ / 30)));
+      for (let i = 0; i < hot; i++) calls[i](2000);
+    }
+    onEvent(e);
+  };
+  es.onerror = () => fail('error event, readyState ' + es.readyState);
+</script>`
+}

@@ -65,16 +65,27 @@ func (v visitResult) moduleSource() string {
 	return "compiled"
 }
 
+// visitRows are the report's rows: the browser's EventSource, sseshim, and
+// sseshim as it would be if V8 cached its code (the one row with V8 flags),
+// and the two controls of V8's code caching (plainCode).
+var visitRows = []struct{ id, name string }{
+	{"native", "browser EventSource"},
+	{"sseshim", "sseshim"},
+	{"sseshim-eager", "sseshim, V8 told to offer its code at once (--wasm-caching-timeout-ms=0)"},
+	{"plain", "control: a plain module, tiered up at once"},
+	{"plain-steps", "control: a plain module, tiered up in steps"},
+}
+
 func (r visitReport) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Repeat visits (%s mode), %s, %s. Each round, for each row in random order, a Chromium with a fresh persistent profile: "+
 		"the first visit; the page kept open %.1f s (events every %s), then visited again in the same tab and kept open as long; "+
 		"the browser closed, started again on the same profile, and the page visited once more. dist/ is served by the dev server. "+
-		"Medians over %d rounds [min–max]; (×) the ratio to the browser's EventSource in the same visit; ms from the navigation's start.\n\n",
-		r.Mode, r.Date, r.Machine, r.Hold.Seconds(), visitTick, r.rounds())
+		"Medians over %d rounds [min–max] (%s); (×) the ratio to the browser's EventSource in the same visit; ms from the navigation's start.\n\n",
+		r.Mode, r.Date, r.Machine, r.Hold.Seconds(), visitTick, r.rounds(), r.extraRoundsNote())
 	b.WriteString("| | sseshim.ready | first event | dist/ transferred | of it the module | the module's request | wasm code cache (trace) |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range visitCases {
-		for _, impl := range []struct{ id, name string }{{"native", "browser EventSource"}, {"sseshim", "sseshim"}} {
+		for _, impl := range visitRows {
 			vs := r.of(impl.id, c.id)
 			if len(vs) == 0 {
 				continue
@@ -102,12 +113,8 @@ func (r visitReport) markdown() string {
 					written++
 				}
 			}
-			name := c.name
-			if c.id == "reload" {
-				name = fmt.Sprintf("reload after %.1f s open", r.Hold.Seconds())
-			}
-			row := []string{name + ": " + impl.name, "–", statCell(first, "ms", r.nativeFirst(c.id), impl.id != "native"), "–", "–", "–", "–"}
-			if impl.id == "sseshim" {
+			row := []string{r.caseName(c.id) + ": " + impl.name, "–", statCell(first, "ms", r.nativeFirst(c.id), impl.id != "native"), "–", "–", "–", "–"}
+			if strings.HasPrefix(impl.id, "sseshim") {
 				row[1] = statCell(ready, "ms", 0, false)
 				row[3] = statCell(all, "KB", 0, false)
 				row[4] = statCell(module, "KB", 0, false)
@@ -118,15 +125,13 @@ func (r visitReport) markdown() string {
 					}
 				}
 				row[5] = strings.Join(parts, ", ")
+			}
+			if impl.id != "native" {
 				row[6] = fmt.Sprintf("from the code cache %d, reused in the renderer %d, compiled %d; written to the cache %d (of %d)",
 					hit, reused, compiled, written, len(vs))
 			}
 			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
 		}
-	}
-	var files []string
-	for _, v := range r.of("sseshim", "reload") {
-		files = append(files, fmt.Sprint(v.CacheFiles))
 	}
 	fmt.Fprintf(&b, "\nsseshim.ready: the engine instantiated and its Go side running. Transferred: Resource Timing's transferSize "+
 		"of the page's dist/ files (headers and body; 0 when the HTTP cache answered, the headers alone for a 304). "+
@@ -134,9 +139,183 @@ func (r visitReport) markdown() string {
 		"of each visit and its hold (categories %s): from the code cache, Blink found V8's cached code for the module "+
 		"(v8.wasm.moduleCacheHit); reused in the renderer, V8 took the module this renderer process had compiled on the visit before "+
 		"(wasm.GetNativeModuleFromCache); compiled, neither; written, Blink stored V8's code in the cache (v8.wasm.cachedModule). "+
-		"Entries in the profile's Code Cache/wasm when the browser had closed, before the restart, per round: %s.\n",
-		strings.Join(wasmTraceCategories, ", "), strings.Join(files, ", "))
+		"The controls load a plain 40-function module (immutable, application/wasm, instantiateStreaming of the fetch() Response, "+
+		"as the engine is) beside the browser's EventSource and call its functions on each event: all of them from the first event, "+
+		"or five more every 30 events. The row with V8 told to offer its code at once is sseshim with `--wasm-caching-timeout-ms=0`: "+
+		"what a restart would cost if V8 cached the engine.\n\n", strings.Join(wasmTraceCategories, ", "))
+
+	r.cacheTable(&b)
+	r.stepsTable(&b)
+	r.targetsTable(&b)
 	return b.String()
+}
+
+func (r visitReport) caseName(c string) string {
+	if c == "reload" {
+		return fmt.Sprintf("reload after %.1f s open", r.Hold.Seconds())
+	}
+	for _, vc := range visitCases {
+		if vc.id == c {
+			return vc.name
+		}
+	}
+	return c
+}
+
+// cacheTable: when V8 tiered each module up during the first visit and the
+// reload, and whether it offered the code for caching.
+func (r visitReport) cacheTable(b *strings.Builder) {
+	b.WriteString("V8's wasm code cache, visit by visit: V8 offers a module's code for caching once its optimizing compiler has added " +
+		"1 KB of code (`--wasm-caching-threshold`) and then published none for 2 s (`--wasm-caching-timeout-ms`), or at once after 1 MB " +
+		"(`--wasm-caching-hard-threshold`). Times in ms after the module was instantiated (the page's sseshim:instantiated mark); " +
+		"optimizing compiles are V8's wasm.TopTierCompilation batches, offers its wasm.CompilationChunkFinished.\n\n")
+	b.WriteString("| | optimizing compiles | the last one | quiet after it, to the hold's end | longest quiet | offered for caching | first offer |\n|---|---|---|---|---|---|---|\n")
+	for _, c := range []string{"first", "reload"} {
+		for _, impl := range visitRows[1:] {
+			vs := r.of(impl.id, c)
+			if len(vs) == 0 {
+				continue
+			}
+			var n, last, quiet, longest, offer []float64
+			offered := 0
+			for _, v := range vs {
+				tl := v.Timeline
+				n = append(n, float64(tl.TopTier))
+				if tl.TopTier > 0 {
+					last = append(last, tl.LastTopTier)
+					quiet = append(quiet, tl.QuietAtEnd)
+					longest = append(longest, tl.LongestQuiet)
+				}
+				if len(tl.Offered) > 0 {
+					offered++
+					offer = append(offer, tl.Offered[0])
+				}
+			}
+			fmt.Fprintf(b, "| %s: %s | %s | %s | %s | %s | %d of %d | %s |\n", r.caseName(c), impl.name,
+				statCell(n, "", 0, false), statCell(last, "ms", 0, false), statCell(quiet, "ms", 0, false),
+				statCell(longest, "ms", 0, false), offered, len(vs), statCell(offer, "ms", 0, false))
+		}
+	}
+	var files []string
+	for _, v := range r.of("sseshim", "reload") {
+		files = append(files, fmt.Sprint(v.CacheFiles))
+	}
+	if len(files) > 0 {
+		fmt.Fprintf(b, "\nEntries in the profile's Code Cache/wasm when sseshim's browser had closed, before the restart, per round: %s.\n",
+			strings.Join(files, ", "))
+	}
+	b.WriteString("\n")
+}
+
+// stepsTable: where sseshim's time to its first event went, visit by visit.
+func (r visitReport) stepsTable(b *strings.Builder) {
+	b.WriteString("Where sseshim's time to the first event went (medians, ms from the navigation's start): the page's HTML received; " +
+		"sseshim.js received (a 304 on a repeat visit: it is not content-hashed); the module received (from the HTTP cache on a repeat visit); " +
+		"instantiated; the Go program's ready call; `sseshim.ready` resolved; the first event; the browser's EventSource's first event in the same visit.\n\n")
+	b.WriteString("| | HTML | sseshim.js | module | instantiated | Go ready | sseshim.ready | first event | browser EventSource |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, impl := range visitRows[1:3] {
+		for _, c := range visitCases {
+			vs := r.of(impl.id, c.id)
+			if len(vs) == 0 {
+				continue
+			}
+			col := func(f func(v visitResult) float64) string {
+				var x []float64
+				for _, v := range vs {
+					if y := f(v); y > 0 {
+						x = append(x, y)
+					}
+				}
+				s, ok := summarize(x)
+				if !ok {
+					return "–"
+				}
+				return num(s.med)
+			}
+			cells := []string{
+				col(func(v visitResult) float64 { return v.Steps.HTML }),
+				col(func(v visitResult) float64 { return v.Steps.Script }),
+				col(func(v visitResult) float64 { return v.Steps.Module }),
+				col(func(v visitResult) float64 { return v.Steps.Instantiated }),
+				col(func(v visitResult) float64 { return v.Steps.GoReady }),
+				col(func(v visitResult) float64 { return v.Ready }),
+				col(func(v visitResult) float64 { return v.First }),
+				num(r.nativeFirst(c.id)),
+			}
+			b.WriteString("| " + r.caseName(c.id) + ": " + impl.name + " | " + strings.Join(cells, " | ") + " |\n")
+		}
+	}
+	b.WriteString("\n")
+}
+
+// targetsTable holds issue 22's repeat-visit targets against this run.
+func (r visitReport) targetsTable(b *strings.Builder) {
+	med := func(impl, c string, f func(v visitResult) float64) (float64, bool) {
+		var x []float64
+		for _, v := range r.of(impl, c) {
+			x = append(x, f(v))
+		}
+		s, ok := summarize(x)
+		return s.med, ok
+	}
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "missed"
+	}
+	ready := func(v visitResult) float64 { return v.Ready }
+	first := func(v visitResult) float64 { return v.First }
+	moduleBytes := func(v visitResult) float64 { _, m := v.transfer(); return m }
+	b.WriteString("Issue 22's repeat-visit targets in this run (medians):\n\n| target | visit | this run | |\n|---|---|---|---|\n")
+	firstReady, okFirst := med("sseshim", "first", ready)
+	for _, c := range []string{"reload", "restart"} {
+		if bytes, ok := med("sseshim", c, moduleBytes); ok {
+			fmt.Fprintf(b, "| a repeat visit transfers 0 bytes of engine | %s | %s B | %s |\n", r.caseName(c), num(bytes), verdict(bytes == 0))
+		}
+	}
+	for _, c := range []string{"reload", "restart"} {
+		if rd, ok := med("sseshim", c, ready); ok && okFirst && firstReady > 0 {
+			x := rd / firstReady
+			fmt.Fprintf(b, "| sseshim.ready ≤ 0.5× the first visit's | %s | %s ms, %.2f× %s ms | %s |\n", r.caseName(c), num(rd), x, num(firstReady), verdict(x <= 0.5))
+		}
+	}
+	for _, c := range []string{"reload", "restart"} {
+		f, ok := med("sseshim", c, first)
+		n := r.nativeFirst(c)
+		if ok && n > 0 {
+			x := f / n
+			fmt.Fprintf(b, "| first event ≤ 3× the browser's | %s | %s ms, %.2f× %s ms | %s |\n", r.caseName(c), num(f), x, num(n), verdict(x <= 3))
+		}
+	}
+	if vs := r.of("sseshim", "restart"); len(vs) > 0 {
+		hit := 0
+		for _, v := range vs {
+			if v.moduleSource() == "cache" {
+				hit++
+			}
+		}
+		fmt.Fprintf(b, "| the engine's code from V8's code cache after a restart (no compile) | %s | %d of %d | %s |\n",
+			r.caseName("restart"), hit, len(vs), verdict(hit == len(vs)))
+	}
+}
+
+// extraRoundsNote says which rows ran in fewer rounds than the others.
+func (r visitReport) extraRoundsNote() string {
+	var parts []string
+	for _, row := range visitRows {
+		n := 0
+		for _, v := range r.of(row.id, "first") {
+			n = max(n, v.Round)
+		}
+		if n > 0 && n < r.rounds() {
+			parts = append(parts, fmt.Sprintf("%s in the first %d", row.name, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "every row in every round"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (r visitReport) rounds() int {

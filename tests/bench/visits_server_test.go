@@ -128,6 +128,13 @@ func visitServer(t *testing.T, dev string) *visitSrv {
 		w.Header().Set("Cache-Control", "no-cache")
 		fmt.Fprintf(w, visitPage, code)
 	})
+	plain := plainModule()
+	mux.HandleFunc("/visits/plain.0123456789.wasm", func(w http.ResponseWriter, r *http.Request) {
+		// As the dev server serves a content-hashed file.
+		w.Header().Set("Content-Type", "application/wasm")
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		w.Write(plain)
+	})
 	mux.HandleFunc("/visits/stream", func(w http.ResponseWriter, r *http.Request) {
 		f := browsertest.SSEStart(w)
 		tick := time.NewTicker(visitTick)
@@ -189,3 +196,54 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 }
 
 func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// plainModule is the control row's module: the least a page can give V8 to
+// compile, tier up and cache, encoded here by hand (the WebAssembly binary
+// format, §5) so that the control has no toolchain of its own. It has
+// plainFuncs functions f0… of type (i32) → i32, each a loop that adds its
+// counter down to zero; the page calls every one on each event, so that V8
+// tiers them up one by one as their budgets run out, as it does the
+// engine's.
+const plainFuncs = 40
+
+func plainModule() []byte {
+	section := func(id byte, body []byte) []byte {
+		return append(append([]byte{id}, uleb(len(body))...), body...)
+	}
+	vec := func(n int, item func(i int) []byte) []byte {
+		out := uleb(n)
+		for i := range n {
+			out = append(out, item(i)...)
+		}
+		return out
+	}
+	// (local i32) loop  l1 += l0; l0 -= 1; br_if (l0)  end  l1
+	body := []byte{0x01, 0x01, 0x7f,
+		0x03, 0x40,
+		0x20, 0x01, 0x20, 0x00, 0x6a, 0x21, 0x01,
+		0x20, 0x00, 0x41, 0x01, 0x6b, 0x22, 0x00, 0x0d, 0x00,
+		0x0b,
+		0x20, 0x01, 0x0b}
+	m := []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
+	m = append(m, section(1, vec(1, func(int) []byte { return []byte{0x60, 0x01, 0x7f, 0x01, 0x7f} }))...)
+	m = append(m, section(3, vec(plainFuncs, func(int) []byte { return []byte{0x00} }))...)
+	m = append(m, section(7, vec(plainFuncs, func(i int) []byte {
+		name := "f" + strconv.Itoa(i)
+		return append(append(uleb(len(name)), name...), 0x00, byte(i))
+	}))...)
+	m = append(m, section(10, vec(plainFuncs, func(int) []byte { return append(uleb(len(body)), body...) }))...)
+	return m
+}
+
+// uleb is n in unsigned LEB128.
+func uleb(n int) []byte {
+	var out []byte
+	for {
+		b := byte(n & 0x7f)
+		n >>= 7
+		if n == 0 {
+			return append(out, b)
+		}
+		out = append(out, b|0x80)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -52,16 +53,47 @@ type visitMode struct {
 	name   string
 	rounds int
 	hold   time.Duration // how long visits 1 and 2 stay open after their first event
+	rows   []string      // visitRows' ids
+	// The rows beyond the first two (sseshim with V8 caching at once, the
+	// controls) run in the first extraRounds rounds only: they show what V8
+	// does, not a ratio to the browser, and a round of five rows takes a
+	// few minutes on 2 cores.
+	extraRounds int
 }
 
-func currentVisitMode() visitMode {
+func currentVisitMode(t *testing.T) visitMode {
+	// The hold: a dashboard stays open for minutes; 5 s is past V8's
+	// caching wait (2 s after its last optimizing compile) for a module
+	// whose functions all tier up in the first two seconds, as the plain
+	// control's do, so that the controls tell what V8 does with the engine.
+	all := []string{"native", "sseshim", "sseshim-eager", "plain", "plain-steps"}
+	m := visitMode{name: "smoke", rounds: 1, hold: 300 * time.Millisecond, rows: all[:2]}
 	switch os.Getenv("SSESHIM_BENCH") {
 	case "full":
-		return visitMode{name: "full", rounds: 5, hold: 2500 * time.Millisecond}
+		m = visitMode{name: "full", rounds: 5, hold: 5 * time.Second, rows: all, extraRounds: 2}
 	case "quick":
-		return visitMode{name: "quick", rounds: 3, hold: 2500 * time.Millisecond}
+		m = visitMode{name: "quick", rounds: 3, hold: 5 * time.Second, rows: all, extraRounds: 2}
 	}
-	return visitMode{name: "smoke", rounds: 1, hold: 300 * time.Millisecond}
+	// For experiments: another hold ($SSESHIM_VISITS_HOLD, a Go duration),
+	// number of rounds ($SSESHIM_VISITS_ROUNDS) or list of rows
+	// ($SSESHIM_VISITS_ROWS, ids separated by commas).
+	if h := os.Getenv("SSESHIM_VISITS_HOLD"); h != "" {
+		d, err := time.ParseDuration(h)
+		require.NoError(t, err, "SSESHIM_VISITS_HOLD")
+		m.hold = d
+	}
+	if r := os.Getenv("SSESHIM_VISITS_ROUNDS"); r != "" {
+		n, err := strconv.Atoi(r)
+		require.NoError(t, err, "SSESHIM_VISITS_ROUNDS")
+		m.rounds, m.extraRounds = n, min(n, m.extraRounds)
+	}
+	if r := os.Getenv("SSESHIM_VISITS_ROWS"); r != "" {
+		m.rows, m.extraRounds = strings.Split(r, ","), m.rounds
+		for _, id := range m.rows {
+			require.True(t, slices.ContainsFunc(visitRows, func(v struct{ id, name string }) bool { return v.id == id }), "SSESHIM_VISITS_ROWS: no row %q", id)
+		}
+	}
+	return m
 }
 
 // The three visits, in order.
@@ -77,6 +109,13 @@ type visitResource struct {
 	Transfer, Encoded, Decoded float64
 }
 
+// visitSteps is where a visit's time to its first event went (visitSteps
+// in the page), in ms from the navigation's start; 0 for a step the page
+// did not take.
+type visitSteps struct {
+	HTML, Script, Module, Instantiated, GoReady float64
+}
+
 // visitResult is one visit.
 type visitResult struct {
 	Impl, Case   string
@@ -85,8 +124,10 @@ type visitResult struct {
 	Events, Bad  int     // events by the end of the hold (or of the visit), and out of sequence
 	Error        string
 	Resources    []visitResource
+	Steps        visitSteps
 	Dist         []distRequest  // dist/ requests the dev server answered
 	Trace        map[string]int // wasm trace events of the visit and its hold, by name
+	Timeline     traceTimeline  // when V8 tiered the engine up and offered it for caching
 	CacheFiles   int            // entries in the profile's Code Cache/wasm once the browser had closed (restart: before it started)
 }
 
@@ -100,7 +141,7 @@ type visitResult struct {
 // module compiled (wasm.StartStreamingCompilation, wasm.CompileLazy) from
 // one this renderer had compiled already and reused
 // (wasm.GetNativeModuleFromCache). (Event names as Chromium 156 records them.)
-var wasmTraceCategories = []string{"disabled-by-default-devtools.timeline", "v8.wasm"}
+var wasmTraceCategories = []string{"disabled-by-default-devtools.timeline", "v8.wasm", traceUserTimingCh}
 
 // Trace event names the report reads.
 const (
@@ -115,27 +156,32 @@ func TestRepeatVisits(t *testing.T) {
 		t.Skip("Chromium is not installed")
 	}
 	began := time.Now()
-	mode := currentVisitMode()
+	mode := currentVisitMode(t)
 	s := visitServer(t, startDevServer(t))
 	rep := visitReport{Mode: mode.name, Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Hold: mode.hold}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for round := 1; round <= mode.rounds; round++ {
-		order := []string{"native", "sseshim"}
+		order := slices.Clone(mode.rows)
+		if round > mode.extraRounds {
+			order = slices.DeleteFunc(order, func(id string) bool { return id != "native" && id != "sseshim" })
+		}
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		for _, impl := range order {
 			for _, v := range visitSequence(t, s, impl, mode.hold) {
 				v.Round = round
-				t.Logf("%s, %s: ready %.1f ms, first event %.1f ms, %d events; dist/ requests %v; wasm trace events %v",
-					impl, v.Case, v.Ready, v.First, v.Events, v.Dist, v.Trace)
+				t.Logf("%s, %s: ready %.1f ms, first event %.1f ms, %d events; dist/ requests %v; wasm trace events %v; timeline (ms after instantiation) %+v",
+					impl, v.Case, v.Ready, v.First, v.Events, v.Dist, v.Trace, v.Timeline)
 				require.Empty(t, v.Error, "%s, %s", impl, v.Case)
 				require.Positive(t, v.First, "%s, %s: a first event", impl, v.Case)
 				require.Positive(t, v.Events, "%s, %s", impl, v.Case)
 				require.Zero(t, v.Bad, "%s, %s: every event, in order", impl, v.Case)
-				if impl == "sseshim" {
+				if impl != "native" {
+					require.Positive(t, v.Trace[traceStreamed], "%s, %s: the trace has the module's streaming compile: %v", impl, v.Case, v.Trace)
+				}
+				if strings.HasPrefix(impl, "sseshim") {
 					require.Positive(t, v.Ready, "%s, %s: sseshim.ready", impl, v.Case)
 					require.True(t, slices.ContainsFunc(v.Resources, func(r visitResource) bool { return strings.HasSuffix(r.Path, ".wasm") }),
 						"%s, %s: Resource Timing lists the module", impl, v.Case)
-					require.Positive(t, v.Trace[traceStreamed], "%s, %s: the trace has the module's streaming compile: %v", impl, v.Case, v.Trace)
 				}
 				rep.Visits = append(rep.Visits, v)
 			}
@@ -161,13 +207,19 @@ func TestRepeatVisits(t *testing.T) {
 func visitSequence(t *testing.T, s *visitSrv, impl string, hold time.Duration) []visitResult {
 	t.Helper()
 	profile := t.TempDir()
-	url := s.URL + "/visits/page.html?impl=" + impl
-	b := launchVisitBrowser(t, profile, "")
+	page, flags := impl, ""
+	if impl == "sseshim-eager" {
+		// What the code cache would give: V8 offers its code as soon as
+		// it has some (no wait, so no lost repost).
+		page, flags = "sseshim", "--wasm-caching-timeout-ms=0"
+	}
+	url := s.URL + "/visits/page.html?impl=" + page
+	b := launchVisitBrowser(t, profile, flags)
 	first := b.visit(t, s, url, hold)
 	reload := b.visit(t, s, url, hold)
 	b.close(t)
 	reload.CacheFiles = wasmCacheFiles(t, profile)
-	b = launchVisitBrowser(t, profile, "")
+	b = launchVisitBrowser(t, profile, flags)
 	restart := b.visit(t, s, url, 0)
 	b.close(t)
 	out := []visitResult{first, reload, restart}
@@ -202,6 +254,7 @@ type visitBrowser struct {
 	cancelAlloc context.CancelFunc
 	mu          sync.Mutex
 	counts      map[string]int // the current trace's events by name
+	times       timelineTrace  // the current trace's timeline events
 	done        chan struct{}  // closed when the current trace is complete
 }
 
@@ -236,10 +289,14 @@ func launchVisitBrowser(t *testing.T, profile, jsFlags string) *visitBrowser {
 		switch e := ev.(type) {
 		case *tracing.EventDataCollected:
 			for _, v := range e.Value {
-				var te struct{ Name string }
-				if b.counts != nil && json.Unmarshal([]byte(v), &te) == nil && strings.Contains(te.Name, "wasm") {
+				var te traceEvent
+				if b.counts == nil || json.Unmarshal([]byte(v), &te) != nil || !isTimelineEvent(te.Name) {
+					continue
+				}
+				if strings.Contains(te.Name, "wasm") {
 					b.counts[te.Name]++
 				}
+				b.times.add(te)
 			}
 		case *tracing.EventTracingComplete:
 			if b.done != nil {
@@ -275,7 +332,8 @@ func (b *visitBrowser) visit(t *testing.T, s *visitSrv, url string, hold time.Du
 		v.Events = browsertest.Eval[int](tb, `visit.events`)
 		v.Bad = browsertest.Eval[int](tb, `visit.bad`)
 	}
-	v.Trace = b.stopTrace(t)
+	browsertest.Eval[bool](tb, `performance.mark('`+markHoldEnd+`'), true`)
+	v.Trace, v.Timeline = b.stopTrace(t)
 	v.Dist = s.takeDist()
 	return v
 }
@@ -283,7 +341,7 @@ func (b *visitBrowser) visit(t *testing.T, s *visitSrv, url string, hold time.Du
 func (b *visitBrowser) startTrace(t *testing.T) {
 	t.Helper()
 	b.mu.Lock()
-	b.counts, b.done = map[string]int{}, make(chan struct{})
+	b.counts, b.times, b.done = map[string]int{}, timelineTrace{}, make(chan struct{})
 	b.mu.Unlock()
 	_, err := cdp.Call(b.ctx, chromedp.FromContext(b.ctx).Browser, tracing.Start, tracing.StartParams{
 		TransferMode: tracing.StartTransferModeReportEvents,
@@ -292,7 +350,7 @@ func (b *visitBrowser) startTrace(t *testing.T) {
 	require.NoError(t, err, "starting a trace")
 }
 
-func (b *visitBrowser) stopTrace(t *testing.T) map[string]int {
+func (b *visitBrowser) stopTrace(t *testing.T) (map[string]int, traceTimeline) {
 	t.Helper()
 	_, err := cdp.Call(b.ctx, chromedp.FromContext(b.ctx).Browser, tracing.End, cdp.Empty{})
 	require.NoError(t, err, "ending the trace")
@@ -305,5 +363,5 @@ func (b *visitBrowser) stopTrace(t *testing.T) map[string]int {
 	defer b.mu.Unlock()
 	counts := b.counts
 	b.counts = nil
-	return counts
+	return counts, b.times.settle()
 }
