@@ -121,7 +121,7 @@ bench: deps build
 	@mkdir -p tests/out
 	SSESHIM_BENCH=full $(BENCH) -timeout 20m -run '^TestBrowserBenchmark$$' > tests/out/bench-full.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-full.log; exit $$s
 	SSESHIM_BENCH=full $(BENCH) -timeout 10m -run '^TestFirefoxBenchmark$$'
-	SSESHIM_BENCH=full $(BENCH) -timeout 10m -run '^TestRepeatVisits$$'
+	SSESHIM_BENCH=full $(BENCH) -timeout 15m -run '^TestRepeatVisits$$'
 	SSESHIM_BENCH=full $(BENCH) -timeout 10m -run '^TestShareBenchmark$$'
 	SSESHIM_BENCH=full $(BENCH) -timeout 10m -run '^TestSoak$$'
 
@@ -129,7 +129,7 @@ bench-quick: deps build
 	@mkdir -p tests/out
 	SSESHIM_BENCH=quick $(BENCH) -timeout 10m -run '^TestBrowserBenchmark$$' > tests/out/bench-quick.log 2>&1; s=$$?; grep -v '^\s*bench_[a-z_]*test.go' tests/out/bench-quick.log; exit $$s
 	SSESHIM_BENCH=quick $(BENCH) -timeout 10m -run '^TestFirefoxBenchmark$$'
-	SSESHIM_BENCH=quick $(BENCH) -timeout 10m -run '^TestRepeatVisits$$'
+	SSESHIM_BENCH=quick $(BENCH) -timeout 15m -run '^TestRepeatVisits$$'
 
 # Where the renderer's time goes for one implementation (IMPL=sseshim).
 profile: deps build
