@@ -24,7 +24,7 @@ import (
 var noRestore = map[string]string{
 	"firefox": "Firefox keeps a page with a request in flight out of the cache (its BFCache " +
 		"flag REQUEST; MOZ_LOG=SHIPBFCache:5 shows it) and sseshim's open stream is a fetch() " +
-		"in flight",
+		"in flight; a page with Firefox's own EventSource open is not cached either",
 }
 
 // bfRuns is the server's side of the bfcache scenario: what the page under
@@ -160,6 +160,13 @@ var _ = scenario("bfcache", func(t *testing.T, b *browser) {
 	s.mu.Unlock()
 	if why, ok := noRestore[b.engine]; ok {
 		t.Logf("%s: the page is reloaded, not restored: %s", b.engine, why)
+		// So is a page with the engine's own EventSource open: sseshim
+		// does as the browser does. Were the browser's restored, this
+		// entry would be stale.
+		native := openBF(t, b, s, "bf-native.html", "native")
+		assert.Equal(t, []string{"pageshow persisted=false", "open rs=1", "conn 1 leid=",
+			"pagehide persisted=false", "pageshow persisted=false", "open rs=1", "conn 2 leid="}, native,
+			"the engine's own EventSource: reloaded as well")
 		want = append(want, "pagehide persisted=false", "pageshow persisted=false reason=undefined", "open rs=1", "conn 2 leid=")
 		assert.Equal(t, want, got, "reloaded: a new source")
 		assert.Equal(t, []string{"", ""}, leids, "a new source, with no last event ID")
