@@ -16,7 +16,7 @@ import (
 	"github.com/sseshim/sseshim/wasm/internal/handles"
 )
 
-// A response body is read by the shim's pump (pumpBody in shim/loader.js):
+// A response body is read by the shim's pump (pumpBody in shim/pump.js):
 // it writes each chunk (a giant one in pieces of at most len(chunkBuf),
 // since wasm memory, once grown, never shrinks) into chunkBuf and calls the
 // exported function sseshimFeed, which decodes the piece and delivers its

@@ -9,7 +9,7 @@ import (
 )
 
 // Prefetch is a source's first request, begun by the shim as the source was
-// made, before the engine was ready (prefetchFirst in shim/core.js): on a
+// made, before the engine was ready (prefetchFirst in shim/prefetch.js): on a
 // real network its round trip then overlaps the engine's start-up instead of
 // following it. The shim begins it only for requests it can tell for sure
 // (a GET of text/event-stream with fixed headers); the engine takes its
