@@ -11,7 +11,7 @@ import { SseshimErrorEvent, RetryingEvent, BatchEvent, BatchRecord, JSONRecord, 
 import { EngineConnection } from './connection.js';
 import { shareConnection } from './share-client.js';
 import { createIterator, CLOSED_BY_PAGE } from './iterate.js';
-import { backForward, isLeaving, leaving, LEAVE_HOLD } from './lifecycle.js';
+import { backForward, LeaveHold } from './lifecycle.js';
 
 const STREAM_URL = 'about:event-stream';
 
@@ -48,7 +48,7 @@ export class EventSource extends EventTarget {
   #ended; // how it ended, for iterators made later: CLOSED_BY_PAGE or the error's init
   #restoredAt = backForward.entries; // back/forward cache entries this source has come back from
   #reconnectReason; // why the page's lifecycle last replaced the connection (stats)
-  #held = null; // {fires, hides}: an error and retrying held as the page is left (#hold)
+  #held = new LeaveHold(); // an error and retrying that come as the page is left
   #signal = null; // the signal option, while its abort may still close the source
   #onAbort = null;
 
@@ -177,6 +177,7 @@ export class EventSource extends EventTarget {
 
   close() {
     this.#closedByPage = true;
+    this.#held.drop();
     this.#conn.close();
     this.#end(CLOSED_BY_PAGE);
   }
@@ -246,7 +247,7 @@ export class EventSource extends EventTarget {
 
   #open(origin) {
     if (this.#collected) this.#flush();
-    if (this.#held) this.#release(this.#held);
+    this.#held.release();
     this.#restoredAt = backForward.entries;
     this.#readyState = OPEN;
     this.#origin = origin;
@@ -291,8 +292,8 @@ export class EventSource extends EventTarget {
     // The pause of a back/forward cache cycle fires no error
     // (whatwg/html PR #12381).
     if (init.kind === 'lifecycle' && readyState !== CLOSED && this.#backForwardCycle()) return;
-    if (readyState === CLOSED && this.#held) this.#release(this.#held); // in order, before the end
-    if (readyState !== CLOSED && this.#hold(() => this.#fireError(init))) return;
+    if (readyState === CLOSED) this.#held.release(); // in order, before the end
+    else if (this.#lifecycle && this.#held.hold(() => this.#fireError(init))) return;
     this.#fireError(init);
   }
 
@@ -305,30 +306,8 @@ export class EventSource extends EventTarget {
       this.#restoredAt = backForward.entries;
       return;
     }
-    if (this.#hold(() => this.dispatchEvent(new RetryingEvent('retrying', init)))) return;
+    if (this.#lifecycle && this.#held.hold(() => this.dispatchEvent(new RetryingEvent('retrying', init)))) return;
     this.dispatchEvent(new RetryingEvent('retrying', init));
-  }
-
-  // #hold keeps back an error or retrying that comes while the page is
-  // being left (lifecycle.js leaving), and reports whether it did. The
-  // held ones go out before the next open, or once LEAVE_HOLD has passed
-  // with the page never hidden; a pagehide in between drops them.
-  #hold(fire) {
-    if (this.#held) {
-      this.#held.fires.push(fire);
-      return true;
-    }
-    if (!this.#lifecycle || !isLeaving()) return false;
-    const held = this.#held = { fires: [fire], hides: leaving.hides };
-    setTimeout(() => this.#release(held), LEAVE_HOLD);
-    return true;
-  }
-
-  #release(held) {
-    if (this.#held !== held) return;
-    this.#held = null;
-    if (leaving.hides !== held.hides) return;
-    for (const fire of held.fires) if (!this.#closedByPage) fire();
   }
 
   // #backForwardCycle: the page entered the back/forward cache since this

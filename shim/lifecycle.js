@@ -46,14 +46,45 @@ const lifecycleEvent = (what) => { for (const c of [...live]) c.lifecycle(what);
 export const backForward = { entries: 0 };
 // Firefox and WebKit abort a page's fetches as a navigation away begins,
 // before pagehide: a connection fails as the page is left, for the cache
-// or for good. Its error and retrying are held (eventsource.js) from
+// or for good. Its error and retrying are held (LeaveHold) from
 // beforeunload until the page is hidden, which drops them (a restore
 // reconnects with no error, PR #12381, and an unloaded page shows
 // nothing), or until LEAVE_HOLD has passed with the page still shown (the
 // navigation did not happen), which dispatches them.
-export const LEAVE_HOLD = 10000;
-export const leaving = { since: -Infinity, hides: 0 };
-export const isLeaving = () => monotonic() - leaving.since < LEAVE_HOLD;
+const LEAVE_HOLD = 10000;
+const leaving = { since: -Infinity, hides: 0 };
+
+// LeaveHold is one source's held error and retrying (eventsource.js).
+export class LeaveHold {
+  #fires = null; // what is held, in order
+  #hides = 0; // leaving.hides when the first was held
+
+  // hold keeps fire back, and reports whether it did: while the page is
+  // being left, or behind what is already held.
+  hold(fire) {
+    if (!this.#fires) {
+      if (monotonic() - leaving.since >= LEAVE_HOLD) return false;
+      const fires = this.#fires = [];
+      this.#hides = leaving.hides;
+      setTimeout(() => { if (this.#fires === fires) this.release(); }, LEAVE_HOLD);
+    }
+    this.#fires.push(fire);
+    return true;
+  }
+
+  // drop forgets what is held (the page closed the source).
+  drop() {
+    this.#fires = null;
+  }
+
+  // release dispatches what is held, unless the page was hidden since
+  // (then it is dropped); the source calls it before its next open.
+  release() {
+    const fires = this.#fires;
+    this.#fires = null;
+    if (fires && leaving.hides === this.#hides) for (const fire of fires) fire();
+  }
+}
 if (typeof addEventListener === 'function') {
   addEventListener('offline', () => lifecycleEvent('offline'));
   addEventListener('online', () => lifecycleEvent('online'));

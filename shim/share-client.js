@@ -13,6 +13,7 @@
 import { CONNECTING, CLOSED } from './protocol.js';
 import { host } from './host.js';
 import { noteShared } from './engine.js';
+import { abortFetchCall, fetchForGroup, leaveFetchCalls, streamsTransfer } from './share-fetch.js';
 import { monotonic, visible } from './lifecycle.js';
 
 const shareMembers = new Map(); // id → SharedConnection
@@ -20,7 +21,6 @@ let shareHub = null; // {port, tab, locked, timers, releaseLock, onVisibility}
 let shareBroken = false;
 let nextShareId = 1;
 const NO_WORKER = 'the shared worker could not start';
-const fetchCalls = new Map(); // call id → {abort, leave} of a request made here for the worker, until its body ends
 // How often, in ms, the worker and a tab without Web Locks say they live,
 // unless the worker's URL sets it (?beat=): both sides read it.
 export const DEFAULT_BEAT = 5000;
@@ -36,8 +36,7 @@ if (typeof addEventListener === 'function') {
   addEventListener('pagehide', () => {
     // The group's requests made here end: the worker makes the next one in
     // another tab.
-    for (const call of fetchCalls.values()) call.leave();
-    fetchCalls.clear();
+    leaveFetchCalls();
     if (!shareHub) return;
     for (const c of [...shareMembers.values()]) c.receive({ t: 'away' });
     // Close the port too: a message already on its way would evict the
@@ -72,25 +71,6 @@ function shareBlocker(opts) {
   return null;
 }
 
-// streamsTransfer tells whether this browser can transfer a ReadableStream
-// through postMessage (transferable streams), as a response's body made
-// with a fetch function must be. Checked once.
-let transferable;
-function streamsTransfer() {
-  if (transferable === undefined) {
-    try {
-      const rs = new ReadableStream();
-      const { port1, port2 } = new MessageChannel();
-      port1.postMessage(rs, [rs]);
-      port1.close();
-      port2.close();
-      transferable = true;
-    } catch {
-      transferable = false;
-    }
-  }
-  return transferable;
-}
 // shareKey names the request a source would make, so that equivalent
 // requests share and no others: options in a fixed order, header names in
 // lower case and sorted, a repeated header's values joined as fetch() does
@@ -178,9 +158,7 @@ function sharedHub() {
     heard = monotonic();
     spoke = true;
     if (m.data.t === 'abortCall') { // the group's request made here is no longer wanted
-      const call = fetchCalls.get(m.data.call);
-      fetchCalls.delete(m.data.call);
-      if (call) call.abort();
+      abortFetchCall(m.data.call);
       return;
     }
     const source = shareMembers.get(m.data.id);
@@ -341,7 +319,7 @@ class SharedConnection {
     };
     const fail = (err) => reply({ error: { name: err && err.name, message: String(err && err.message || err) } });
     if (msg.fn === 'fetch') {
-      this.#fetch(fn, msg, reply, fail);
+      fetchForGroup(fn, msg, reply, fail);
       return;
     }
     Promise.resolve().then(fn).then((value) => {
@@ -351,51 +329,5 @@ class SharedConnection {
         fail(err); // a value the worker cannot receive
       }
     }, fail);
-  }
-
-  // #fetch makes the group's request with this page's fetch function. The
-  // worker sends its engine's URL and init, headers as a list and without
-  // the signal (which cannot cross): an abortCall message aborts the
-  // request before it has answered. The answer is the response's status,
-  // URL and headers, and its body, transferred to the worker through a
-  // stream of this page's, so that the page knows when it ends: until then,
-  // leaving the page (pagehide) aborts the request; the worker cancelling
-  // the body cancels it too.
-  #fetch(fn, msg, reply, fail) {
-    const ac = new AbortController();
-    const done = () => fetchCalls.delete(msg.call);
-    // Leaving fails the request with a TypeError, a network error that
-    // reconnects (through another tab), where an AbortError would close
-    // the group's source as the user agent's abort does.
-    const gone = () => new TypeError('sseshim: the tab that made the request went away');
-    let relayed = null; // the relay's controller, once there is a response
-    let left = false;
-    fetchCalls.set(msg.call, {
-      abort: () => ac.abort(),
-      leave: () => {
-        left = true;
-        if (relayed) relayed.error(gone());
-        ac.abort();
-      },
-    });
-    const { input, init } = msg.args;
-    fn(input, { ...init, headers: new Headers(init.headers), signal: ac.signal }).then((res) => {
-      let body = null;
-      try {
-        if (res.body) {
-          const relay = new TransformStream({ start(c) { relayed = c; } });
-          res.body.pipeTo(relay.writable).catch(() => {}).finally(done);
-          body = relay.readable;
-        } else done();
-        reply({ value: { status: res.status, statusText: res.statusText, url: res.url, headers: [...res.headers], body } }, body ? [body] : []);
-      } catch (err) {
-        ac.abort();
-        done();
-        fail(err); // not a response, or one the worker cannot receive
-      }
-    }, (err) => {
-      done();
-      fail(left ? gone() : err);
-    });
   }
 }
