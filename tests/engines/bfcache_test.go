@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,7 +106,11 @@ func (s *bfRuns) log(run string) ([]string, bool) {
 // to end and for the harness to be back.
 func openBF(t *testing.T, b *browser, s *bfRuns, page, run string) []string {
 	t.Helper()
-	target := "/bf/" + page + "?run=" + url.QueryEscape(run)
+	sep := "?"
+	if strings.Contains(page, "?") {
+		sep = "&"
+	}
+	target := "/bf/" + page + sep + "run=" + url.QueryEscape(run)
 	// The harness leaves only once the server has its answer to this job
 	// (when /bf/go answers), and once its own engine has loaded: in Firefox
 	// a request the harness leaves in flight stays with the tab's next page
@@ -163,7 +168,7 @@ var _ = scenario("bfcache", func(t *testing.T, b *browser) {
 		// So is a page with the engine's own EventSource open: sseshim
 		// does as the browser does. Were the browser's restored, this
 		// entry would be stale.
-		native := openBF(t, b, s, "bf-native.html", "native")
+		native := openBF(t, b, s, "bf-a.html?impl=native", "native")
 		assert.Equal(t, []string{"pageshow persisted=false", "open rs=1", "conn 1 leid=",
 			"pagehide persisted=false", "pageshow persisted=false", "open rs=1", "conn 2 leid="}, native,
 			"the engine's own EventSource: reloaded as well")
