@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,23 +81,10 @@ func TestExtensionMV3(t *testing.T) {
 	if browser == nil {
 		t.Skip("Chromium is not installed")
 	}
-	var (
-		mu      sync.Mutex
-		auth    = map[string]string{}
-		results = make(chan [2]string, 4)
-	)
+	results := make(chan [2]string, 4)
 	mux := http.NewServeMux()
-	mux.HandleFunc("/ext/stream", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		auth[r.URL.Query().Get("ext")] = r.Header.Get("Authorization")
-		mu.Unlock()
-		f := sseStart(w)
-		for _, piece := range swStreamEvents {
-			_, _ = w.Write([]byte(piece))
-			f.Flush()
-		}
-		<-r.Context().Done()
-	})
+	stream, auth := authStream("ext")
+	mux.HandleFunc("/ext/stream", stream)
 	mux.HandleFunc("/ext/401", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no token", http.StatusUnauthorized)
 	})
@@ -141,8 +127,6 @@ func TestExtensionMV3(t *testing.T) {
 	}
 	for _, kind := range []string{"classic", "module"} {
 		assert.Equal(t, append([]string{"chrome-extension: string"}, swStreamLog...), got[kind], kind)
-		mu.Lock()
-		assert.Equal(t, "Bearer ext-"+kind, auth[kind], "%s: the header the server saw", kind)
-		mu.Unlock()
+		assert.Equal(t, "Bearer ext-"+kind, auth(kind), "%s: the header the server saw", kind)
 	}
 }

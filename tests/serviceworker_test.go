@@ -38,14 +38,26 @@ var swLog = append([]string{"run 1", "realm true"}, swStreamLog...)
 // serveSW serves the service worker fixtures and the streams they open,
 // and records each stream request's Authorization header by realm.
 func serveSW(mux *http.ServeMux) func(realm string) string {
+	mux.Handle("/sw/", http.StripPrefix("/sw/", noStore(http.FileServer(http.Dir(filepath.Join("testdata", "serviceworker"))))))
+	stream, auth := authStream("realm")
+	mux.HandleFunc("/sw/stream", stream)
+	mux.HandleFunc("/sw/401", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no token", http.StatusUnauthorized)
+	})
+	return auth
+}
+
+// authStream sends swStreamEvents and holds, and records the Authorization
+// header of each request by its query parameter key: auth(value) says what
+// the request with key=value carried.
+func authStream(key string) (stream http.HandlerFunc, auth func(value string) string) {
 	var (
 		mu   sync.Mutex
-		auth = map[string]string{}
+		seen = map[string]string{}
 	)
-	mux.Handle("/sw/", http.StripPrefix("/sw/", noStore(http.FileServer(http.Dir(filepath.Join("testdata", "serviceworker"))))))
-	mux.HandleFunc("/sw/stream", func(w http.ResponseWriter, r *http.Request) {
+	stream = func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		auth[r.URL.Query().Get("realm")] = r.Header.Get("Authorization")
+		seen[r.URL.Query().Get(key)] = r.Header.Get("Authorization")
 		mu.Unlock()
 		f := sseStart(w)
 		for _, piece := range swStreamEvents {
@@ -53,15 +65,13 @@ func serveSW(mux *http.ServeMux) func(realm string) string {
 			f.Flush()
 		}
 		<-r.Context().Done()
-	})
-	mux.HandleFunc("/sw/401", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "no token", http.StatusUnauthorized)
-	})
-	return func(realm string) string {
+	}
+	auth = func(value string) string {
 		mu.Lock()
 		defer mu.Unlock()
-		return auth[realm]
+		return seen[value]
 	}
+	return stream, auth
 }
 
 // TestServiceWorker runs sseshim in a classic service worker
