@@ -27,7 +27,8 @@ const onEvent = (e) => {
 // visitSteps: where the time to the first event went, in ms from the
 // navigation's start: the page's HTML received; the script and the module
 // received (Resource Timing's responseEnd); the module instantiated and the
-// Go program's ready call (the shim's performance marks).
+// Go program's ready call (the shim's performance marks; a floor row's
+// page sets them too). The script is sseshim.js, or a floor's wasm_exec.js.
 window.visitSteps = () => {
   const end = (suffix) => {
     const r = performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname.endsWith(suffix));
@@ -38,11 +39,11 @@ window.visitSteps = () => {
     return m ? m.startTime : 0;
   };
   const nav = performance.getEntriesByType('navigation')[0];
-  return { html: nav ? nav.responseEnd : 0, script: end('/sseshim.js'), module: end('.wasm'),
+  return { html: nav ? nav.responseEnd : 0, script: end(window.visitScript || '/sseshim.js'), module: end('.wasm'),
     instantiated: mark('sseshim:instantiated'), goReady: mark('sseshim:ready') };
 };
 window.visitResources = () => performance.getEntriesByType('resource')
-  .filter((e) => new URL(e.name).pathname.startsWith('/dist/'))
+  .filter((e) => /^\/(dist|visits\/floor)\//.test(new URL(e.name).pathname))
   .map((e) => ({ path: new URL(e.name).pathname, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize }));
 </script>
 %s`
@@ -61,6 +62,9 @@ var visitCode = map[string]string{
 	// them up a batch at a time over a few seconds, as it does the engine's.
 	"plain":       plainCode(plainFuncs),
 	"plain-steps": plainCode(5),
+	// The floors: the least an engine in Go, or on safejs, costs a visit.
+	"bare":        floorCode("bare"),
+	"bare-safejs": floorCode("safejs"),
 	"sseshim": `<script src="/dist/sseshim.js" data-polyfill="off"></script>
 <script>
   sseshim.ready.then(() => { visit.ready = performance.now(); }, fail);
@@ -70,12 +74,12 @@ var visitCode = map[string]string{
 </script>`,
 }
 
-// visitWait resolves once the page has its first event, sseshim (if it
-// loads it) is ready and Resource Timing lists the engine's module (its
-// entry comes when its body has been read), a control's module is
-// instantiated, or an error.
+// visitWait resolves once the page has its first event, sseshim or a
+// floor's Go program (if it loads one) is ready and Resource Timing lists
+// its module (its entry comes when its body has been read), a control's
+// module is instantiated, or an error.
 const visitWait = `new Promise((resolve) => {
-  const sseshimPage = typeof sseshim !== 'undefined';
+  const sseshimPage = typeof sseshim !== 'undefined' || window.visitFloor;
   const c = () => {
     const moduleListed = visitResources().some((r) => r.path.endsWith('.wasm'));
     const plainReady = !window.visitPlain || performance.getEntriesByName('sseshim:instantiated', 'mark').length > 0;
@@ -107,6 +111,43 @@ func plainCode(step int) string {
     }
     onEvent(e);
   };
+  es.onerror = () => fail('error event, readyState ' + es.readyState);
+</script>`
+}
+
+// floorCode is a floor row's page: a Go program (buildBare's bare.wasm, or
+// its safejs twin) loaded as a Go program at its leanest is: Go's
+// wasm_exec.js and the module, both content-hashed and immutable, the
+// module compiled as it streams in; the browser's EventSource opened at
+// once beside it, as sseshim sends its first request while its engine
+// loads. Each event goes through the program's exported function before
+// the page's handler, those that came before the program was ready as soon
+// as it is: the first event of an engine that costs nothing but its Go
+// program's start.
+func floorCode(module string) string {
+	return `<script src="/visits/floor/wasm_exec.0123456789.js"></script>
+<script>
+  window.visitFloor = true;
+  window.visitScript = '/visits/floor/wasm_exec.0123456789.js';
+  let early = [];
+  const deliver = (e) => {
+    if (bareAdd(2, 3) !== 5) fail('the floor program does not answer');
+    onEvent(e);
+  };
+  window.__bareReady = () => {
+    performance.mark('sseshim:ready');
+    visit.ready = performance.now();
+    const held = early;
+    early = null;
+    held.forEach(deliver);
+  };
+  const go = new Go();
+  WebAssembly.instantiateStreaming(fetch('/visits/floor/` + module + `.0123456789.wasm'), go.importObject).then((r) => {
+    performance.mark('sseshim:instantiated');
+    go.run(r.instance);
+  }, fail);
+  const es = new EventSource('/visits/stream');
+  es.onmessage = (e) => { if (early) early.push(e); else deliver(e); };
   es.onerror = () => fail('error event, readyState ' + es.readyState);
 </script>`
 }

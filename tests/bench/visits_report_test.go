@@ -71,6 +71,8 @@ func (v visitResult) moduleSource() string {
 var visitRows = []struct{ id, name string }{
 	{"native", "browser EventSource"},
 	{"sseshim", "sseshim"},
+	{"bare", "floor: a bare Go program (one syscall/js function), each event through it"},
+	{"bare-safejs", "floor: the same program on safejs"},
 	{"sseshim-eager", "sseshim, V8 told to offer its code at once (--wasm-caching-timeout-ms=0)"},
 	{"plain", "control: a plain module, tiered up at once"},
 	{"plain-steps", "control: a plain module, tiered up in steps"},
@@ -83,7 +85,7 @@ func (r visitReport) markdown() string {
 		"the browser closed, started again on the same profile, and the page visited once more. dist/ is served by the dev server. "+
 		"Medians over %d rounds [min–max] (%s); (×) the ratio to the browser's EventSource in the same visit; ms from the navigation's start.\n\n",
 		r.Mode, r.Date, r.Machine, r.Hold.Seconds(), visitTick, r.rounds(), r.extraRoundsNote())
-	b.WriteString("| | sseshim.ready | first event | dist/ transferred | of it the module | the module's request | wasm code cache (trace) |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| | sseshim.ready (a floor: its Go program's) | first event | dist/ transferred | of it the module | the module's request | wasm code cache (trace) |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range visitCases {
 		for _, impl := range visitRows {
 			vs := r.of(impl.id, c.id)
@@ -114,7 +116,7 @@ func (r visitReport) markdown() string {
 				}
 			}
 			row := []string{r.caseName(c.id) + ": " + impl.name, "–", statCell(first, "ms", r.nativeFirst(c.id), impl.id != "native"), "–", "–", "–", "–"}
-			if strings.HasPrefix(impl.id, "sseshim") {
+			if strings.HasPrefix(impl.id, "sseshim") || isFloorRow(impl.id) {
 				row[1] = statCell(ready, "ms", 0, false)
 				row[3] = statCell(all, "KB", 0, false)
 				row[4] = statCell(module, "KB", 0, false)
@@ -142,7 +144,10 @@ func (r visitReport) markdown() string {
 		"The controls load a plain 40-function module (immutable, application/wasm, instantiateStreaming of the fetch() Response, "+
 		"as the engine is) beside the browser's EventSource and call its functions on each event: all of them from the first event, "+
 		"or five more every 30 events. The row with V8 told to offer its code at once is sseshim with `--wasm-caching-timeout-ms=0`: "+
-		"what a restart would cost if V8 cached the engine.\n\n", strings.Join(wasmTraceCategories, ", "))
+		"what a restart would cost if V8 cached the engine. "+
+		"The floors load Go's wasm_exec.js and a Go program that exports one function (the start-up floors of the browser benchmark), "+
+		"both content-hashed and immutable, open the browser's EventSource at once beside them, and pass each event through the program "+
+		"before the page's handler (those that came first, as soon as it is ready): the first event of an engine that costs only its Go start.\n\n", strings.Join(wasmTraceCategories, ", "))
 
 	r.cacheTable(&b)
 	r.stepsTable(&b)
@@ -210,10 +215,13 @@ func (r visitReport) cacheTable(b *strings.Builder) {
 // stepsTable: where sseshim's time to its first event went, visit by visit.
 func (r visitReport) stepsTable(b *strings.Builder) {
 	b.WriteString("Where sseshim's time to the first event went (medians, ms from the navigation's start): the page's HTML received; " +
-		"sseshim.js received (a 304 on a repeat visit: it is not content-hashed); the module received (from the HTTP cache on a repeat visit); " +
+		"the script received (sseshim.js: a 304 on a repeat visit, it is not content-hashed; a floor's wasm_exec.js); the module received (from the HTTP cache on a repeat visit); " +
 		"instantiated; the Go program's ready call; `sseshim.ready` resolved; the first event; the browser's EventSource's first event in the same visit.\n\n")
-	b.WriteString("| | HTML | sseshim.js | module | instantiated | Go ready | sseshim.ready | first event | browser EventSource |\n|---|---|---|---|---|---|---|---|---|\n")
-	for _, impl := range visitRows[1:3] {
+	b.WriteString("| | HTML | script | module | instantiated | Go ready | sseshim.ready | first event | browser EventSource |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, impl := range visitRows {
+		if impl.id == "native" || strings.HasPrefix(impl.id, "plain") {
+			continue
+		}
 		for _, c := range visitCases {
 			vs := r.of(impl.id, c.id)
 			if len(vs) == 0 {
@@ -248,7 +256,9 @@ func (r visitReport) stepsTable(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-// targetsTable holds issue 22's repeat-visit targets against this run.
+// targetsTable holds issue 22's repeat-visit targets against this run,
+// and the same figures for the floors: where a floor misses a target too,
+// no engine in Go on safejs can meet it on this platform.
 func (r visitReport) targetsTable(b *strings.Builder) {
 	med := func(impl, c string, f func(v visitResult) float64) (float64, bool) {
 		var x []float64
@@ -258,45 +268,95 @@ func (r visitReport) targetsTable(b *strings.Builder) {
 		s, ok := summarize(x)
 		return s.med, ok
 	}
-	verdict := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "missed"
-	}
 	ready := func(v visitResult) float64 { return v.Ready }
 	first := func(v visitResult) float64 { return v.First }
 	moduleBytes := func(v visitResult) float64 { _, m := v.transfer(); return m }
-	b.WriteString("Issue 22's repeat-visit targets in this run (medians):\n\n| target | visit | this run | |\n|---|---|---|---|\n")
-	firstReady, okFirst := med("sseshim", "first", ready)
+	// The two ratios, for a row: ready to its own first visit's, first
+	// event to the browser's in the same visit.
+	readyRatio := func(impl, c string) (float64, string, bool) {
+		rd, ok := med(impl, c, ready)
+		f, okFirst := med(impl, "first", ready)
+		if !ok || !okFirst || f <= 0 {
+			return 0, "", false
+		}
+		return rd / f, fmt.Sprintf("%s ms, %.2f× %s ms", num(rd), rd/f, num(f)), true
+	}
+	firstRatio := func(impl, c string) (float64, string, bool) {
+		f, ok := med(impl, c, first)
+		n := r.nativeFirst(c)
+		if !ok || n <= 0 {
+			return 0, "", false
+		}
+		return f / n, fmt.Sprintf("%s ms, %.2f× %s ms", num(f), f/n, num(n)), true
+	}
+	b.WriteString("Issue 22's repeat-visit targets in this run (medians), and the floors' figures: where the floor on safejs misses a target too, " +
+		"the target is out of reach of any engine in Go on safejs, as sseshim's must be.\n\n" +
+		"| target | visit | this run | floor: bare Go | floor: on safejs | |\n|---|---|---|---|---|---|\n")
 	for _, c := range []string{"reload", "restart"} {
 		if bytes, ok := med("sseshim", c, moduleBytes); ok {
-			fmt.Fprintf(b, "| a repeat visit transfers 0 bytes of engine | %s | %s B | %s |\n", r.caseName(c), num(bytes), verdict(bytes == 0))
+			cells := []string{"a repeat visit transfers 0 bytes of engine", r.caseName(c), num(bytes) + " B"}
+			for _, f := range []string{"bare", "bare-safejs"} {
+				fb, ok := med(f, c, moduleBytes)
+				cells = append(cells, map[bool]string{true: num(fb) + " B", false: "–"}[ok])
+			}
+			b.WriteString("| " + strings.Join(append(cells, map[bool]string{true: "met", false: "missed"}[bytes == 0]), " | ") + " |\n")
 		}
 	}
-	for _, c := range []string{"reload", "restart"} {
-		if rd, ok := med("sseshim", c, ready); ok && okFirst && firstReady > 0 {
-			x := rd / firstReady
-			fmt.Fprintf(b, "| sseshim.ready ≤ 0.5× the first visit's | %s | %s ms, %.2f× %s ms | %s |\n", r.caseName(c), num(rd), x, num(firstReady), verdict(x <= 0.5))
+	targets := []struct {
+		name  string
+		ratio func(impl, c string) (float64, string, bool)
+		limit float64
+	}{
+		{"sseshim.ready ≤ 0.5× the first visit's", readyRatio, 0.5},
+		{"first event ≤ 3× the browser's", firstRatio, 3},
+	}
+	for _, tg := range targets {
+		for _, c := range []string{"reload", "restart"} {
+			x, cell, ok := tg.ratio("sseshim", c)
+			if !ok {
+				continue
+			}
+			cells := []string{tg.name, r.caseName(c), cell}
+			floorMisses := false
+			for _, f := range []string{"bare", "bare-safejs"} {
+				fx, fcell, ok := tg.ratio(f, c)
+				if !ok {
+					cells = append(cells, "–")
+					continue
+				}
+				cells = append(cells, fcell)
+				if f == "bare-safejs" && fx > tg.limit {
+					floorMisses = true
+				}
+			}
+			verdict := "met"
+			switch {
+			case x > tg.limit && floorMisses:
+				verdict = "out of reach: the floor on safejs misses it too"
+			case x > tg.limit:
+				verdict = "missed"
+			}
+			b.WriteString("| " + strings.Join(append(cells, verdict), " | ") + " |\n")
 		}
 	}
-	for _, c := range []string{"reload", "restart"} {
-		f, ok := med("sseshim", c, first)
-		n := r.nativeFirst(c)
-		if ok && n > 0 {
-			x := f / n
-			fmt.Fprintf(b, "| first event ≤ 3× the browser's | %s | %s ms, %.2f× %s ms | %s |\n", r.caseName(c), num(f), x, num(n), verdict(x <= 3))
-		}
-	}
-	if vs := r.of("sseshim", "restart"); len(vs) > 0 {
+	hits := func(impl string) (string, bool) {
+		vs := r.of(impl, "restart")
 		hit := 0
 		for _, v := range vs {
 			if v.moduleSource() == "cache" {
 				hit++
 			}
 		}
-		fmt.Fprintf(b, "| the engine's code from V8's code cache after a restart (no compile) | %s | %d of %d | %s |\n",
-			r.caseName("restart"), hit, len(vs), verdict(hit == len(vs)))
+		if len(vs) == 0 {
+			return "–", false
+		}
+		return fmt.Sprintf("%d of %d", hit, len(vs)), hit == len(vs)
+	}
+	if cell, ok := hits("sseshim"); cell != "–" {
+		bare, _ := hits("bare")
+		safe, _ := hits("bare-safejs")
+		fmt.Fprintf(b, "| the engine's code from V8's code cache after a restart (no compile) | %s | %s | %s | %s | %s |\n",
+			r.caseName("restart"), cell, bare, safe, map[bool]string{true: "met", false: "missed"}[ok])
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -102,7 +103,9 @@ type visitSrv struct {
 	dist []distRequest
 }
 
-func visitServer(t *testing.T, dev string) *visitSrv {
+// floor is buildBare's folder, for the floor rows' files, or "" when no
+// floor row runs.
+func visitServer(t *testing.T, dev, floor string) *visitSrv {
 	t.Helper()
 	s := &visitSrv{}
 	target, err := url.Parse(dev)
@@ -135,6 +138,9 @@ func visitServer(t *testing.T, dev string) *visitSrv {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		w.Write(plain)
 	})
+	if floor != "" {
+		mux.Handle("/visits/floor/", s.floorFiles(t, floor))
+	}
 	mux.HandleFunc("/visits/stream", func(w http.ResponseWriter, r *http.Request) {
 		f := browsertest.SSEStart(w)
 		tick := time.NewTicker(visitTick)
@@ -156,6 +162,48 @@ func visitServer(t *testing.T, dev string) *visitSrv {
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// floorFiles serves the floor rows' files (buildBare's wasm_exec.js,
+// bare.wasm and safejs.wasm) under content-hashed names as the dev server
+// serves such a file: immutable, the module's brotli copy to a client that
+// takes it; each request is logged with dist/'s.
+func (s *visitSrv) floorFiles(t *testing.T, dir string) http.Handler {
+	t.Helper()
+	files := map[string]string{
+		"/visits/floor/wasm_exec.0123456789.js": "wasm_exec.js",
+		"/visits/floor/bare.0123456789.wasm":    "bare.wasm",
+		"/visits/floor/safejs.0123456789.wasm":  "safejs.wasm",
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		file := filepath.Join(dir, name)
+		h := w.Header()
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("Vary", "Accept-Encoding")
+		h.Set("Content-Type", "text/javascript; charset=utf-8")
+		if strings.HasSuffix(name, ".wasm") {
+			h.Set("Content-Type", "application/wasm")
+			if strings.Contains(r.Header.Get("Accept-Encoding"), "br") {
+				h.Set("Content-Encoding", "br")
+				file += ".br"
+			}
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		rec := &countingWriter{ResponseWriter: w, status: 200}
+		rec.Write(b)
+		s.mu.Lock()
+		s.dist = append(s.dist, distRequest{Path: r.URL.Path, Status: rec.status, Bytes: rec.bytes})
+		s.mu.Unlock()
+	})
 }
 
 // visitTick is how often the stream sends an event: a busy dashboard's

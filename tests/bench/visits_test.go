@@ -54,10 +54,10 @@ type visitMode struct {
 	rounds int
 	hold   time.Duration // how long visits 1 and 2 stay open after their first event
 	rows   []string      // visitRows' ids
-	// The rows beyond the first two (sseshim with V8 caching at once, the
-	// controls) run in the first extraRounds rounds only: they show what V8
-	// does, not a ratio to the browser, and a round of five rows takes a
-	// few minutes on 2 cores.
+	// The rows but the browser's, sseshim and the floors (sseshim with V8
+	// caching at once, the controls) run in the first extraRounds rounds
+	// only: they show what V8 does, not a ratio to the browser, and a round
+	// of seven rows takes a few minutes on 2 cores.
 	extraRounds int
 }
 
@@ -66,7 +66,7 @@ func currentVisitMode(t *testing.T) visitMode {
 	// caching wait (2 s after its last optimizing compile) for a module
 	// whose functions all tier up in the first two seconds, as the plain
 	// control's do, so that the controls tell what V8 does with the engine.
-	all := []string{"native", "sseshim", "sseshim-eager", "plain", "plain-steps"}
+	all := []string{"native", "sseshim", "bare", "bare-safejs", "sseshim-eager", "plain", "plain-steps"}
 	m := visitMode{name: "smoke", rounds: 1, hold: 300 * time.Millisecond, rows: all[:2]}
 	switch os.Getenv("SSESHIM_BENCH") {
 	case "full":
@@ -157,13 +157,17 @@ func TestRepeatVisits(t *testing.T) {
 	}
 	began := time.Now()
 	mode := currentVisitMode(t)
-	s := visitServer(t, startDevServer(t))
+	floor := ""
+	if slices.ContainsFunc(mode.rows, isFloorRow) {
+		floor = buildBare(t)
+	}
+	s := visitServer(t, startDevServer(t), floor)
 	rep := visitReport{Mode: mode.name, Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Hold: mode.hold}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for round := 1; round <= mode.rounds; round++ {
 		order := slices.Clone(mode.rows)
 		if round > mode.extraRounds {
-			order = slices.DeleteFunc(order, func(id string) bool { return id != "native" && id != "sseshim" })
+			order = slices.DeleteFunc(order, func(id string) bool { return id != "native" && id != "sseshim" && !isFloorRow(id) })
 		}
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		for _, impl := range order {
@@ -178,8 +182,8 @@ func TestRepeatVisits(t *testing.T) {
 				if impl != "native" {
 					require.Positive(t, v.Trace[traceStreamed], "%s, %s: the trace has the module's streaming compile: %v", impl, v.Case, v.Trace)
 				}
-				if strings.HasPrefix(impl, "sseshim") {
-					require.Positive(t, v.Ready, "%s, %s: sseshim.ready", impl, v.Case)
+				if strings.HasPrefix(impl, "sseshim") || isFloorRow(impl) {
+					require.Positive(t, v.Ready, "%s, %s: sseshim.ready, or the floor's Go program's", impl, v.Case)
 					require.True(t, slices.ContainsFunc(v.Resources, func(r visitResource) bool { return strings.HasSuffix(r.Path, ".wasm") }),
 						"%s, %s: Resource Timing lists the module", impl, v.Case)
 				}
@@ -202,6 +206,10 @@ func TestRepeatVisits(t *testing.T) {
 		readmeSection(t, "visits", mode.name, "TestRepeatVisits", md)
 	}
 }
+
+// isFloorRow tells the floor rows (floorCode): a Go program and nothing
+// else, where sseshim would be.
+func isFloorRow(id string) bool { return id == "bare" || id == "bare-safejs" }
 
 // visitSequence makes the three visits of one row in a new profile.
 func visitSequence(t *testing.T, s *visitSrv, impl string, hold time.Duration) []visitResult {
