@@ -9,16 +9,28 @@ SHIMJS   := $(wildcard shim/*.js)
 ESBUILD  := $(GO) tool esbuild
 ADDR     ?= 127.0.0.1:8080
 
-.PHONY: all build run test test-go deps bench bench-quick profile fmt vet clean
+.PHONY: all build run test test-go deps bench bench-quick profile fmt vet clean wasm-flags
 
 all: build
 
 build: $(DIST)/sseshim.wasm $(DIST)/sseshim.wasm.br $(DIST)/sseshim.wasm.gz $(DIST)/.gen/wasm-name $(DIST)/wasm_exec.js \
        $(DIST)/sseshim.js $(DIST)/sseshim-share.js $(DIST)/index.js $(DIST)/index.d.ts $(DIST)/package.json
 
-$(DIST)/sseshim.wasm: $(WASMSRC)
+# How the engine is built; the benchmark builds its floor programs the same
+# way (make -s wasm-flags: one word a line). Without symbols (-s -w); with
+# the Go runtime not inlined within itself (-gcflags=runtime=-l) and Go's
+# earlier collector (GOEXPERIMENT=nogreenteagc, whose span-local marking is
+# for many cores; WebAssembly has one): both shrink the module, and their
+# cost per event is in tests/bench/README.md.
+WASMENV   := GOOS=js GOARCH=wasm GOEXPERIMENT=nogreenteagc
+WASMFLAGS := -trimpath -ldflags=-s\ -w -gcflags=runtime=-l
+
+$(DIST)/sseshim.wasm: $(WASMSRC) Makefile
 	@mkdir -p $(DIST)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+	$(WASMENV) $(GO) build $(WASMFLAGS) -o $@ ./wasm
+
+wasm-flags:
+	@printf '%s\n' $(WASMENV) $(WASMFLAGS)
 
 # Precompressed copies for servers that honour Accept-Encoding. Node's zlib
 # has brotli, so no extra tool is needed.

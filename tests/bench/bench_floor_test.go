@@ -39,16 +39,21 @@ func main() {
 }
 `
 
-// buildBare builds the bare program into a temporary folder with the
-// engine's flags, beside a brotli copy and the wasm_exec.js sseshim ships,
+// buildBare builds the bare program into a temporary folder as make builds
+// the engine (wasmBuild), beside a brotli copy and the wasm_exec.js sseshim ships,
 // and the other floor programs (testdata/), and returns the folder.
 func buildBare(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(bareProgram), 0o644))
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", "bare.wasm", "main.go")
+	env, flags := wasmBuild(t)
+	goBuild := func(args ...string) *exec.Cmd {
+		cmd := exec.Command("go", append(append([]string{"build"}, flags...), args...)...)
+		cmd.Env = append(append(os.Environ(), "GOFLAGS="), env...)
+		return cmd
+	}
+	cmd := goBuild("-o", "bare.wasm", "main.go")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "building the bare Go program:\n%s", out)
 	execJS := filepath.Join(browsertest.DistDir, "wasm_exec.js")
@@ -63,14 +68,12 @@ func buildBare(t *testing.T) string {
 	// The same program written with safejs (testdata/safejsfloor): the floor
 	// of anything that makes its JavaScript calls through safejs, as the
 	// engine must.
-	cmd = exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "safejs.wasm"), "./testdata/safejsfloor")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=")
+	cmd = goBuild("-o", filepath.Join(dir, "safejs.wasm"), "./testdata/safejsfloor")
 	out, err = cmd.CombinedOutput()
 	require.NoError(t, err, "building the safejs floor program:\n%s", out)
 	// The per-chunk floor of an engine in Go (testdata/gofloor): the bench
 	// page's FloorGoEventSource feeds it; no start-up or size row.
-	cmd = exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "gofloor.wasm"), "./testdata/gofloor")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOFLAGS=")
+	cmd = goBuild("-o", filepath.Join(dir, "gofloor.wasm"), "./testdata/gofloor")
 	out, err = cmd.CombinedOutput()
 	require.NoError(t, err, "building the Go floor program:\n%s", out)
 	for _, name := range []string{"bare.wasm", "safejs.wasm"} {
@@ -80,6 +83,23 @@ func buildBare(t *testing.T) string {
 		require.NoError(t, os.WriteFile(wasm+".br", br, 0o644))
 	}
 	return dir
+}
+
+// wasmBuild is how make builds the engine (make -s wasm-flags, a word a
+// line): the environment (NAME=value) and the flags of its go build.
+func wasmBuild(t *testing.T) (env, flags []string) {
+	t.Helper()
+	out, err := exec.Command("make", "-s", "-C", filepath.Dir(browsertest.DistDir), "wasm-flags").Output()
+	require.NoError(t, err, "make wasm-flags")
+	for _, w := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if strings.HasPrefix(w, "-") {
+			flags = append(flags, w)
+		} else {
+			env = append(env, w)
+		}
+	}
+	require.Contains(t, env, "GOARCH=wasm", "make wasm-flags: %q", out)
+	return env, flags
 }
 
 // brotliFile is a brotli copy of file at quality 11, as make build makes
