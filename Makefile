@@ -14,7 +14,8 @@ ADDR     ?= 127.0.0.1:8080
 all: build
 
 build: $(DIST)/sseshim.wasm $(DIST)/sseshim.wasm.br $(DIST)/sseshim.wasm.gz $(DIST)/.gen/wasm-name $(DIST)/wasm_exec.js \
-       $(DIST)/sseshim.js $(DIST)/sseshim-share.js $(DIST)/index.js $(DIST)/index.d.ts $(DIST)/package.json
+       $(DIST)/sseshim.js $(DIST)/sseshim-share.js $(DIST)/index.js $(DIST)/index.d.ts $(DIST)/package.json \
+       $(DIST)/sseshim-share.js.br $(DIST)/sseshim-share.js.gz $(DIST)/index.js.br $(DIST)/index.js.gz $(DIST)/manifest.json
 
 # How the engine is built; the benchmark builds its floor programs the same
 # way (make -s wasm-flags: one word a line). Without symbols (-s -w); with
@@ -32,12 +33,14 @@ $(DIST)/sseshim.wasm: $(WASMSRC) Makefile
 wasm-flags:
 	@printf '%s\n' $(WASMENV) $(WASMFLAGS)
 
-# Precompressed copies for servers that honour Accept-Encoding. Node's zlib
-# has brotli, so no extra tool is needed.
-$(DIST)/sseshim.wasm.br: $(DIST)/sseshim.wasm
-	node -e "const z=require('zlib'),fs=require('fs');fs.writeFileSync('$@',z.brotliCompressSync(fs.readFileSync('$<'),{params:{[z.constants.BROTLI_PARAM_QUALITY]:11,[z.constants.BROTLI_PARAM_SIZE_HINT]:fs.statSync('$<').size}}))"
+# Precompressed copies, of the engine and the scripts, for servers that
+# honour Accept-Encoding. Node's zlib has brotli, so no extra tool is needed.
+BROTLI = node -e "const z=require('zlib'),fs=require('fs'),[i,o]=process.argv.slice(1);fs.writeFileSync(o,z.brotliCompressSync(fs.readFileSync(i),{params:{[z.constants.BROTLI_PARAM_QUALITY]:11,[z.constants.BROTLI_PARAM_SIZE_HINT]:fs.statSync(i).size}}))"
 
-$(DIST)/sseshim.wasm.gz: $(DIST)/sseshim.wasm
+$(DIST)/%.br: $(DIST)/%
+	$(BROTLI) $< $@
+
+$(DIST)/%.gz: $(DIST)/%
 	gzip -9 -n -c $< > $@
 
 # The engine again under a content-hashed name, sseshim.<first 10 hex of
@@ -54,6 +57,19 @@ $(DIST)/.gen/wasm-name: $(DIST)/sseshim.wasm $(DIST)/sseshim.wasm.br $(DIST)/sse
 	  done; \
 	  for ext in '' .br .gz; do cp $<$$ext $(DIST)/$$name$$ext; done; \
 	  printf '%s' $$name > $@; echo "the engine as $(DIST)/$$name"
+
+# The script-tag build under a content-hashed name too, with its copies,
+# for pages whose HTML a build writes: dist/manifest.json names it and the
+# engine, and a repeat visit loads both from the HTTP cache without a
+# request. sseshim.js stays for hand-written script tags.
+$(DIST)/manifest.json: $(DIST)/sseshim.js $(DIST)/sseshim.js.br $(DIST)/sseshim.js.gz $(DIST)/.gen/wasm-name
+	@name=sseshim.$$(sha256sum $< | cut -c1-10).js; \
+	  for f in $(DIST)/sseshim.*.js $(DIST)/sseshim.*.js.br $(DIST)/sseshim.*.js.gz; do \
+	    case "$$f" in $(DIST)/$$name*) ;; *) rm -f "$$f";; esac; \
+	  done; \
+	  for ext in '' .br .gz; do cp $<$$ext $(DIST)/$$name$$ext; done; \
+	  printf '{\n  "sseshim.js": "%s",\n  "sseshim.wasm": "%s"\n}\n' $$name "$$(cat $(DIST)/.gen/wasm-name)" > $@; \
+	  echo "the script-tag build also as $(DIST)/$$name"
 
 $(DIST)/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
 	@mkdir -p $(DIST)

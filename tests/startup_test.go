@@ -3,6 +3,9 @@
 package tests
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -49,4 +52,44 @@ func TestScriptBuildIsOneFile(t *testing.T) {
 	tb.navigate(s.URL + "/no-go.html")
 	assert.Equal(t, "one file", eval[string](tb, `window.result`))
 	assert.False(t, eval[bool](tb, `'Go' in window`), "no global Go is left behind")
+}
+
+// TestHashedScriptFromManifest: dist/manifest.json names the script-tag
+// build's content-hashed copy and the engine's; the copy is sseshim.js byte
+// for byte under a name made of its SHA-256, and a page that loads it by
+// that name loads the engine by its hashed name beside it and streams.
+func TestHashedScriptFromManifest(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(distDir, "manifest.json"))
+	require.NoError(t, err, "make build writes dist/manifest.json")
+	var manifest map[string]string
+	require.NoError(t, json.Unmarshal(b, &manifest))
+	plain, err := os.ReadFile(filepath.Join(distDir, "sseshim.js"))
+	require.NoError(t, err)
+	sum := sha256.Sum256(plain)
+	script := "sseshim." + hex.EncodeToString(sum[:])[:10] + ".js"
+	require.Equal(t, script, manifest["sseshim.js"], "the script's hashed name")
+	copied, err := os.ReadFile(filepath.Join(distDir, script))
+	require.NoError(t, err)
+	assert.Equal(t, plain, copied, "the hashed copy is sseshim.js")
+	hashed, err := os.ReadFile(filepath.Join(distDir, ".gen", "wasm-name"))
+	require.NoError(t, err)
+	require.Equal(t, string(hashed), manifest["sseshim.wasm"], "the engine's hashed name")
+
+	s := newServer(t)
+	s.mux.HandleFunc("/stream", holdStream("data: hashed\n\n"))
+	s.mux.HandleFunc("/hashed.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">
+<script src="/dist/`+script+`" data-polyfill="off"></script>
+<script>window.result = new Promise((resolve) => {
+  const es = new sseshim.EventSource('/stream');
+  es.onmessage = (e) => { es.close(); resolve(e.data); };
+  es.onerror = (e) => resolve(e.kind + ': ' + e.message);
+});</script>`)
+	})
+	tb := newTab(t)
+	tb.navigate(s.URL + "/hashed.html")
+	assert.Equal(t, "hashed", eval[string](tb, `window.result`))
+	assert.Equal(t, []string{"/dist/" + script, "/dist/" + string(hashed)},
+		eval[[]string](tb, `performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/dist/'))`))
 }

@@ -28,10 +28,11 @@ const onEvent = (e) => {
 // navigation's start: the page's HTML received; the script and the module
 // received (Resource Timing's responseEnd); the module instantiated and the
 // Go program's ready call (the shim's performance marks; a floor row's
-// page sets them too). The script is sseshim.js, or a floor's wasm_exec.js.
+// page sets them too). The script is sseshim.js (by its hashed name or
+// not), or a floor's wasm_exec.js.
 window.visitSteps = () => {
-  const end = (suffix) => {
-    const r = performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname.endsWith(suffix));
+  const end = (re) => {
+    const r = performance.getEntriesByType('resource').find((e) => re.test(new URL(e.name).pathname));
     return r ? r.responseEnd : 0;
   };
   const mark = (name) => {
@@ -39,7 +40,7 @@ window.visitSteps = () => {
     return m ? m.startTime : 0;
   };
   const nav = performance.getEntriesByType('navigation')[0];
-  return { html: nav ? nav.responseEnd : 0, script: end(window.visitScript || '/sseshim.js'), module: end('.wasm'),
+  return { html: nav ? nav.responseEnd : 0, script: end(/\/(sseshim(\.[0-9a-f]+)?|wasm_exec\.[0-9]+)\.js$/), module: end(/\.wasm$/),
     instantiated: mark('sseshim:instantiated'), goReady: mark('sseshim:ready') };
 };
 window.visitResources = () => performance.getEntriesByType('resource')
@@ -65,6 +66,8 @@ var visitCode = map[string]string{
 	// The floors: the least an engine in Go, or on safejs, costs a visit.
 	"bare":        floorCode("bare"),
 	"bare-safejs": floorCode("safejs"),
+	// sseshim.js by its content-hashed name from dist/manifest.json, as a
+	// page whose HTML a build writes loads it (visitServer puts it in).
 	"sseshim": `<script src="/dist/sseshim.js" data-polyfill="off"></script>
 <script>
   sseshim.ready.then(() => { visit.ready = performance.now(); }, fail);
@@ -128,7 +131,6 @@ func floorCode(module string) string {
 	return `<script src="/visits/floor/wasm_exec.0123456789.js"></script>
 <script>
   window.visitFloor = true;
-  window.visitScript = '/visits/floor/wasm_exec.0123456789.js';
   let early = [];
   const deliver = (e) => {
     if (bareAdd(2, 3) !== 5) fail('the floor program does not answer');

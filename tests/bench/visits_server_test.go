@@ -4,6 +4,7 @@ package bench
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -119,12 +120,14 @@ func visitServer(t *testing.T, dev, floor string) *visitSrv {
 		s.dist = append(s.dist, distRequest{Path: r.URL.Path, Status: rec.status, Bytes: rec.bytes})
 		s.mu.Unlock()
 	})
+	script := hashedScript(t, dev)
 	mux.HandleFunc("/visits/page.html", func(w http.ResponseWriter, r *http.Request) {
 		code, ok := visitCode[r.URL.Query().Get("impl")]
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
+		code = strings.ReplaceAll(code, "/dist/sseshim.js", "/dist/"+script)
 		// As a dashboard's HTML is served: revalidated on each visit, no
 		// validator, so always sent again (the same for every row).
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -162,6 +165,20 @@ func visitServer(t *testing.T, dev, floor string) *visitSrv {
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// hashedScript is the script-tag build's content-hashed name, from the
+// manifest the dev server serves (make build writes it).
+func hashedScript(t *testing.T, dev string) string {
+	t.Helper()
+	resp, err := http.Get(dev + "/dist/manifest.json")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "dist/manifest.json")
+	var m map[string]string
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&m), "dist/manifest.json")
+	require.Regexp(t, `^sseshim\.[0-9a-f]{8,}\.js$`, m["sseshim.js"], "dist/manifest.json names the hashed script")
+	return m["sseshim.js"]
 }
 
 // floorFiles serves the floor rows' files (buildBare's wasm_exec.js,
