@@ -26,13 +26,7 @@ func TestScriptBuildIsOneFile(t *testing.T) {
 	page := func(path, before string) {
 		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			fmt.Fprint(w, `<!doctype html><meta charset="utf-8">`+before+`
-<script src="/dist/sseshim.js" data-polyfill="off"></script>
-<script>window.result = new Promise((resolve) => {
-  const es = new sseshim.EventSource('/stream');
-  es.onmessage = (e) => { es.close(); resolve(e.data); };
-  es.onerror = (e) => resolve(e.kind + ': ' + e.message);
-});</script>`)
+			fmt.Fprint(w, firstEventPage(before, "/dist/sseshim.js"))
 		})
 	}
 	page("/own-go.html", `<script>window.Go = 'the page\'s Go';</script>`)
@@ -52,6 +46,19 @@ func TestScriptBuildIsOneFile(t *testing.T) {
 	tb.navigate(s.URL + "/no-go.html")
 	assert.Equal(t, "one file", eval[string](tb, `window.result`))
 	assert.False(t, eval[bool](tb, `'Go' in window`), "no global Go is left behind")
+}
+
+// firstEventPage is a page that runs before, loads sseshim from script and
+// sets window.result to a promise of /stream's first event's data (or the
+// error's kind and message).
+func firstEventPage(before, script string) string {
+	return `<!doctype html><meta charset="utf-8">` + before + `
+<script src="` + script + `" data-polyfill="off"></script>
+<script>window.result = new Promise((resolve) => {
+  const es = new sseshim.EventSource('/stream');
+  es.onmessage = (e) => { es.close(); resolve(e.data); };
+  es.onerror = (e) => resolve(e.kind + ': ' + e.message);
+});</script>`
 }
 
 // TestHashedScriptFromManifest: dist/manifest.json names the script-tag
@@ -79,13 +86,7 @@ func TestHashedScriptFromManifest(t *testing.T) {
 	s.mux.HandleFunc("/stream", holdStream("data: hashed\n\n"))
 	s.mux.HandleFunc("/hashed.html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">
-<script src="/dist/`+script+`" data-polyfill="off"></script>
-<script>window.result = new Promise((resolve) => {
-  const es = new sseshim.EventSource('/stream');
-  es.onmessage = (e) => { es.close(); resolve(e.data); };
-  es.onerror = (e) => resolve(e.kind + ': ' + e.message);
-});</script>`)
+		fmt.Fprint(w, firstEventPage("", "/dist/"+script))
 	})
 	tb := newTab(t)
 	tb.navigate(s.URL + "/hashed.html")
