@@ -203,7 +203,11 @@ export class EventSource extends EventTarget {
   // #end tells the iterators how the source ended, once: before the error
   // event's listeners run, so that one that calls close() does not turn a
   // failure into a clean end. The signal's abort has nothing left to close.
+  // What the leave hold kept goes out first, in order; a listener of it
+  // may have ended the source meanwhile.
   #end(how) {
+    if (this.#ended !== undefined) return;
+    this.#held.release();
     if (this.#ended !== undefined) return;
     this.#ended = how;
     if (this.#signal) {
@@ -288,12 +292,15 @@ export class EventSource extends EventTarget {
 
   #error(readyState, init) {
     if (this.#collected) this.#flush();
+    // What is held goes out before the end, in the state it came in.
+    if (readyState === CLOSED) this.#held.release();
     this.#readyState = readyState;
     // The pause of a back/forward cache cycle fires no error
     // (whatwg/html PR #12381).
     if (init.kind === 'lifecycle' && readyState !== CLOSED && this.#backForwardCycle()) return;
-    if (readyState === CLOSED) this.#held.release(); // in order, before the end
-    else if (this.#lifecycle && this.#held.hold(() => this.#fireError(init))) return;
+    // A held error is one that left the source CONNECTING: it ends nothing.
+    if (readyState !== CLOSED && this.#lifecycle &&
+      this.#held.hold(() => this.dispatchEvent(new SseshimErrorEvent('error', init)))) return;
     this.#fireError(init);
   }
 

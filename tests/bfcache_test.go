@@ -90,6 +90,10 @@ func TestLeavingHoldsTheErrorOfAnAbortedConnection(t *testing.T) {
 		conns[run]++
 		c := conns[run]
 		mu.Unlock()
+		if run == "ended" && c > 1 {
+			w.WriteHeader(http.StatusNoContent) // the reconnection ends the source
+			return
+		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		fmt.Fprintf(w, "retry: 100\ndata: conn %d\n\n", c)
 		w.(http.Flusher).Flush()
@@ -111,8 +115,15 @@ func TestLeavingHoldsTheErrorOfAnAbortedConnection(t *testing.T) {
   const log = [];
   const es = new sseshim.EventSource('/leave-stream?run=`+name+`');
   es.onopen = () => log.push('open');
-  es.onerror = () => log.push('error rs=' + es.readyState);
+  es.onerror = (e) => {
+    log.push('error rs=' + es.readyState);
+    if (es.readyState === sseshim.CLOSED) ended.then((how) => { log.push(how); resolve(log); });
+  };
   es.addEventListener('retrying', (e) => log.push('retrying ' + e.reason));
+  // How an iteration of the source ends.
+  const ended = (async () => {
+    try { for await (const _ of es); return 'iteration done'; } catch (e) { return 'iteration threw ' + e.kind; }
+  })();
   es.onmessage = async (e) => {
     log.push(e.data);
     if (e.data !== 'conn 1') { es.close(); resolve(log); return; }
@@ -132,4 +143,12 @@ func TestLeavingHoldsTheErrorOfAnAbortedConnection(t *testing.T) {
 	assert.Equal(t, []string{"open", "conn 1", "error rs=0"}, got[:3])
 	assert.Regexp(t, `^retrying `, got[3])
 	assert.Equal(t, []string{"open", "conn 2"}, got[4:])
+	// The navigation did not happen and the reconnection ends the source:
+	// the held failure goes out first, in the state it came in, and the
+	// end is the last failure's.
+	got = run("ended", ``)
+	require.Len(t, got, 6)
+	assert.Equal(t, []string{"open", "conn 1", "error rs=0"}, got[:3])
+	assert.Regexp(t, `^retrying `, got[3])
+	assert.Equal(t, []string{"error rs=2", "iteration threw status"}, got[4:])
 }
