@@ -63,7 +63,14 @@ export function fetchForGroup(fn, msg, reply, fail) {
     },
   });
   const { input, init } = msg.args;
+  reply({ started: true }); // the worker waits on it now, however long the server takes
   fn(input, { ...init, headers: new Headers(init.headers), signal: ac.signal }).then((res) => {
+    if (left) { // a function that did not heed the abort: the answer is nobody's
+      if (res.body) res.body.cancel().catch(() => {});
+      done();
+      fail(gone());
+      return;
+    }
     let body = null;
     try {
       if (res.body) {

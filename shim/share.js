@@ -35,10 +35,12 @@ const GRACE = 2000; // after the last tab leaves, so that a reload does not reco
 //   beats while visible, and after thirty while hidden (150 s by default):
 //   browsers run a hidden tab's timers as seldom as once a minute, and
 //   freeze hidden tabs.
-// - callTimeout: how long a tab may take to run a headers, body or fetch
-//   function before the next tab of the group is asked as well (the first
-//   answer wins; a later response's body is cancelled). With no other tab
-//   to ask, the call waits on.
+// - callTimeout: how long a tab may take to run a headers or body function,
+//   or to begin a fetch function's request, before the next tab of the
+//   group is asked as well (the first answer wins; a later response's body
+//   is cancelled, a later request aborted). A request once begun answers
+//   when its server does, as long as that takes. With no other tab to ask,
+//   the call waits on.
 const params = new URLSearchParams(self.location.search);
 const setting = (name, dflt) => {
   const v = Number(params.get(name));
@@ -346,6 +348,10 @@ setInterval(() => {
 
 function reply(msg) {
   const c = calls.get(msg.call);
+  if (msg.started) { // a tab began the request of a fetch call: no other tab is asked
+    if (c) clearTimeout(c.timer);
+    return;
+  }
   if (!c) { // answered already, by another tab, or aborted: a response's body is nobody's
     const body = msg.value && msg.value.body;
     if (body instanceof ReadableStream) body.cancel().catch(() => {});
@@ -353,6 +359,8 @@ function reply(msg) {
   }
   calls.delete(msg.call);
   clearTimeout(c.timer);
+  // Another tab asked meanwhile may be making the same request: not wanted.
+  if (c.fn === 'fetch') for (const m of c.asked) if (m.tab !== msg.tab) post(m, { t: 'abortCall', call: msg.call });
   if ('error' in msg) c.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name }));
   else c.resolve(c.fn === 'fetch' ? { ...msg.value, tab: msg.tab } : msg.value); // a fetch's body is the tab's (bodyFrom)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,4 +173,42 @@ func TestFetchOptionWithShare(t *testing.T) {
 	// aborted through the transferred body.
 	eval[bool](b, `(src.es.close(), true)`)
 	require.Eventually(t, func() bool { return s.active.Load() == 0 }, 10*time.Second, 50*time.Millisecond, "the request is still open")
+}
+
+// A shared group's request made with a fetch function may wait on its
+// server longer than the worker's call timeout: once a tab has begun it,
+// no other tab is asked to make it again.
+func TestFetchOptionWithShareSlowServer(t *testing.T) {
+	s := newServer(t)
+	var requests atomic.Int32
+	s.mux.HandleFunc("/slow-headers", func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		select { // the response's headers come after the call timeout
+		case <-time.After(time.Second):
+		case <-r.Context().Done():
+			return
+		}
+		f := sseStart(w)
+		fmt.Fprint(w, "data: late\n\n")
+		f.Flush()
+		<-r.Context().Done()
+	})
+	s.mux.HandleFunc("/slow.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8">
+<script src="/dist/sseshim.js" data-polyfill="off" data-share-worker="/dist/sseshim-share.js?callTimeout=300"></script>
+<script>
+window.first = new Promise((resolve) => {
+  window.es = new sseshim.EventSource('/slow-headers', { share: 'slow', fetch: (input, init) => fetch(input, init) });
+  es.onmessage = (e) => resolve(e.data);
+});
+</script>`)
+	})
+	a, b := newTab(t), newTab(t)
+	a.navigate(s.URL + "/slow.html")
+	b.navigate(s.URL + "/slow.html")
+	assert.Equal(t, "late", eval[string](a, `first`))
+	assert.Equal(t, "late", eval[string](b, `first`))
+	assert.Equal(t, true, eval[bool](b, `es.stats.shared`))
+	assert.Equal(t, int32(1), requests.Load(), "one request for the group, made once")
 }
