@@ -8,7 +8,7 @@ export const OPTIONS = [
   {"name":"method","kind":"method","default":"GET"},
   {"name":"body","kind":"body"},
   {"name":"headers","kind":"headers","prefetchSafe":true},
-  {"name":"signal","kind":"signal","shimOnly":true,"stream":true,"prefetchSafe":true},
+  {"name":"signal","kind":"signal","shimOnly":true,"stream":true},
   {"name":"fetch","kind":"function","prefetchSafe":true},
   {"name":"format","kind":"enum","values":["sse","ndjson","auto"],"default":"sse","stream":true,"prefetchSafe":true},
   {"name":"json","kind":"bool","shimOnly":true,"stream":true},

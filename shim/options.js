@@ -123,11 +123,11 @@ const KINDS = {
   },
   // true asks for the default count (the engine's), false for none.
   count: (v, p, o) => (typeof v === 'boolean' ? v : num(v, p, { max: o.max, int: true })),
-  // A group is an option whose members are options: checked member by
-  // member, unknown members refused; a number is its shorthand member.
   // Nullable, as fetch's RequestInit.signal: null is none.
   signal: (v, p) => (v === null || isAbortSignal(v) ? v : fail(p, 'must be an AbortSignal')),
   function: fetchFunction,
+  // A group is an option whose members are options: checked member by
+  // member, unknown members refused; a number is its shorthand member.
   group: (v, p, o) => {
     if (typeof v === 'number' && o.shorthand) v = { [o.shorthand]: v };
     if (typeof v !== 'object' || v === null) fail(p, 'must be an object');

@@ -4,6 +4,12 @@
 
 const fetchCalls = new Map(); // call id → {abort, leave} of a request made here for the worker, until its body ends
 
+// tabGone is the failure of a group's request whose tab went away: a
+// TypeError, a network error that reconnects (through another tab), where
+// an AbortError would close the group's source as the user agent's abort
+// does.
+export const tabGone = () => new TypeError('sseshim: the tab that made the request went away');
+
 // leaveFetchCalls ends the group's requests made here, as the page is
 // left: the worker makes the next one in another tab.
 export function leaveFetchCalls() {
@@ -48,17 +54,13 @@ export function streamsTransfer() {
 export function fetchForGroup(fn, msg, reply, fail) {
   const ac = new AbortController();
   const done = () => fetchCalls.delete(msg.call);
-  // Leaving fails the request with a TypeError, a network error that
-  // reconnects (through another tab), where an AbortError would close
-  // the group's source as the user agent's abort does.
-  const gone = () => new TypeError('sseshim: the tab that made the request went away');
   let relayed = null; // the relay's controller, once there is a response
   let left = false;
   fetchCalls.set(msg.call, {
     abort: () => ac.abort(),
     leave: () => {
       left = true;
-      if (relayed) relayed.error(gone());
+      if (relayed) relayed.error(tabGone());
       ac.abort();
     },
   });
@@ -68,7 +70,7 @@ export function fetchForGroup(fn, msg, reply, fail) {
     if (left) { // a function that did not heed the abort: the answer is nobody's
       if (res.body) res.body.cancel().catch(() => {});
       done();
-      fail(gone());
+      fail(tabGone());
       return;
     }
     let body = null;
@@ -86,6 +88,6 @@ export function fetchForGroup(fn, msg, reply, fail) {
     }
   }, (err) => {
     done();
-    fail(left ? gone() : err);
+    fail(left ? tabGone() : err);
   });
 }

@@ -19,6 +19,7 @@
 
 import { api as sseshim } from './script.js';
 import { DEFAULT_BEAT } from './share-client.js';
+import { tabGone } from './share-fetch.js';
 
 {
   const wasm = new URLSearchParams(self.location.search).get('wasm');
@@ -310,7 +311,7 @@ function watchLock(tab) {
 function removeTab(tab) {
   const mine = tabs.get(tab);
   tabs.delete(tab);
-  for (const ctrl of madeIn.get(tab) || []) ctrl.error(new TypeError('sseshim: the tab that made the request went away'));
+  for (const ctrl of madeIn.get(tab) || []) ctrl.error(tabGone());
   madeIn.delete(tab);
   if (mine) clearTimeout(mine.lockTimer);
   if (mine) for (const { group, member } of mine.entries) removeMember(group, member);

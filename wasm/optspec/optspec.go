@@ -97,7 +97,7 @@ var Options = []Option{
 		Doc: "Sent with every attempt, reconnects included; or a function (sync or async) called before every attempt."},
 	{Name: "headers", Kind: Headers, TS: "HeadersInit | (() => HeadersInit | null | undefined | Promise<HeadersInit | null | undefined>)", PrefetchSafe: true,
 		Doc: "Request headers, or a function (sync or async) called before every attempt."},
-	{Name: "signal", Kind: Signal, TS: "AbortSignal | null", ShimOnly: true, Stream: true, PrefetchSafe: true,
+	{Name: "signal", Kind: Signal, TS: "AbortSignal | null", ShimOnly: true, Stream: true,
 		Doc: "Its abort closes the source, as close() does: CLOSED, no error event, the request aborted (a stream from\n" +
 			"fromReadableStream() cancelled). One already aborted gives a source that is CLOSED from the start and sends no request."},
 	{Name: "fetch", Kind: Function, TS: "(input: string, init: RequestInit) => Promise<Response>", PrefetchSafe: true,
