@@ -302,6 +302,20 @@ func (r benchReport) markdown() string {
 	return b.String()
 }
 
+// targetVerdict is a target's verdict, for every targets table: met, out of
+// reach when the floor that bounds it misses it too (no engine built as
+// sseshim must be could meet it), or missed.
+func targetVerdict(met, floorMisses bool) string {
+	switch {
+	case met:
+		return "met"
+	case floorMisses:
+		return "out of reach: the floor misses it too"
+	default:
+		return "**missed**"
+	}
+}
+
 // targets is the table: each target, what this run measured, and
 // whether it is met.
 func (r benchReport) targets() string {
@@ -319,14 +333,7 @@ func (r benchReport) targets() string {
 		}
 		if finite(v, ok) {
 			measured = fmt.Sprintf("%.2f%s", v, unit)
-			switch {
-			case v <= limit:
-				verdict = "met"
-			case finite(fv, fok) && fv > limit:
-				verdict = "out of reach: the floor misses it too"
-			default:
-				verdict = "**missed**"
-			}
+			verdict = targetVerdict(v <= limit, finite(fv, fok) && fv > limit)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", what, target, measured, floorCell, verdict)
 	}

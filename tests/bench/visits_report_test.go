@@ -306,11 +306,7 @@ func (r visitReport) targetsTable(b *strings.Builder) {
 			}
 			cells = append(cells, cell)
 		}
-		verdict := "met"
-		if bytes > 0 {
-			verdict = "missed"
-		}
-		b.WriteString("| " + strings.Join(append(cells, verdict), " | ") + " |\n")
+		b.WriteString("| " + strings.Join(append(cells, targetVerdict(bytes <= 0, false)), " | ") + " |\n")
 	}
 	targets := []struct {
 		name  string
@@ -339,14 +335,7 @@ func (r visitReport) targetsTable(b *strings.Builder) {
 					floorMisses = true
 				}
 			}
-			verdict := "met"
-			switch {
-			case x > tg.limit && floorMisses:
-				verdict = "out of reach: the floor on safejs misses it too"
-			case x > tg.limit:
-				verdict = "missed"
-			}
-			b.WriteString("| " + strings.Join(append(cells, verdict), " | ") + " |\n")
+			b.WriteString("| " + strings.Join(append(cells, targetVerdict(x <= tg.limit, floorMisses)), " | ") + " |\n")
 		}
 	}
 	// The code cache after a restart: the floor on safejs, which tiers up
@@ -366,15 +355,8 @@ func (r visitReport) targetsTable(b *strings.Builder) {
 	if cell, hit, n := hits("sseshim"); n > 0 {
 		bare, _, _ := hits("bare")
 		safe, safeHit, safeN := hits("bare-safejs")
-		verdict := "met"
-		switch {
-		case hit < n && safeN > 0 && safeHit == 0:
-			verdict = "out of reach: the floor on safejs is not cached either"
-		case hit < n:
-			verdict = "missed"
-		}
 		fmt.Fprintf(b, "| the engine's code from V8's code cache after a restart (no compile) | %s | %s | %s | %s | %s |\n",
-			r.caseName("restart"), cell, bare, safe, verdict)
+			r.caseName("restart"), cell, bare, safe, targetVerdict(hit == n, safeN > 0 && safeHit == 0))
 	}
 }
 
