@@ -4,6 +4,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -116,7 +117,8 @@ func (r visitReport) markdown() string {
 					written++
 				}
 			}
-			row := []string{r.caseName(c.id) + ": " + impl.name, "–", statCell(first, "ms", r.nativeFirst(c.id), impl.id != "native"), "–", "–", "–", "–"}
+			nativeFirst, _ := r.median("native", c.id, visitFirst)
+			row := []string{r.caseName(c.id) + ": " + impl.name, "–", statCell(first, "ms", nativeFirst, impl.id != "native"), "–", "–", "–", "–"}
 			if strings.HasPrefix(impl.id, "sseshim") || isFloorRow(impl.id) {
 				row[1] = statCell(ready, "ms", 0, false)
 				row[3] = statCell(all, "KB", 0, false)
@@ -228,19 +230,20 @@ func (r visitReport) stepsTable(b *strings.Builder) {
 			if len(vs) == 0 {
 				continue
 			}
+			// A step the visit did not record is zero: no figure.
 			col := func(f func(v visitResult) float64) string {
-				var x []float64
-				for _, v := range vs {
+				m, ok := r.median(impl.id, c.id, func(v visitResult) float64 {
 					if y := f(v); y > 0 {
-						x = append(x, y)
+						return y
 					}
-				}
-				s, ok := summarize(x)
+					return math.NaN()
+				})
 				if !ok {
 					return "–"
 				}
-				return num(s.med)
+				return num(m)
 			}
+			nativeFirst, _ := r.median("native", c.id, visitFirst)
 			cells := []string{
 				col(func(v visitResult) float64 { return v.Steps.HTML }),
 				col(func(v visitResult) float64 { return v.Steps.Script }),
@@ -249,7 +252,7 @@ func (r visitReport) stepsTable(b *strings.Builder) {
 				col(func(v visitResult) float64 { return v.Steps.GoReady }),
 				col(func(v visitResult) float64 { return v.Ready }),
 				col(func(v visitResult) float64 { return v.First }),
-				num(r.nativeFirst(c.id)),
+				num(nativeFirst),
 			}
 			b.WriteString("| " + r.caseName(c.id) + ": " + impl.name + " | " + strings.Join(cells, " | ") + " |\n")
 		}
@@ -261,30 +264,21 @@ func (r visitReport) stepsTable(b *strings.Builder) {
 // and the same figures for the floors: where a floor misses a target too,
 // no engine in Go on safejs can meet it on this platform.
 func (r visitReport) targetsTable(b *strings.Builder) {
-	med := func(impl, c string, f func(v visitResult) float64) (float64, bool) {
-		var x []float64
-		for _, v := range r.of(impl, c) {
-			x = append(x, f(v))
-		}
-		s, ok := summarize(x)
-		return s.med, ok
-	}
 	ready := func(v visitResult) float64 { return v.Ready }
-	first := func(v visitResult) float64 { return v.First }
 	moduleBytes := func(v visitResult) float64 { _, m := v.transfer(); return m }
 	// The two ratios, for a row: ready to its own first visit's, first
 	// event to the browser's in the same visit.
 	readyRatio := func(impl, c string) (float64, string, bool) {
-		rd, ok := med(impl, c, ready)
-		f, okFirst := med(impl, "first", ready)
+		rd, ok := r.median(impl, c, ready)
+		f, okFirst := r.median(impl, "first", ready)
 		if !ok || !okFirst || f <= 0 {
 			return 0, "", false
 		}
 		return rd / f, fmt.Sprintf("%s ms, %.2f× %s ms", num(rd), rd/f, num(f)), true
 	}
 	firstRatio := func(impl, c string) (float64, string, bool) {
-		f, ok := med(impl, c, first)
-		n := r.nativeFirst(c)
+		f, ok := r.median(impl, c, visitFirst)
+		n, _ := r.median("native", c, visitFirst)
 		if !ok || n <= 0 {
 			return 0, "", false
 		}
@@ -294,14 +288,14 @@ func (r visitReport) targetsTable(b *strings.Builder) {
 		"the target is out of reach of any engine in Go on safejs, as sseshim's must be.\n\n" +
 		"| target | visit | this run | floor: bare Go | floor: on safejs | |\n|---|---|---|---|---|---|\n")
 	for _, c := range []string{"reload", "restart"} {
-		bytes, ok := med("sseshim", c, moduleBytes)
+		bytes, ok := r.median("sseshim", c, moduleBytes)
 		if !ok {
 			continue
 		}
 		cells := []string{"a repeat visit transfers 0 bytes of engine", r.caseName(c), num(bytes) + " B"}
 		for _, f := range []string{"bare", "bare-safejs"} {
 			cell := "–"
-			if fb, ok := med(f, c, moduleBytes); ok {
+			if fb, ok := r.median(f, c, moduleBytes); ok {
 				cell = num(fb) + " B"
 			}
 			cells = append(cells, cell)
@@ -386,14 +380,22 @@ func (r visitReport) rounds() int {
 	return n
 }
 
-func (r visitReport) nativeFirst(c string) float64 {
-	var first []float64
-	for _, v := range r.of("native", c) {
-		first = append(first, v.First)
+// median is the median of f over impl's visits of case c; a visit for
+// which f is NaN has no such figure and is left out. False when no visit
+// has one.
+func (r visitReport) median(impl, c string, f func(visitResult) float64) (float64, bool) {
+	var x []float64
+	for _, v := range r.of(impl, c) {
+		if y := f(v); !math.IsNaN(y) {
+			x = append(x, y)
+		}
 	}
-	s, _ := summarize(first)
-	return s.med
+	s, ok := summarize(x)
+	return s.med, ok
 }
+
+// visitFirst is a visit's time to its first event.
+func visitFirst(v visitResult) float64 { return v.First }
 
 // statCell is a median [range], with its ratio to ref when ratio is set.
 func statCell(v []float64, unit string, ref float64, ratio bool) string {
