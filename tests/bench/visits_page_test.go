@@ -44,7 +44,7 @@ window.visitSteps = () => {
     instantiated: mark('sseshim:instantiated'), goReady: mark('sseshim:ready') };
 };
 window.visitResources = () => performance.getEntriesByType('resource')
-  .filter((e) => /^\/(dist|visits\/floor)\//.test(new URL(e.name).pathname))
+  .filter((e) => /^\/dist\//.test(new URL(e.name).pathname))
   .map((e) => ({ path: new URL(e.name).pathname, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize }));
 </script>
 %s`
@@ -128,7 +128,7 @@ func plainCode(step int) string {
 // as it is: the first event of an engine that costs nothing but its Go
 // program's start.
 func floorCode(module string) string {
-	return `<script src="/visits/floor/wasm_exec.0123456789.js"></script>
+	return `<script src="/dist/wasm_exec.0123456789.js"></script>
 <script>
   window.visitFloor = true;
   let early = [];
@@ -144,7 +144,7 @@ func floorCode(module string) string {
     held.forEach(deliver);
   };
   const go = new Go();
-  WebAssembly.instantiateStreaming(fetch('/visits/floor/` + module + `.0123456789.wasm'), go.importObject).then((r) => {
+  WebAssembly.instantiateStreaming(fetch('/dist/` + module + `.0123456789.wasm'), go.importObject).then((r) => {
     performance.mark('sseshim:instantiated');
     go.run(r.instance);
   }, fail);
