@@ -118,7 +118,7 @@ func plainCode(step int) string {
 </script>`
 }
 
-// floorCode is a floor row's page: a Go program (buildBare's bare.wasm, or
+// floorCode is a floor row's page: a Go program (buildFloors' bare.wasm, or
 // its safejs twin) loaded as a Go program at its leanest is: Go's
 // wasm_exec.js and the module, both content-hashed and immutable, the
 // module compiled as it streams in; the browser's EventSource opened at

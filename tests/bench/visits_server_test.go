@@ -46,7 +46,7 @@ func visitDist(t *testing.T) string {
 	return abs
 }
 
-// floorNames are the floor rows' files (buildBare's) under the
+// floorNames are the floor rows' files (buildFloors') under the
 // content-hashed names their pages load them by from /dist/, so that the dev
 // server serves them as it serves the engine's: immutable, the module's
 // brotli copy to a client that takes it.
@@ -60,7 +60,7 @@ var floorNames = map[string]string{
 
 // distWithFloors is a temporary folder holding, as symbolic links (the dev
 // server opens its files with os.Open, which follows them), every file of
-// dist and the floor files of buildBare's folder floor under floorNames.
+// dist and the floor files of buildFloors' folder floor under floorNames.
 func distWithFloors(t *testing.T, dist, floor string) string {
 	t.Helper()
 	dir := t.TempDir()

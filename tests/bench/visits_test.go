@@ -162,7 +162,7 @@ func TestRepeatVisits(t *testing.T) {
 	// of the build that adds them.
 	dist := visitDist(t)
 	if slices.ContainsFunc(mode.rows, isFloorRow) {
-		dist = distWithFloors(t, dist, buildBare(t))
+		dist = distWithFloors(t, dist, buildFloors(t, "bare", "safejs"))
 	}
 	s := visitServer(t, startDevServer(t, dist))
 	rep := visitReport{Mode: mode.name, Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Hold: mode.hold}
