@@ -39,23 +39,28 @@ func main() {
 }
 `
 
-// buildBare builds the bare program into a temporary folder as make builds
-// the engine (wasmBuild), beside a brotli copy and the wasm_exec.js sseshim ships,
-// and the other floor programs (testdata/), and returns the folder.
-func buildBare(t *testing.T) string {
+// buildFloors builds the named floor programs into a temporary folder as
+// make builds the engine (wasmBuild), beside the wasm_exec.js sseshim ships,
+// and returns the folder; each test asks for the ones its pages load:
+//   - "bare": bareProgram, as bare.wasm;
+//   - "safejs": the same program written with safejs (testdata/safejsfloor),
+//     as safejs.wasm: the floor of anything that makes its JavaScript calls
+//     through safejs, as the engine must;
+//   - "gofloor": the per-chunk floor of an engine in Go (testdata/gofloor),
+//     as gofloor.wasm: the bench page's FloorGoEventSource feeds it; no
+//     start-up or size row.
+//
+// The start-up floors (bare, safejs) get a brotli copy beside them, as the
+// engine's module has.
+func buildFloors(t *testing.T, names ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(bareProgram), 0o644))
 	env, flags := wasmBuild(t)
 	goBuild := func(args ...string) *exec.Cmd {
 		cmd := exec.Command("go", append(append([]string{"build"}, flags...), args...)...)
 		cmd.Env = append(append(os.Environ(), "GOFLAGS="), env...)
 		return cmd
 	}
-	cmd := goBuild("-o", "bare.wasm", "main.go")
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "building the bare Go program:\n%s", out)
 	execJS := filepath.Join(browsertest.DistDir, "wasm_exec.js")
 	if _, err := os.Stat(execJS); err != nil { // the build may inline it: take the toolchain's
 		goroot, err := exec.Command("go", "env", "GOROOT").Output()
@@ -65,19 +70,26 @@ func buildBare(t *testing.T) string {
 	b, err := os.ReadFile(execJS)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasm_exec.js"), b, 0o644))
-	// The same program written with safejs (testdata/safejsfloor): the floor
-	// of anything that makes its JavaScript calls through safejs, as the
-	// engine must.
-	cmd = goBuild("-o", filepath.Join(dir, "safejs.wasm"), "./testdata/safejsfloor")
-	out, err = cmd.CombinedOutput()
-	require.NoError(t, err, "building the safejs floor program:\n%s", out)
-	// The per-chunk floor of an engine in Go (testdata/gofloor): the bench
-	// page's FloorGoEventSource feeds it; no start-up or size row.
-	cmd = goBuild("-o", filepath.Join(dir, "gofloor.wasm"), "./testdata/gofloor")
-	out, err = cmd.CombinedOutput()
-	require.NoError(t, err, "building the Go floor program:\n%s", out)
-	for _, name := range []string{"bare.wasm", "safejs.wasm"} {
-		wasm := filepath.Join(dir, name)
+	for _, name := range names {
+		wasm := filepath.Join(dir, name+".wasm")
+		var cmd *exec.Cmd
+		switch name {
+		case "bare":
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(bareProgram), 0o644))
+			cmd = goBuild("-o", wasm, "main.go")
+			cmd.Dir = dir
+		case "safejs":
+			cmd = goBuild("-o", wasm, "./testdata/safejsfloor")
+		case "gofloor":
+			cmd = goBuild("-o", wasm, "./testdata/gofloor")
+		default:
+			t.Fatalf("buildFloors: no floor program %q", name)
+		}
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "building the %s floor program:\n%s", name, out)
+		if name == "gofloor" {
+			continue
+		}
 		br, err := os.ReadFile(brotliFile(t, wasm))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(wasm+".br", br, 0o644))

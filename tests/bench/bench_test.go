@@ -324,7 +324,7 @@ func TestBrowserBenchmark(t *testing.T) {
 	began := time.Now()
 	mode := currentBenchMode()
 	lib := benchLibs(t)
-	s := benchServer(t, lib, buildBare(t))
+	s := benchServer(t, lib, buildFloors(t, "bare", "safejs", "gofloor"))
 	browserPID := browsertest.BrowserPID()
 	rep := benchReport{Mode: mode.name, Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(),
 		Events: map[string]int{}, Startup: map[string]map[string][]float64{}, StartupMarks: map[string]map[string][]float64{}, WasmAtStartup: map[string]float64{},

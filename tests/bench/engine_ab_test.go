@@ -50,7 +50,7 @@ func TestEngineAB(t *testing.T) {
 		require.NoError(t, err, "SSESHIM_AB_ROUNDS")
 		n32, n1k, nJSON, nPaced = 10_000, 3000, 5000, 1000
 	}
-	s := benchServer(t, benchLibs(t), buildBare(t))
+	s := benchServer(t, benchLibs(t), buildFloors(t, "gofloor"))
 	// One tab holding both builds' pages in frames; reloading a page would
 	// run each build's first streams before V8 has optimised its code. The
 	// page is cross-origin isolated: performance.now() then counts in 5 µs

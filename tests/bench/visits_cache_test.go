@@ -25,7 +25,7 @@ func TestRepeatVisitsCodeCache(t *testing.T) {
 	if browser == nil {
 		t.Skip("Chromium is not installed")
 	}
-	s := visitServer(t, startDevServer(t), "")
+	s := visitServer(t, startDevServer(t, visitDist(t)))
 	url := s.URL + "/visits/page.html?impl=sseshim"
 	profile := t.TempDir()
 	const flags = "--wasm-caching-timeout-ms=0"

@@ -44,7 +44,7 @@ window.visitSteps = () => {
     instantiated: mark('sseshim:instantiated'), goReady: mark('sseshim:ready') };
 };
 window.visitResources = () => performance.getEntriesByType('resource')
-  .filter((e) => /^\/(dist|visits\/floor)\//.test(new URL(e.name).pathname))
+  .filter((e) => /^\/dist\//.test(new URL(e.name).pathname))
   .map((e) => ({ path: new URL(e.name).pathname, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize }));
 </script>
 %s`
@@ -118,7 +118,7 @@ func plainCode(step int) string {
 </script>`
 }
 
-// floorCode is a floor row's page: a Go program (buildBare's bare.wasm, or
+// floorCode is a floor row's page: a Go program (buildFloors' bare.wasm, or
 // its safejs twin) loaded as a Go program at its leanest is: Go's
 // wasm_exec.js and the module, both content-hashed and immutable, the
 // module compiled as it streams in; the browser's EventSource opened at
@@ -128,7 +128,7 @@ func plainCode(step int) string {
 // as it is: the first event of an engine that costs nothing but its Go
 // program's start.
 func floorCode(module string) string {
-	return `<script src="/visits/floor/wasm_exec.0123456789.js"></script>
+	return `<script src="/dist/wasm_exec.0123456789.js"></script>
 <script>
   window.visitFloor = true;
   let early = [];
@@ -144,7 +144,7 @@ func floorCode(module string) string {
     held.forEach(deliver);
   };
   const go = new Go();
-  WebAssembly.instantiateStreaming(fetch('/visits/floor/` + module + `.0123456789.wasm'), go.importObject).then((r) => {
+  WebAssembly.instantiateStreaming(fetch('/dist/` + module + `.0123456789.wasm'), go.importObject).then((r) => {
     performance.mark('sseshim:instantiated');
     go.run(r.instance);
   }, fail);

@@ -4,6 +4,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -116,7 +117,8 @@ func (r visitReport) markdown() string {
 					written++
 				}
 			}
-			row := []string{r.caseName(c.id) + ": " + impl.name, "–", statCell(first, "ms", r.nativeFirst(c.id), impl.id != "native"), "–", "–", "–", "–"}
+			nativeFirst, _ := r.median("native", c.id, visitFirst)
+			row := []string{r.caseName(c.id) + ": " + impl.name, "–", statCell(first, "ms", nativeFirst, impl.id != "native"), "–", "–", "–", "–"}
 			if strings.HasPrefix(impl.id, "sseshim") || isFloorRow(impl.id) {
 				row[1] = statCell(ready, "ms", 0, false)
 				row[3] = statCell(all, "KB", 0, false)
@@ -228,19 +230,20 @@ func (r visitReport) stepsTable(b *strings.Builder) {
 			if len(vs) == 0 {
 				continue
 			}
+			// A step the visit did not record is zero: no figure.
 			col := func(f func(v visitResult) float64) string {
-				var x []float64
-				for _, v := range vs {
+				m, ok := r.median(impl.id, c.id, func(v visitResult) float64 {
 					if y := f(v); y > 0 {
-						x = append(x, y)
+						return y
 					}
-				}
-				s, ok := summarize(x)
+					return math.NaN()
+				})
 				if !ok {
 					return "–"
 				}
-				return num(s.med)
+				return num(m)
 			}
+			nativeFirst, _ := r.median("native", c.id, visitFirst)
 			cells := []string{
 				col(func(v visitResult) float64 { return v.Steps.HTML }),
 				col(func(v visitResult) float64 { return v.Steps.Script }),
@@ -249,7 +252,7 @@ func (r visitReport) stepsTable(b *strings.Builder) {
 				col(func(v visitResult) float64 { return v.Steps.GoReady }),
 				col(func(v visitResult) float64 { return v.Ready }),
 				col(func(v visitResult) float64 { return v.First }),
-				num(r.nativeFirst(c.id)),
+				num(nativeFirst),
 			}
 			b.WriteString("| " + r.caseName(c.id) + ": " + impl.name + " | " + strings.Join(cells, " | ") + " |\n")
 		}
@@ -261,30 +264,21 @@ func (r visitReport) stepsTable(b *strings.Builder) {
 // and the same figures for the floors: where a floor misses a target too,
 // no engine in Go on safejs can meet it on this platform.
 func (r visitReport) targetsTable(b *strings.Builder) {
-	med := func(impl, c string, f func(v visitResult) float64) (float64, bool) {
-		var x []float64
-		for _, v := range r.of(impl, c) {
-			x = append(x, f(v))
-		}
-		s, ok := summarize(x)
-		return s.med, ok
-	}
 	ready := func(v visitResult) float64 { return v.Ready }
-	first := func(v visitResult) float64 { return v.First }
 	moduleBytes := func(v visitResult) float64 { _, m := v.transfer(); return m }
 	// The two ratios, for a row: ready to its own first visit's, first
 	// event to the browser's in the same visit.
 	readyRatio := func(impl, c string) (float64, string, bool) {
-		rd, ok := med(impl, c, ready)
-		f, okFirst := med(impl, "first", ready)
+		rd, ok := r.median(impl, c, ready)
+		f, okFirst := r.median(impl, "first", ready)
 		if !ok || !okFirst || f <= 0 {
 			return 0, "", false
 		}
 		return rd / f, fmt.Sprintf("%s ms, %.2f× %s ms", num(rd), rd/f, num(f)), true
 	}
 	firstRatio := func(impl, c string) (float64, string, bool) {
-		f, ok := med(impl, c, first)
-		n := r.nativeFirst(c)
+		f, ok := r.median(impl, c, visitFirst)
+		n, _ := r.median("native", c, visitFirst)
 		if !ok || n <= 0 {
 			return 0, "", false
 		}
@@ -294,23 +288,19 @@ func (r visitReport) targetsTable(b *strings.Builder) {
 		"the target is out of reach of any engine in Go on safejs, as sseshim's must be.\n\n" +
 		"| target | visit | this run | floor: bare Go | floor: on safejs | |\n|---|---|---|---|---|---|\n")
 	for _, c := range []string{"reload", "restart"} {
-		bytes, ok := med("sseshim", c, moduleBytes)
+		bytes, ok := r.median("sseshim", c, moduleBytes)
 		if !ok {
 			continue
 		}
 		cells := []string{"a repeat visit transfers 0 bytes of engine", r.caseName(c), num(bytes) + " B"}
 		for _, f := range []string{"bare", "bare-safejs"} {
 			cell := "–"
-			if fb, ok := med(f, c, moduleBytes); ok {
+			if fb, ok := r.median(f, c, moduleBytes); ok {
 				cell = num(fb) + " B"
 			}
 			cells = append(cells, cell)
 		}
-		verdict := "met"
-		if bytes > 0 {
-			verdict = "missed"
-		}
-		b.WriteString("| " + strings.Join(append(cells, verdict), " | ") + " |\n")
+		b.WriteString("| " + strings.Join(append(cells, targetVerdict(bytes <= 0, false)), " | ") + " |\n")
 	}
 	targets := []struct {
 		name  string
@@ -339,14 +329,7 @@ func (r visitReport) targetsTable(b *strings.Builder) {
 					floorMisses = true
 				}
 			}
-			verdict := "met"
-			switch {
-			case x > tg.limit && floorMisses:
-				verdict = "out of reach: the floor on safejs misses it too"
-			case x > tg.limit:
-				verdict = "missed"
-			}
-			b.WriteString("| " + strings.Join(append(cells, verdict), " | ") + " |\n")
+			b.WriteString("| " + strings.Join(append(cells, targetVerdict(x <= tg.limit, floorMisses)), " | ") + " |\n")
 		}
 	}
 	// The code cache after a restart: the floor on safejs, which tiers up
@@ -366,15 +349,8 @@ func (r visitReport) targetsTable(b *strings.Builder) {
 	if cell, hit, n := hits("sseshim"); n > 0 {
 		bare, _, _ := hits("bare")
 		safe, safeHit, safeN := hits("bare-safejs")
-		verdict := "met"
-		switch {
-		case hit < n && safeN > 0 && safeHit == 0:
-			verdict = "out of reach: the floor on safejs is not cached either"
-		case hit < n:
-			verdict = "missed"
-		}
 		fmt.Fprintf(b, "| the engine's code from V8's code cache after a restart (no compile) | %s | %s | %s | %s | %s |\n",
-			r.caseName("restart"), cell, bare, safe, verdict)
+			r.caseName("restart"), cell, bare, safe, targetVerdict(hit == n, safeN > 0 && safeHit == 0))
 	}
 }
 
@@ -404,14 +380,22 @@ func (r visitReport) rounds() int {
 	return n
 }
 
-func (r visitReport) nativeFirst(c string) float64 {
-	var first []float64
-	for _, v := range r.of("native", c) {
-		first = append(first, v.First)
+// median is the median of f over impl's visits of case c; a visit for
+// which f is NaN has no such figure and is left out. False when no visit
+// has one.
+func (r visitReport) median(impl, c string, f func(visitResult) float64) (float64, bool) {
+	var x []float64
+	for _, v := range r.of(impl, c) {
+		if y := f(v); !math.IsNaN(y) {
+			x = append(x, y)
+		}
 	}
-	s, _ := summarize(first)
-	return s.med
+	s, ok := summarize(x)
+	return s.med, ok
 }
+
+// visitFirst is a visit's time to its first event.
+func visitFirst(v visitResult) float64 { return v.First }
 
 // statCell is a median [range], with its ratio to ref when ratio is set.
 func statCell(v []float64, unit string, ref float64, ratio bool) string {

@@ -32,19 +32,55 @@ import (
 // copies), through the dev server itself, so that what the browser may keep
 // is what a real deployment of the dev server's rules would let it keep.
 
+// visitDist is the build the repeat visits load: dist/, or the build in
+// $SSESHIM_VISITS_DIST, to measure another build's files as the dev server
+// serves them.
+func visitDist(t *testing.T) string {
+	t.Helper()
+	d := os.Getenv("SSESHIM_VISITS_DIST")
+	if d == "" {
+		return browsertest.DistDir
+	}
+	abs, err := filepath.Abs(d)
+	require.NoError(t, err)
+	return abs
+}
+
+// floorNames are the floor rows' files (buildFloors') under the
+// content-hashed names their pages load them by from /dist/, so that the dev
+// server serves them as it serves the engine's: immutable, the module's
+// brotli copy to a client that takes it.
+var floorNames = map[string]string{
+	"wasm_exec.0123456789.js":   "wasm_exec.js",
+	"bare.0123456789.wasm":      "bare.wasm",
+	"bare.0123456789.wasm.br":   "bare.wasm.br",
+	"safejs.0123456789.wasm":    "safejs.wasm",
+	"safejs.0123456789.wasm.br": "safejs.wasm.br",
+}
+
+// distWithFloors is a temporary folder holding, as symbolic links (the dev
+// server opens its files with os.Open, which follows them), every file of
+// dist and the floor files of buildFloors' folder floor under floorNames.
+func distWithFloors(t *testing.T, dist, floor string) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(dist)
+	require.NoError(t, err)
+	for _, e := range entries {
+		require.NoError(t, os.Symlink(filepath.Join(dist, e.Name()), filepath.Join(dir, e.Name())))
+	}
+	for name, file := range floorNames {
+		require.NoError(t, os.Symlink(filepath.Join(floor, file), filepath.Join(dir, name)))
+	}
+	return dir
+}
+
 // startDevServer builds the dev server and runs it on a free loopback port
-// with dist/ (or the build in $SSESHIM_VISITS_DIST, to measure another
-// build's files as the server serves them), until the test ends; it returns
-// its base URL.
-func startDevServer(t *testing.T) string {
+// with the build output in dist (an absolute path), until the test ends; it
+// returns its base URL.
+func startDevServer(t *testing.T, dist string) string {
 	t.Helper()
 	root := filepath.Dir(browsertest.DistDir)
-	dist := browsertest.DistDir
-	if d := os.Getenv("SSESHIM_VISITS_DIST"); d != "" {
-		abs, err := filepath.Abs(d)
-		require.NoError(t, err)
-		dist = abs
-	}
 	bin := filepath.Join(t.TempDir(), "server")
 	build := exec.Command("go", "build", "-o", bin, "./server")
 	build.Dir = root
@@ -104,9 +140,7 @@ type visitSrv struct {
 	dist []distRequest
 }
 
-// floor is buildBare's folder, for the floor rows' files, or "" when no
-// floor row runs.
-func visitServer(t *testing.T, dev, floor string) *visitSrv {
+func visitServer(t *testing.T, dev string) *visitSrv {
 	t.Helper()
 	s := &visitSrv{}
 	target, err := url.Parse(dev)
@@ -141,9 +175,6 @@ func visitServer(t *testing.T, dev, floor string) *visitSrv {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		w.Write(plain)
 	})
-	if floor != "" {
-		mux.Handle("/visits/floor/", s.floorFiles(t, floor))
-	}
 	mux.HandleFunc("/visits/stream", func(w http.ResponseWriter, r *http.Request) {
 		f := browsertest.SSEStart(w)
 		tick := time.NewTicker(visitTick)
@@ -179,48 +210,6 @@ func hashedScript(t *testing.T, dev string) string {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&m), "dist/manifest.json")
 	require.Regexp(t, `^sseshim\.[0-9a-f]{8,}\.js$`, m["sseshim.js"], "dist/manifest.json names the hashed script")
 	return m["sseshim.js"]
-}
-
-// floorFiles serves the floor rows' files (buildBare's wasm_exec.js,
-// bare.wasm and safejs.wasm) under content-hashed names as the dev server
-// serves such a file: immutable, the module's brotli copy to a client that
-// takes it; each request is logged with dist/'s.
-func (s *visitSrv) floorFiles(t *testing.T, dir string) http.Handler {
-	t.Helper()
-	files := map[string]string{
-		"/visits/floor/wasm_exec.0123456789.js": "wasm_exec.js",
-		"/visits/floor/bare.0123456789.wasm":    "bare.wasm",
-		"/visits/floor/safejs.0123456789.wasm":  "safejs.wasm",
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, ok := files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		file := filepath.Join(dir, name)
-		h := w.Header()
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		h.Set("Vary", "Accept-Encoding")
-		h.Set("Content-Type", "text/javascript; charset=utf-8")
-		if strings.HasSuffix(name, ".wasm") {
-			h.Set("Content-Type", "application/wasm")
-			if strings.Contains(r.Header.Get("Accept-Encoding"), "br") {
-				h.Set("Content-Encoding", "br")
-				file += ".br"
-			}
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		rec := &countingWriter{ResponseWriter: w, status: 200}
-		rec.Write(b)
-		s.mu.Lock()
-		s.dist = append(s.dist, distRequest{Path: r.URL.Path, Status: rec.status, Bytes: rec.bytes})
-		s.mu.Unlock()
-	})
 }
 
 // visitTick is how often the stream sends an event: a busy dashboard's

@@ -43,8 +43,9 @@ import (
 // browser-wide trace of the visit and its hold, whether V8 compiled the
 // engine's module, took it from its code cache, or wrote it there.
 //
-// dist/ is served by the dev server itself (visitServer), so its
-// Cache-Control decides what a repeat visit may take from the HTTP cache.
+// dist/ is served by the dev server itself (visitServer), the floor rows'
+// files with it (distWithFloors), so its Cache-Control decides what a
+// repeat visit may take from the HTTP cache.
 
 // visitMode is how much TestRepeatVisits does: make test's smoke run holds
 // each page briefly and asserts only that every figure exists and every
@@ -157,11 +158,13 @@ func TestRepeatVisits(t *testing.T) {
 	}
 	began := time.Now()
 	mode := currentVisitMode(t)
-	floor := ""
+	// The floor rows' files are served by the dev server too, from a copy
+	// of the build that adds them.
+	dist := visitDist(t)
 	if slices.ContainsFunc(mode.rows, isFloorRow) {
-		floor = buildBare(t)
+		dist = distWithFloors(t, dist, buildFloors(t, "bare", "safejs"))
 	}
-	s := visitServer(t, startDevServer(t), floor)
+	s := visitServer(t, startDevServer(t, dist))
 	rep := visitReport{Mode: mode.name, Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Hold: mode.hold}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for round := 1; round <= mode.rounds; round++ {
