@@ -9,7 +9,7 @@ SHIMJS   := $(wildcard shim/*.js)
 ESBUILD  := $(GO) tool esbuild
 ADDR     ?= 127.0.0.1:8080
 
-.PHONY: all build run test test-go deps bench bench-quick profile fmt vet clean wasm-flags
+.PHONY: all build run test test-go deps bench bench-quick profile fmt vet clean wasm-flags FORCE
 
 all: build
 
@@ -26,12 +26,20 @@ build: $(DIST)/sseshim.wasm $(DIST)/sseshim.wasm.br $(DIST)/sseshim.wasm.gz $(DI
 WASMENV   := GOOS=js GOARCH=wasm GOEXPERIMENT=nogreenteagc
 WASMFLAGS := -trimpath -ldflags=-s\ -w -gcflags=runtime=-l
 
-$(DIST)/sseshim.wasm: $(WASMSRC) Makefile
+$(DIST)/sseshim.wasm: $(WASMSRC) $(DIST)/.gen/wasm-flags
 	@mkdir -p $(DIST)
 	$(WASMENV) $(GO) build $(WASMFLAGS) -o $@ ./wasm
 
 wasm-flags:
 	@printf '%s\n' $(WASMENV) $(WASMFLAGS)
+
+# The flags as a file rewritten only when they change, so that the engine
+# is built again when they do, and not on every edit of this Makefile.
+$(DIST)/.gen/wasm-flags: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(WASMENV) $(WASMFLAGS) | cmp -s - $@ || printf '%s\n' $(WASMENV) $(WASMFLAGS) > $@
+
+FORCE:
 
 # Precompressed copies, of the engine and the scripts, for servers that
 # honour Accept-Encoding. Node's zlib has brotli, so no extra tool is needed.
