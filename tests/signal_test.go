@@ -170,7 +170,9 @@ window.controlMessage = new Promise((res) => { control.onmessage = (e) => { cont
   const fromStream = sseshim.EventSource.fromReadableStream(stream, { signal: AbortSignal.abort() });
   fromStream.onmessage = fromStream.onerror = (e) => log.push('stream ' + e.type);
   r.streamState = fromStream.readyState;
-  await new Promise((res) => setTimeout(res, 100));
+  // Wait for the cancel (5 s at most): once cancelled, the stream has
+  // nothing more to deliver.
+  for (let i = 0; i < 250 && !cancelled; i++) await new Promise((res) => setTimeout(res, 20));
   r.cancelled = cancelled;
   r.notShared = shared.stats.shared;
   r.log = log;
