@@ -71,6 +71,7 @@ var (
 	abDirs        = browsertest.ABDirs
 	serveABFrames = browsertest.ServeABFrames
 	networkOff    = browsertest.NetworkOff
+	writeChunks   = browsertest.WriteChunks
 )
 
 // cpuSnapshot is the CPU time of each of the browser's threads.

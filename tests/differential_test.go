@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,19 +88,13 @@ func (h *scenarioHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = 200
 	}
 	w.WriteHeader(status)
-	f := w.(http.Flusher)
-	f.Flush()
+	w.(http.Flusher).Flush()
+	chunks := make([]string, len(c.chunks))
 	for i, ch := range c.chunks {
-		if i > 0 {
-			// Pace the chunks so that they reach the client as separate
-			// reads: the point of splitting them.
-			time.Sleep(15 * time.Millisecond)
-		}
-		ch = strings.ReplaceAll(ch, "{{LEID}}", r.Header.Get("Last-Event-ID"))
-		if _, err := w.Write([]byte(ch)); err != nil {
-			return
-		}
-		f.Flush()
+		chunks[i] = strings.ReplaceAll(ch, "{{LEID}}", r.Header.Get("Last-Event-ID"))
+	}
+	if writeChunks(w, chunks) != nil {
+		return
 	}
 	if c.hold {
 		<-r.Context().Done()

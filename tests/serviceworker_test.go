@@ -59,11 +59,8 @@ func authStream(key string) (stream http.HandlerFunc, auth func(value string) st
 		mu.Lock()
 		seen[r.URL.Query().Get(key)] = r.Header.Get("Authorization")
 		mu.Unlock()
-		f := sseStart(w)
-		for _, piece := range swStreamEvents {
-			_, _ = w.Write([]byte(piece))
-			f.Flush()
-		}
+		sseStart(w)
+		_ = writeChunks(w, swStreamEvents)
 		<-r.Context().Done()
 	}
 	auth = func(value string) string {

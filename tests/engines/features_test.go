@@ -334,6 +334,7 @@ const es = new sseshim.EventSource('/signal?live', { signal: ac.signal });
 es.onerror = (e) => log.push('error ' + e.kind);
 const iterated = (async () => { const seen = []; for await (const e of es) seen.push(e.data); return 'done ' + seen.join(); })();
 await new Promise((res) => { es.addEventListener('message', res); });
+r.listenersOpen = listeners;
 ac.abort();
 r.state = es.readyState;
 r.iterated = await iterated;
@@ -363,7 +364,8 @@ r.log = log;
 return r;`)
 	assert.Equal(t, float64(2), got["state"])
 	assert.Equal(t, "done hello", got["iterated"])
-	assert.Equal(t, float64(0), got["listeners"])
+	assert.Equal(t, float64(1), got["listenersOpen"], "the open source listens on the signal")
+	assert.Equal(t, float64(0), got["listeners"], "the aborted source removed its listener")
 	assert.Equal(t, float64(2), got["preState"])
 	assert.Equal(t, "2,true", got["stream"])
 	assert.Empty(t, got["log"], "no error, and nothing from the aborted source")

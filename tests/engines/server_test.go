@@ -6,7 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/sseshim/sseshim/tests/internal/browsertest"
 )
 
 // conn is what the server answers to one connection attempt.
@@ -95,19 +96,13 @@ func (h *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = 200
 	}
 	w.WriteHeader(status)
-	f := w.(http.Flusher)
-	f.Flush()
+	w.(http.Flusher).Flush()
+	chunks := make([]string, len(c.chunks))
 	for i, ch := range c.chunks {
-		if i > 0 {
-			// Pace the chunks so that they reach the client as separate
-			// reads: the point of splitting them.
-			time.Sleep(15 * time.Millisecond)
-		}
-		ch = strings.ReplaceAll(ch, "{{LEID}}", lastEventID(r))
-		if _, err := w.Write([]byte(ch)); err != nil {
-			return
-		}
-		f.Flush()
+		chunks[i] = strings.ReplaceAll(ch, "{{LEID}}", lastEventID(r))
+	}
+	if writeChunks(w, chunks) != nil {
+		return
 	}
 	if c.hold {
 		<-r.Context().Done()
@@ -130,6 +125,10 @@ func (h *streams) requests(name, run string) []*http.Request {
 	defer h.mu.Unlock()
 	return h.seen[name+"?"+run]
 }
+
+// writeChunks writes a stream's chunks paced, so that each reaches the
+// client as a read of its own.
+var writeChunks = browsertest.WriteChunks
 
 // sseStart writes an event stream's headers.
 func sseStart(w http.ResponseWriter) http.Flusher {

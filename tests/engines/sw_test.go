@@ -48,11 +48,8 @@ var _ = scenario("service-workers", func(t *testing.T, b *browser) {
 		mu.Lock()
 		auth[r.URL.Query().Get("realm")] = r.Header.Get("Authorization")
 		mu.Unlock()
-		f := sseStart(w)
-		for _, p := range swPieces {
-			fmt.Fprint(w, p)
-			f.Flush()
-		}
+		sseStart(w)
+		_ = writeChunks(w, swPieces)
 		<-r.Context().Done()
 	})
 	b.mux.HandleFunc("/sw/401", func(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -39,4 +40,26 @@ func SSEStart(w http.ResponseWriter) http.Flusher {
 	f := w.(http.Flusher)
 	f.Flush()
 	return f
+}
+
+// ChunkPause is how long WriteChunks waits before each chunk after the
+// first, so that the chunks reach the client as separate reads: a stream
+// split mid-line or mid-character tests nothing if loopback delivers it
+// whole.
+const ChunkPause = 15 * time.Millisecond
+
+// WriteChunks writes and flushes each chunk in turn, ChunkPause apart, and
+// stops at the first failed write (the client has gone).
+func WriteChunks(w http.ResponseWriter, chunks []string) error {
+	f := w.(http.Flusher)
+	for i, ch := range chunks {
+		if i > 0 {
+			time.Sleep(ChunkPause)
+		}
+		if _, err := w.Write([]byte(ch)); err != nil {
+			return err
+		}
+		f.Flush()
+	}
+	return nil
 }
