@@ -355,6 +355,7 @@ window.onunhandledrejection = (e) => fail(e.reason && e.reason.message || e.reas
 // when its module arrived, was instantiated and was ready (ms after t0).
 window.done = (wasm) => {
   const ms = performance.now() - t0;
+  performance.mark('startup:done');
   const entries = performance.getEntriesByType('resource');
   // (A new browser's first page may also fetch /favicon.ico: not the page's.)
   const resources = entries.map((e) => new URL(e.name).pathname).filter((p) => !p.startsWith('/bench/') && p !== '/favicon.ico');

@@ -278,6 +278,9 @@ func (r benchReport) markdown() string {
 		}
 	}
 	b.WriteString("\n")
+	if len(r.Compile) > 0 {
+		b.WriteString(compileMarkdown(r.Compile))
+	}
 
 	if len(r.More) > 0 {
 		b.WriteString("The tenth source: once a cold page's first source has had its first event, nine more are opened at once; " +

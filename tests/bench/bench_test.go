@@ -315,6 +315,7 @@ type benchReport struct {
 	Sizes               map[string]map[string]int       // variant → raw/gzip/brotli bytes of all that
 	More                map[string][]float64            // variant → ms from opening 9 more sources to the last one's first event
 	CodeCache           map[string]int                  // V8's wasm code cache: "written" while priming, "hits" and "loads" of Go modules in the warm rounds
+	Compile             []compileRow                    // the Go start-ups' lazy compilation, by step and origin
 }
 
 func TestBrowserBenchmark(t *testing.T) {
@@ -465,6 +466,10 @@ func startupBench(t *testing.T, s *benchSrv, mode benchMode, rep *benchReport) {
 			rep.Loads[impl] = v.Resources
 		}
 	}
+	rep.Compile = compileRows(t, s, mode.startupRounds, func(impl string) {
+		_, done := open(impl, true, false)
+		done()
+	})
 	if !mode.warm {
 		impls = nil // the smoke test: cold start-up only
 	}

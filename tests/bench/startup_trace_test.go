@@ -25,22 +25,33 @@ type wasmTrace struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex
 	counts map[string]int
+	keep   func(name string) bool
+	events []traceEvent // the events keep wants
 	done   chan struct{}
 }
 
 func startWasmTrace(t *testing.T) *wasmTrace {
+	return startTrace(t, []string{"v8.wasm"}, nil)
+}
+
+// startTrace traces categories, browser-wide, counting every event and
+// keeping those keep wants (keep may be nil).
+func startTrace(t *testing.T, categories []string, keep func(name string) bool) *wasmTrace {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser)
-	w := &wasmTrace{ctx: ctx, cancel: cancel, counts: map[string]int{}, done: make(chan struct{})}
+	w := &wasmTrace{ctx: ctx, cancel: cancel, counts: map[string]int{}, keep: keep, done: make(chan struct{})}
 	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *tracing.EventDataCollected:
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			for _, v := range e.Value {
-				var te struct{ Name string }
+				var te traceEvent
 				if json.Unmarshal([]byte(v), &te) == nil {
 					w.counts[te.Name]++
+					if w.keep != nil && w.keep(te.Name) {
+						w.events = append(w.events, te)
+					}
 				}
 			}
 		case *tracing.EventTracingComplete:
@@ -50,7 +61,7 @@ func startWasmTrace(t *testing.T) *wasmTrace {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, tracing.Start, tracing.StartParams{
 			TransferMode: tracing.StartTransferModeReportEvents,
-			TraceConfig:  &tracing.TraceConfig{IncludedCategories: []string{"v8.wasm"}, ExcludedCategories: []string{"*"}},
+			TraceConfig:  &tracing.TraceConfig{IncludedCategories: categories, ExcludedCategories: []string{"*"}},
 		})
 		return err
 	})))

@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -26,8 +27,10 @@ import (
 type traceEvent struct {
 	Name string
 	Ph   string  // phase: X complete (with Dur), B/E begin/end, I/R/n instant
+	Pid  int     // the process
 	Ts   float64 // µs, on the trace clock
 	Dur  float64 // µs, for X
+	Args json.RawMessage
 }
 
 // Names of the timeline's events. The marks are the page's own
