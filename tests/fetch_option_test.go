@@ -93,8 +93,9 @@ window.got = new Promise((res) => {
 
 // What the function throws or rejects with is a network error carrying its
 // message, and the usual retry rules apply: here the source reconnects and
-// the next attempt, which succeeds, opens it. A function that is not one is
-// a TypeError naming the option.
+// the next attempt, which succeeds, opens it; but an AbortError closes the
+// source, as the user agent's abort does (README). A function that is not
+// one is a TypeError naming the option.
 func TestFetchOptionFailures(t *testing.T) {
 	s := newServer(t)
 	s.mux.HandleFunc("/fo/ok", holdStream("data: ok\n\n"))
@@ -112,6 +113,15 @@ func TestFetchOptionFailures(t *testing.T) {
   r.rejects = await run((input, init) => (++n === 1 ? Promise.reject(new Error('nope ' + n)) : fetch(input, init)));
   r.throws = await run((input, init) => { if (++m === 1) throw new TypeError('thrown ' + m); return fetch(input, init); });
   r.rejectsString = await run((input, init) => (++k === 1 ? Promise.reject('just a string') : fetch(input, init)));
+  // An AbortError the source did not cause is the user agent's abort
+  // (window.stop()) as far as the source can tell: it fails for good.
+  r.abortError = await new Promise((resolve) => {
+    const log = [];
+    let calls = 0;
+    const es = new sseshim.EventSource('/fo/ok', { fetch: () => { calls++; return Promise.reject(new DOMException('gave up', 'AbortError')); }, retry: { initial: 10, max: 10 } });
+    es.addEventListener('retrying', () => log.push('retrying'));
+    es.onerror = (e) => { log.push(['error', e.kind, es.readyState].join('|')); if (es.readyState === 2) resolve({ log, calls }); };
+  });
   r.bad = [];
   for (const v of ['fetch', {}, 1, null]) {
     try { new sseshim.EventSource('/fo/ok', { fetch: v }).close(); r.bad.push('accepted'); } catch (e) { r.bad.push(e.name + ': ' + e.message); }
@@ -125,6 +135,9 @@ func TestFetchOptionFailures(t *testing.T) {
 		assert.Equal(t, "retrying", log[1], k)
 		assert.Equal(t, "message ok", log[2], k)
 	}
+	abort := got["abortError"].(map[string]any)
+	assert.Equal(t, []any{"error|network|2"}, abort["log"], "an AbortError of the fetch function's own closes the source, with no retry")
+	assert.EqualValues(t, 1, abort["calls"])
 	for i, b := range got["bad"].([]any) {
 		assert.Regexp(t, `^TypeError: sseshim: option fetch must be a function`, b, "case %d", i)
 	}
