@@ -88,7 +88,7 @@ func (s *Source) attemptWith(ctx Ctx, cancel func(cause error)) outcome {
 		return outcome{count: true, err: &Error{Kind: KindWatchdog,
 			Message: "nothing received within " + (s.cfg.Ping.Interval + s.cfg.Ping.Leeway).String()}}
 	}
-	if errors.Is(err, ErrAborted) {
+	if isError(err, ErrAborted) {
 		return outcome{err: &Error{Kind: KindNetwork, Err: err}, fatal: true}
 	}
 	s.checkHealthy()
@@ -244,11 +244,11 @@ func isASCII(v string) bool {
 func (s *Source) requestFailed(err error, header map[string]string) outcome {
 	e := &Error{Kind: KindNetwork, Err: err}
 	switch {
-	case errors.Is(err, ErrAborted):
+	case isError(err, ErrAborted):
 		// #sse-processing-model: "if res is an aborted network error, fail
 		// the connection".
 		return outcome{err: e, fatal: true}
-	case !errors.Is(err, ErrFutile):
+	case !isError(err, ErrFutile):
 		return outcome{err: e, count: true}
 	case header["Last-Event-ID"] != "" && s.opened && s.cfg.LastEventIDParam != "-":
 		// Refused only since the header was added: try once without it.

@@ -36,3 +36,17 @@ func AsError(err error) *Error {
 	}
 	return found.(*Error)
 }
+
+// isError reports whether target is in err's tree, as errors.Is does: an
+// error equal to it, or one whose Is(error) bool method says so. (errors.Is
+// would bring its reflection, for targets that are not comparable, into the
+// wasm binary; the engine's targets are its own sentinel errors.)
+func isError(err, target error) bool {
+	return FindError(err, func(e error) bool {
+		if e == target {
+			return true
+		}
+		x, ok := e.(interface{ Is(error) bool })
+		return ok && x.Is(target)
+	}) != nil
+}

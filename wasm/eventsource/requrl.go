@@ -18,7 +18,7 @@ func requestURL(c *Config) string {
 // do, but it costs the wasm binary tens of kilobytes; browsers hand the
 // engine URLs already parsed and serialised by the URL standard.)
 func isHTTPURL(u string) bool {
-	lower := asciiCase(u, 'A', 'Z')
+	lower := asciiCase(u[:min(len(u), len("https://"))], 'A', 'Z') // the scheme's case does not matter
 	var rest string
 	switch {
 	case strings.HasPrefix(lower, "http://"):
@@ -28,11 +28,13 @@ func isHTTPURL(u string) bool {
 	default:
 		return false
 	}
-	host := rest
-	if i := strings.IndexAny(host, "/?#"); i >= 0 {
-		host = host[:i]
+	for i := 0; i < len(u); i++ {
+		if c := u[i]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			return false
+		}
 	}
-	return host != "" && !strings.ContainsAny(u, " \t\r\n")
+	// The host runs to the first '/', '?' or '#', and must not be empty.
+	return rest != "" && rest[0] != '/' && rest[0] != '?' && rest[0] != '#'
 }
 
 // addQuery appends name=value to the URL's query, before any fragment.
