@@ -1,5 +1,7 @@
 package eventsource
 
+import "strconv"
+
 // FindError returns the first error in err's tree for which match is true,
 // or nil. It walks the tree as errors.As does: err itself, then what its
 // Unwrap() error or Unwrap() []error returns, depth first. The engine tells
@@ -50,3 +52,10 @@ func isError(err, target error) bool {
 		return ok && x.Is(target)
 	}) != nil
 }
+
+// quote is strconv.Quote, for messages that show a value as it was given.
+// Not inlined: strconv.Quote's body would be compiled into every message's
+// function.
+//
+//go:noinline
+func quote(s string) string { return strconv.Quote(s) }

@@ -107,7 +107,7 @@ func (f SinkFuncs) Event(ev Event) {
 	}
 	ev.Data = string(sse.ToValidUTF8(unsafe.Slice(unsafe.StringData(ev.Data), len(ev.Data))))
 	if f.batch == nil {
-		f.OnEvents([]Event{ev})
+		f.OnEvents(append([]Event(nil), ev))
 		return
 	}
 	*f.batch = append(*f.batch, ev)

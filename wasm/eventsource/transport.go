@@ -184,30 +184,27 @@ func mediaType(ct string) string {
 	return asciiCase(trimHTTPSpace(ct), 'A', 'Z') // media types are ASCII tokens
 }
 
-// formatFor decides how to read a response with content type ct, or returns
-// "" when the source must fail the connection (#sse-processing-model: a 200 that is not
+// jsonTypes are the media types of a stream of JSON values.
+var jsonTypes = [...]string{"application/x-ndjson", "application/jsonl", "application/json",
+	"application/json-seq", "application/stream+json"}
+
+// formatFor decides how to read a response with content type ct for a
+// source configured with want (resolved: never ""), or returns "" when the
+// source must fail the connection (#sse-processing-model: a 200 that is not
 // text/event-stream fails it for good).
 func formatFor(want Format, ct string) Format {
 	mt := mediaType(ct)
-	isSSE := mt == "text/event-stream"
-	isJSON := mt == "application/x-ndjson" || mt == "application/jsonl" || mt == "application/json" ||
-		mt == "application/json-seq" || mt == "application/stream+json"
-	switch want {
-	case FormatNDJSON:
-		if isJSON {
-			return FormatNDJSON
+	got := Format("")
+	if mt == "text/event-stream" {
+		got = FormatSSE
+	}
+	for _, t := range jsonTypes {
+		if mt == t {
+			got = FormatNDJSON
 		}
-	case FormatAuto:
-		if isSSE {
-			return FormatSSE
-		}
-		if isJSON {
-			return FormatNDJSON
-		}
-	default:
-		if isSSE {
-			return FormatSSE
-		}
+	}
+	if got == want || (want == FormatAuto && got != "") {
+		return got
 	}
 	return ""
 }
@@ -225,7 +222,10 @@ func acceptFor(f Format) string {
 // asciiCase flips the case of the ASCII letters from lo to hi ('a'–'z':
 // upper-cases, 'A'–'Z': lower-cases) and leaves every other byte alone.
 // strings.ToUpper and ToLower would bring Unicode's case tables into the
-// wasm binary for text that HTTP defines as ASCII.
+// wasm binary for text that HTTP defines as ASCII. Not inlined: its loops
+// are compiled once, not at every caller.
+//
+//go:noinline
 func asciiCase(s string, lo, hi byte) string {
 	i := 0
 	for i < len(s) && (s[i] < lo || s[i] > hi) {
