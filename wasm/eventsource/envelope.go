@@ -10,6 +10,7 @@ import (
 
 // ndjsonState is what reading NDJSON events keeps between lines.
 type ndjsonState struct {
+	_         noCompare
 	typeCache string    // the last event type decoded, reused while it repeats
 	keys      [2]string // the type and id members, for one-level paths
 }
