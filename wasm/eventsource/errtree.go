@@ -42,7 +42,10 @@ func AsError(err error) *Error {
 // isError reports whether target is in err's tree, as errors.Is does: an
 // error equal to it, or one whose Is(error) bool method says so. (errors.Is
 // would bring its reflection, for targets that are not comparable, into the
-// wasm binary; the engine's targets are its own sentinel errors.)
+// wasm binary; the engine's targets are its own sentinel errors.) Not
+// inlined, so that its closure is compiled once, not at every caller.
+//
+//go:noinline
 func isError(err, target error) bool {
 	return FindError(err, func(e error) bool {
 		if e == target {

@@ -84,14 +84,9 @@ func New(cfg Config, sink Sink) (*Source, error) {
 	}
 	switch f := sink.(type) {
 	case nil:
-		sink = SinkFuncs{}
-	case SinkFuncs:
-		f.batch = new([]Event) // this source's own
-		sink = f
-	case *SinkFuncs:
-		g := *f
-		g.batch = new([]Event)
-		sink = g
+		sink = noSink{}
+	case interface{ ownBatch() Sink }:
+		sink = f.ownBatch() // a SinkFuncs, or a pointer to one
 	}
 	s := &Source{
 		cfg:              cfg,
