@@ -71,8 +71,9 @@ func queryEscape(s string) string {
 // formatInterval writes an interval the way streaming APIs take it: "10s",
 // or "1500ms" when it is not a whole number of seconds.
 func formatInterval(d time.Duration) string {
+	n, unit := d.Milliseconds(), "ms"
 	if d%time.Second == 0 {
-		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+		n, unit = n/1000, "s"
 	}
-	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	return strconv.FormatInt(n, 10) + unit
 }

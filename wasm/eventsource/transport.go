@@ -153,27 +153,22 @@ func parseIMFDate(v string) (int64, bool) {
 	return days*86400 + hh*3600 + mm*60 + ss, true
 }
 
+// daysBefore counts the days before each month in a common year.
+var daysBefore = [12]int{0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334}
+
 // daysFromEpoch counts the days from 1970-01-01 to year-month-day in the
-// proleptic Gregorian calendar (negative before it).
+// proleptic Gregorian calendar (negative before it), for the years 0 to
+// 9999 that an IMF-fixdate can name.
 func daysFromEpoch(year, month, day int) int64 {
-	// Days before each month in a common year.
-	before := [12]int{0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334}
-	// leaps counts the leap years in [1, y], floored so that it holds for
-	// y <= 0 too.
-	leaps := func(y int) int { return floorDiv(y, 4) - floorDiv(y, 100) + floorDiv(y, 400) }
-	days := 365*(year-1970) + leaps(year-1) - leaps(1969) + before[month-1] + day - 1
+	// leaps counts the leap years in [1, y] for y >= -400: from 400 years
+	// earlier (a cycle holds 97 of them), so that each division rounds a
+	// number that is not negative down.
+	leaps := func(y int) int { y += 400; return y/4 - y/100 + y/400 - 97 }
+	days := 365*(year-1970) + leaps(year-1) - leaps(1969) + daysBefore[month-1] + day - 1
 	if month > 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
 		days++
 	}
 	return int64(days)
-}
-
-func floorDiv(a, b int) int {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // mediaType returns the lower-cased essence of a Content-Type value.
