@@ -19,7 +19,6 @@ var (
 func (s *Source) attempt() outcome {
 	ctx := newScope(s.ctx)
 	cancel := ctx.cancel
-	defer cancel(nil)
 	s.life.mu.Lock()
 	s.ctrl.cancelAttempt = cancel
 	if s.ctrl.paused {
@@ -30,24 +29,20 @@ func (s *Source) attempt() outcome {
 	default:
 	}
 	s.life.mu.Unlock()
-	defer func() { // a reason belongs to the reconnect it caused, not to later ones
-		s.life.mu.Lock()
-		if ctx.Err() != errReconnect {
-			s.ctrl.reason = ""
-		}
-		s.life.mu.Unlock()
-	}()
-	defer func() {
-		s.life.mu.Lock()
-		s.ctrl.cancelAttempt = nil
-		s.life.mu.Unlock()
-	}()
 	out := s.attemptWith(ctx, cancel)
-	switch ctx.Err() {
+	// The cause is read as the attempt stops being cancellable: a Reconnect
+	// either ended this attempt or finds none and wakes the run loop.
+	s.life.mu.Lock()
+	s.ctrl.cancelAttempt = nil
+	cause := ctx.Err()
+	reason := s.ctrl.reason
+	if cause != errReconnect {
+		s.ctrl.reason = "" // a reason belongs to the reconnect it caused, not to later ones
+	}
+	s.life.mu.Unlock()
+	cancel(nil)
+	switch cause {
 	case errReconnect:
-		s.life.mu.Lock()
-		reason := s.ctrl.reason
-		s.life.mu.Unlock()
 		return outcome{err: &Error{Kind: KindLifecycle, Message: "reconnecting: " + reason}, immediate: true}
 	case errPaused:
 		return outcome{err: &Error{Kind: KindLifecycle, Message: "paused (offline, or the page is in the back/forward cache)"}, paused: true}
@@ -64,10 +59,14 @@ func (s *Source) attemptWith(ctx Ctx, cancel func(cause error)) outcome {
 	if resp.Body != nil {
 		defer resp.Body.Close()
 	}
-	if out, ok := s.check(resp); !ok {
+	if out, ok = s.check(resp); !ok {
 		return out
 	}
+	return s.stream(ctx, cancel, resp)
+}
 
+// stream reads an accepted response until the attempt ends.
+func (s *Source) stream(ctx Ctx, cancel func(cause error), resp *Response) outcome {
 	opened := s.clock.Now()
 	s.conn.openedAt, s.conn.carried = opened, false
 	s.opened = true
@@ -84,11 +83,17 @@ func (s *Source) attemptWith(ctx Ctx, cancel func(cause error)) outcome {
 	if stop != nil {
 		return *stop
 	}
+	return s.ended(ctx, err, opened)
+}
+
+// ended decides what the end of a stream opened at opened means: err is
+// what ended the body (io.EOF at its clean end).
+func (s *Source) ended(ctx Ctx, err error, opened Instant) outcome {
 	if ctx.Err() == errWatchdog {
 		return outcome{count: true, err: &Error{Kind: KindWatchdog,
 			Message: "nothing received within " + (s.cfg.Ping.Interval + s.cfg.Ping.Leeway).String()}}
 	}
-	if errors.Is(err, ErrAborted) {
+	if isError(err, ErrAborted) {
 		return outcome{err: &Error{Kind: KindNetwork, Err: err}, fatal: true}
 	}
 	s.checkHealthy()
@@ -141,16 +146,28 @@ func (s *Source) connect(ctx Ctx, cancel func(cause error)) (*Response, outcome,
 	if d := s.cfg.ConnectTimeout; d > 0 {
 		timer = s.clock.AfterFunc(d, func() { cancel(errConnectTimeout) })
 	}
-	timedOut := func() (*Response, outcome, bool) {
+	resp, out := s.request(ctx)
+	timedOut := false
+	if timer != nil && !timer.Stop() && resp != nil {
+		// The timer fired as the response arrived: the attempt is cancelled.
+		if resp.Body != nil {
+			resp.Body.Close()
+		}
+		timedOut = true
+	}
+	if timedOut || (resp == nil && ctx.Err() == errConnectTimeout) {
 		return nil, outcome{count: true, err: &Error{Kind: KindTimeout,
 			Message: "no response within " + s.cfg.ConnectTimeout.String()}}, false
 	}
+	return resp, out, resp != nil
+}
+
+// request runs the header and body functions and sends the request: a
+// response, or the outcome of an attempt that got none.
+func (s *Source) request(ctx Ctx) (*Response, outcome) {
 	header, err := s.requestHeader(ctx)
 	if err != nil {
-		if ctx.Err() == errConnectTimeout {
-			return timedOut()
-		}
-		return nil, outcome{err: &Error{Kind: KindHeaders, Err: err}, count: true}, false
+		return nil, outcome{err: &Error{Kind: KindHeaders, Err: err}, count: true}
 	}
 	url := s.reqURL
 	if s.idAsQuery() {
@@ -159,28 +176,15 @@ func (s *Source) connect(ctx Ctx, cancel func(cause error)) (*Response, outcome,
 	body := s.cfg.Body
 	if s.cfg.BodyFunc != nil {
 		if body, err = s.cfg.BodyFunc(ctx); err != nil {
-			if ctx.Err() == errConnectTimeout {
-				return timedOut()
-			}
-			return nil, outcome{err: &Error{Kind: KindBody, Err: err}, count: true}, false
+			return nil, outcome{err: &Error{Kind: KindBody, Err: err}, count: true}
 		}
 	}
 	resp, err := s.transport.RoundTrip(ctx, &Request{Method: s.cfg.Method, URL: url, Header: header, Body: body,
 		WithCredentials: s.cfg.WithCredentials})
-	if timer != nil && !timer.Stop() && err == nil {
-		// The timer fired as the response arrived: the attempt is cancelled.
-		if resp.Body != nil {
-			resp.Body.Close()
-		}
-		return timedOut()
-	}
 	if err != nil {
-		if ctx.Err() == errConnectTimeout {
-			return timedOut()
-		}
-		return nil, s.requestFailed(err, header), false
+		return nil, s.requestFailed(err, header)
 	}
-	return resp, outcome{}, true
+	return resp, outcome{}
 }
 
 // checkHealthy is called when an open connection ends (and as events
@@ -244,11 +248,11 @@ func isASCII(v string) bool {
 func (s *Source) requestFailed(err error, header map[string]string) outcome {
 	e := &Error{Kind: KindNetwork, Err: err}
 	switch {
-	case errors.Is(err, ErrAborted):
+	case isError(err, ErrAborted):
 		// #sse-processing-model: "if res is an aborted network error, fail
 		// the connection".
 		return outcome{err: e, fatal: true}
-	case !errors.Is(err, ErrFutile):
+	case !isError(err, ErrFutile):
 		return outcome{err: e, count: true}
 	case header["Last-Event-ID"] != "" && s.opened && s.cfg.LastEventIDParam != "-":
 		// Refused only since the header was added: try once without it.
@@ -277,7 +281,7 @@ func (s *Source) check(resp *Response) (outcome, bool) {
 	c.format = formatFor(s.cfg.Format, resp.ContentType)
 	if c.format == "" {
 		return outcome{fatal: true, err: &Error{Kind: KindContentType, Status: 200,
-			Message: "unexpected Content-Type " + strconv.Quote(resp.ContentType)}}, false
+			Message: "unexpected Content-Type " + quote(resp.ContentType)}}, false
 	}
 	if resp.Body == nil {
 		return outcome{err: &Error{Kind: KindNetwork, Message: "response without a body"}, count: true}, false

@@ -219,6 +219,13 @@ func TestParseRetryAfter(t *testing.T) {
 	assert.Equal(t, time.Duration(0), parseRetryAfter("Thu, 01 Foo 2026 00:00:30 GMT", now))
 	assert.Equal(t, time.Duration(0), parseRetryAfter("Thu, 01 Jan 2026 25:00:30 GMT", now))
 	assert.Equal(t, 90*time.Minute, parseRetryAfter("Thu, 01 Jan 2026 01:30:00 GMT", now))
+	// delay-seconds is 1*DIGIT, surrounded by HTTP whitespace at most; a
+	// number too large to hold is as long as a day, not malformed.
+	assert.Equal(t, 5*time.Second, parseRetryAfter(" \t5\r\n", now))
+	assert.Equal(t, 24*time.Hour, parseRetryAfter("99999999999999999999999999", now))
+	for _, bad := range []string{"+5", "5s", "5 5", "\v5", "\u00a05", "", " "} {
+		assert.Equal(t, time.Duration(0), parseRetryAfter(bad, now), "%q", bad)
+	}
 }
 
 // With a retry policy, a connection that lasted DefaultImmediateAfter and

@@ -235,41 +235,49 @@ type Retry struct {
 // resolve validates c and returns it with every default applied: the one
 // place where a zero value becomes its meaning.
 func (c Config) resolve() (Config, error) {
-	bad := func(msg string) (Config, error) { return c, &Error{Kind: KindConfig, Message: msg} }
+	if msg := c.apply(); msg != "" {
+		return c, &Error{Kind: KindConfig, Message: msg}
+	}
+	return c, nil
+}
+
+// apply validates c and applies the defaults, in place; it returns what is
+// wrong with c, or "".
+func (c *Config) apply() string {
 	if !isHTTPURL(c.URL) && !(c.Once && c.Transport != nil) {
-		return bad("URL must be an absolute http or https URL: " + strconv.Quote(c.URL))
+		return "URL must be an absolute http or https URL: " + quote(c.URL)
 	}
 	c.Method = asciiCase(c.Method, 'a', 'z') // a method is a token: ASCII only
 	switch c.Method {
 	case "":
 		c.Method = "GET"
 	case "CONNECT", "TRACE", "TRACK":
-		return bad("method " + c.Method + " is forbidden")
+		return "method " + c.Method + " is forbidden"
 	}
 	if (c.Body != nil || c.BodyFunc != nil) && (c.Method == "GET" || c.Method == "HEAD") {
-		return bad("a body needs a method other than GET or HEAD")
+		return "a body needs a method other than GET or HEAD"
 	}
 	switch c.Format {
 	case "":
 		c.Format = FormatSSE
 	case FormatSSE, FormatNDJSON, FormatAuto:
 	default:
-		return bad("unknown format " + strconv.Quote(string(c.Format)))
+		return "unknown format " + quote(string(c.Format))
 	}
 	switch {
 	case c.ReconnectionTime < 0:
-		return bad("ReconnectionTime must not be negative")
+		return "ReconnectionTime must not be negative"
 	case c.MaxEventSize < 0 || c.Dedupe < 0:
-		return bad("MaxEventSize and Dedupe must not be negative")
+		return "MaxEventSize and Dedupe must not be negative"
 	case c.ConnectTimeout < 0 && c.ConnectTimeout != Off:
-		return bad("ConnectTimeout must not be negative")
+		return "ConnectTimeout must not be negative"
 	case c.Ping.Interval < 0 || (c.Ping.Leeway < 0 && c.Ping.Leeway != Off):
-		return bad("Ping durations must not be negative")
+		return "Ping durations must not be negative"
 	case c.Dedupe > MaxDedupe:
-		return bad("Dedupe must be at most " + strconv.Itoa(MaxDedupe))
+		return "Dedupe must be at most " + strconv.Itoa(MaxDedupe)
 	case c.ReconnectionTime > MaxDuration || c.ConnectTimeout > MaxDuration ||
 		c.Ping.Interval > MaxDuration || c.Ping.Leeway > MaxDuration:
-		return bad("durations must be at most a year")
+		return "durations must be at most a year"
 	}
 	if c.ReconnectionTime == 0 {
 		c.ReconnectionTime = DefaultReconnectionTime
@@ -305,15 +313,15 @@ func (c Config) resolve() (Config, error) {
 		r := *c.Retry // a copy: the caller's policy is not changed
 		switch {
 		case r.Initial < 0 || r.Max < 0 || r.HealthyAfter < 0 || (r.ImmediateAfter < 0 && r.ImmediateAfter != Off):
-			return bad("Retry durations must not be negative")
+			return "Retry durations must not be negative"
 		case r.Factor != 0 && (r.Factor < 1 || math.IsInf(r.Factor, 0) || math.IsNaN(r.Factor)):
-			return bad("Retry.Factor must be at least 1")
+			return "Retry.Factor must be at least 1"
 		case r.Jitter < 0 || r.Jitter > 1 || math.IsNaN(r.Jitter):
-			return bad("Retry.Jitter must be between 0 and 1")
+			return "Retry.Jitter must be between 0 and 1"
 		case r.MaxAttempts < 0:
-			return bad("Retry.MaxAttempts must not be negative")
+			return "Retry.MaxAttempts must not be negative"
 		case r.Initial > MaxDuration || r.Max > MaxDuration || r.HealthyAfter > MaxDuration || r.ImmediateAfter > MaxDuration:
-			return bad("Retry durations must be at most a year")
+			return "Retry durations must be at most a year"
 		}
 		if r.Initial > 0 {
 			c.ReconnectionTime = r.Initial
@@ -324,7 +332,7 @@ func (c Config) resolve() (Config, error) {
 			r.Max = DefaultRetryMax
 		}
 		if r.Max < r.Initial {
-			return bad("Retry.Max must not be less than Retry.Initial")
+			return "Retry.Max must not be less than Retry.Initial"
 		}
 		if r.HealthyAfter == 0 {
 			r.HealthyAfter = DefaultHealthyAfter
@@ -337,7 +345,7 @@ func (c Config) resolve() (Config, error) {
 		}
 		c.Retry = &r
 	}
-	return c, nil
+	return ""
 }
 
 // pingType is the event type the watchdog consumes, or "" when pings are

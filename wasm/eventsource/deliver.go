@@ -5,6 +5,7 @@ import "github.com/sseshim/sseshim/wasm/sse"
 // outbox counts what one chunk's events change in the stats; the events
 // themselves go to the sink as they are parsed (Sink.Event).
 type outbox struct {
+	_             noCompare
 	queued, pings int // events (pings included) and pings queued from the current chunk
 	dropped       int64
 	bytes         int64
@@ -28,18 +29,18 @@ func (s *Source) flush() *outcome {
 		s.conn.carried = true
 		s.checkHealthy()
 	}
-	failures := s.failures
-	s.update(func(st *Stats) {
-		st.Bytes += o.bytes
-		if !o.activity.IsZero() {
-			st.LastActivity = o.activity
-		}
-		st.Events += int64(n - o.pings)
-		st.Pings += int64(o.pings)
-		st.Dropped += o.dropped
-		st.Failures = failures
-		st.ReconnectionTime = s.reconnectionTime
-	})
+	s.life.mu.Lock()
+	st := &s.life.stats
+	st.Bytes += o.bytes
+	if !o.activity.IsZero() {
+		st.LastActivity = o.activity
+	}
+	st.Events += int64(n - o.pings)
+	st.Pings += int64(o.pings)
+	st.Dropped += o.dropped
+	st.Failures = s.failures
+	st.ReconnectionTime = s.reconnectionTime
+	s.life.mu.Unlock()
 	o.bytes, o.activity, o.dropped = 0, Instant{}, 0
 	o.queued, o.pings = 0, 0
 	if s.mayDeliver(noState, false) {

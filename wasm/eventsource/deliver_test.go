@@ -83,3 +83,20 @@ func TestSinkFuncsBatchesAsAStreamingSink(t *testing.T) {
 		assert.Equal(t, c.want, byPointer)
 	}
 }
+
+// Without a sink the source runs as with one, and its stats count what it
+// drops.
+func TestNilSink(t *testing.T) {
+	t.Parallel()
+	clk, tr := newFakeClock(), newFakeTransport()
+	src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr, Once: true}, nil)
+	require.NoError(t, err)
+	tr.next(t)
+	b := tr.answer(200, "text/event-stream")
+	b.send("data: a\n\ndata: b\n\n")
+	b.end()
+	waitDone(t, src)
+	st := src.Stats()
+	assert.Equal(t, int64(2), st.Events)
+	assert.Equal(t, Closed, st.State)
+}

@@ -10,6 +10,7 @@ import (
 
 // ndjsonState is what reading NDJSON events keeps between lines.
 type ndjsonState struct {
+	_         noCompare
 	typeCache string    // the last event type decoded, reused while it repeats
 	keys      [2]string // the type and id members, for one-level paths
 }
@@ -109,11 +110,11 @@ func (s *Source) typeAndID(ev []byte) (typ, id []byte) {
 // data. A quick search for the quoted type spares the scan for other events.
 func (s *Source) isEnvelopePing(data string) bool {
 	p := s.conn.pingType
-	i := strings.IndexByte(data, '{')
-	if i < 0 || strings.TrimLeft(data[:i], " \t\n") != "" || len(data) < len(p)+2 {
-		return false
+	i := 0
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n') {
+		i++
 	}
-	if j := strings.Index(data, p); j < 1 || data[j-1] != '"' {
+	if i == len(data) || data[i] != '{' || !hasQuoted(data, p) {
 		return false
 	}
 	b := unsafe.Slice(unsafe.StringData(data), len(data)) // read only
@@ -131,6 +132,22 @@ func (s *Source) isEnvelopePing(data string) bool {
 	}
 	typ, ok := jsonscan.String(t)
 	return ok && typ == p
+}
+
+// hasQuoted reports whether p (not empty) occurs in data right after a
+// quote, as a JSON string "p" does.
+func hasQuoted(data, p string) bool {
+	for i := 1; i < len(data); i++ {
+		j := strings.IndexByte(data[i:], p[0])
+		if j < 0 {
+			return false
+		}
+		i += j
+		if data[i-1] == '"' && strings.HasPrefix(data[i:], p) {
+			return true
+		}
+	}
+	return false
 }
 
 // inbandError decides what an {"error":{...}} object means: 401 and 403

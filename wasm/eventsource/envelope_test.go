@@ -117,6 +117,17 @@ func TestEnvelopePingsOverSSE(t *testing.T) {
 	e2.rec.expect(t, `events message:"{\"result\":{\"event\":{\"eventType\":\"ping\"}}}"#`)
 }
 
+// The quick search before the envelope scan finds the quoted type wherever
+// it is, not only where the type's name first occurs.
+func TestHasQuoted(t *testing.T) {
+	t.Parallel()
+	assert.True(t, hasQuoted(`{"a":"xping","eventType":"ping"}`, "ping"))
+	assert.True(t, hasQuoted(`"ping"`, "ping"))
+	assert.False(t, hasQuoted(`{"a":"xping","b":pingx}`, "ping"))
+	assert.False(t, hasQuoted(`ping"`, "ping"))
+	assert.False(t, hasQuoted(`{"pin`, "ping"))
+}
+
 // A raw CR inside an NDJSON line is white space between JSON tokens: the
 // event's data carries a space instead, as text/event-stream data has no CRs.
 func TestNDJSONCRBecomesSpace(t *testing.T) {

@@ -1,5 +1,7 @@
 package eventsource
 
+import "strconv"
+
 // FindError returns the first error in err's tree for which match is true,
 // or nil. It walks the tree as errors.As does: err itself, then what its
 // Unwrap() error or Unwrap() []error returns, depth first. The engine tells
@@ -36,3 +38,27 @@ func AsError(err error) *Error {
 	}
 	return found.(*Error)
 }
+
+// isError reports whether target is in err's tree, as errors.Is does: an
+// error equal to it, or one whose Is(error) bool method says so. (errors.Is
+// would bring its reflection, for targets that are not comparable, into the
+// wasm binary; the engine's targets are its own sentinel errors.) Not
+// inlined, so that its closure is compiled once, not at every caller.
+//
+//go:noinline
+func isError(err, target error) bool {
+	return FindError(err, func(e error) bool {
+		if e == target {
+			return true
+		}
+		x, ok := e.(interface{ Is(error) bool })
+		return ok && x.Is(target)
+	}) != nil
+}
+
+// quote is strconv.Quote, for messages that show a value as it was given.
+// Not inlined: strconv.Quote's body would be compiled into every message's
+// function.
+//
+//go:noinline
+func quote(s string) string { return strconv.Quote(s) }

@@ -42,3 +42,28 @@ func TestFindErrorMatch(t *testing.T) {
 	assert.Same(t, io.EOF, FindError(err, func(e error) bool { return e == io.EOF }))
 	assert.Nil(t, FindError(err, func(e error) bool { return e == io.ErrClosedPipe }))
 }
+
+// isAborted is an error that says it is ErrAborted through an Is method.
+type isAborted struct{}
+
+func (isAborted) Error() string        { return "aborted, in its own words" }
+func (isAborted) Is(target error) bool { return target == ErrAborted }
+
+// isError agrees with errors.Is: equality anywhere in the tree, or an Is
+// method that says so.
+func TestIsErrorAgreesWithErrorsIs(t *testing.T) {
+	cases := map[string]error{
+		"nil":         nil,
+		"bare":        ErrAborted,
+		"other":       ErrFutile,
+		"multi %w":    fmt.Errorf("%w: %w", ErrAborted, io.EOF),
+		"deep":        errors.Join(io.EOF, fmt.Errorf("x: %w", fmt.Errorf("%w: %w", ErrFutile, ErrAborted))),
+		"Is method":   fmt.Errorf("wrapped: %w", isAborted{}),
+		"in an Error": &Error{Kind: KindNetwork, Err: ErrAborted},
+	}
+	for name, err := range cases {
+		for _, target := range []error{ErrAborted, ErrFutile} {
+			assert.Equal(t, errors.Is(err, target), isError(err, target), "%s, %v", name, target)
+		}
+	}
+}

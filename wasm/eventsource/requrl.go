@@ -18,7 +18,7 @@ func requestURL(c *Config) string {
 // do, but it costs the wasm binary tens of kilobytes; browsers hand the
 // engine URLs already parsed and serialised by the URL standard.)
 func isHTTPURL(u string) bool {
-	lower := asciiCase(u, 'A', 'Z')
+	lower := asciiCase(u[:min(len(u), len("https://"))], 'A', 'Z') // the scheme's case does not matter
 	var rest string
 	switch {
 	case strings.HasPrefix(lower, "http://"):
@@ -28,11 +28,13 @@ func isHTTPURL(u string) bool {
 	default:
 		return false
 	}
-	host := rest
-	if i := strings.IndexAny(host, "/?#"); i >= 0 {
-		host = host[:i]
+	for i := 0; i < len(u); i++ {
+		if c := u[i]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			return false
+		}
 	}
-	return host != "" && !strings.ContainsAny(u, " \t\r\n")
+	// The host runs to the first '/', '?' or '#', and must not be empty.
+	return rest != "" && rest[0] != '/' && rest[0] != '?' && rest[0] != '#'
 }
 
 // addQuery appends name=value to the URL's query, before any fragment.
@@ -54,25 +56,24 @@ func addQuery(u, name, value string) string {
 // queryEscape percent-encodes all but the URL standard's unreserved bytes.
 func queryEscape(s string) string {
 	const hex = "0123456789ABCDEF"
-	var b strings.Builder
+	b := make([]byte, 0, 3*len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-			continue
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
 		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
 	}
-	return b.String()
+	return string(b)
 }
 
 // formatInterval writes an interval the way streaming APIs take it: "10s",
 // or "1500ms" when it is not a whole number of seconds.
 func formatInterval(d time.Duration) string {
+	n, unit := d.Milliseconds(), "ms"
 	if d%time.Second == 0 {
-		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+		n, unit = n/1000, "s"
 	}
-	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	return strconv.FormatInt(n, 10) + unit
 }

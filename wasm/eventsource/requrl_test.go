@@ -2,6 +2,7 @@ package eventsource
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -15,4 +16,16 @@ func TestAddQuery(t *testing.T) {
 	assert.True(t, isHTTPURL("HTTPS://example.com"))
 	assert.False(t, isHTTPURL("http:///path"))
 	assert.False(t, isHTTPURL("http://a b/"))
+	assert.False(t, isHTTPURL("http://?q"))
+	assert.False(t, isHTTPURL("ftp://h/"))
+	assert.True(t, isHTTPURL("hTTp://h"))
+}
+
+// The ping interval is written in whole seconds when it is some, else in
+// milliseconds.
+func TestFormatInterval(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "10s", formatInterval(10*time.Second))
+	assert.Equal(t, "90s", formatInterval(90*time.Second))
+	assert.Equal(t, "1500ms", formatInterval(1500*time.Millisecond))
 }

@@ -83,6 +83,7 @@ func (s *scope) Done() <-chan struct{} { return s.done }
 // Err returns the cause once the scope is cancelled, else nil.
 func (s *scope) Err() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
+	err := s.err
+	s.mu.Unlock()
+	return err
 }

@@ -95,6 +95,15 @@ type SinkFuncs struct {
 	batch *[]Event
 }
 
+// ownBatch returns f with a batch of its own, for the source New creates.
+// New finds it through an interface rather than by SinkFuncs' type, so that
+// a program that never uses SinkFuncs (sseshim's engine) does not keep its
+// methods.
+func (f SinkFuncs) ownBatch() Sink {
+	f.batch = new([]Event)
+	return f
+}
+
 func (f SinkFuncs) Opened(i OpenInfo) {
 	if f.OnOpen != nil {
 		f.OnOpen(i)
@@ -107,7 +116,7 @@ func (f SinkFuncs) Event(ev Event) {
 	}
 	ev.Data = string(sse.ToValidUTF8(unsafe.Slice(unsafe.StringData(ev.Data), len(ev.Data))))
 	if f.batch == nil {
-		f.OnEvents([]Event{ev})
+		f.OnEvents(append([]Event(nil), ev))
 		return
 	}
 	*f.batch = append(*f.batch, ev)
@@ -139,6 +148,16 @@ func (f SinkFuncs) Retrying(d time.Duration, n int, _ string) {
 		f.OnRetrying(d, n)
 	}
 }
+
+// noSink is the sink of a source created without one: it drops everything.
+type noSink struct{}
+
+func (noSink) Opened(OpenInfo)                     {}
+func (noSink) Event(Event)                         {}
+func (noSink) Flush(string, time.Duration)         {}
+func (noSink) Discard()                            {}
+func (noSink) Failed(*Error, ReadyState)           {}
+func (noSink) Retrying(time.Duration, int, string) {}
 
 // Kind classifies errors.
 type Kind string

@@ -48,6 +48,7 @@ type Source struct {
 // lifecycle is what other goroutines share with the engine: whether the
 // source is closed, and its stats. Closed is recorded here and nowhere else.
 type lifecycle struct {
+	_      noCompare
 	mu     sync.Mutex
 	closed bool // by Close or by failing the connection
 	stats  Stats
@@ -83,14 +84,9 @@ func New(cfg Config, sink Sink) (*Source, error) {
 	}
 	switch f := sink.(type) {
 	case nil:
-		sink = SinkFuncs{}
-	case SinkFuncs:
-		f.batch = new([]Event) // this source's own
-		sink = f
-	case *SinkFuncs:
-		g := *f
-		g.batch = new([]Event)
-		sink = g
+		sink = noSink{}
+	case interface{ ownBatch() Sink }:
+		sink = f.ownBatch() // a SinkFuncs, or a pointer to one
 	}
 	s := &Source{
 		cfg:              cfg,
@@ -138,12 +134,12 @@ func New(cfg Config, sink Sink) (*Source, error) {
 func (s *Source) Close() {
 	l := &s.life
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if !l.closed {
 		l.closed = true
 		l.stats.State = Closed
 		s.ctx.cancel(nil)
 	}
+	l.mu.Unlock()
 }
 
 // Reconnect replaces the connection at once, with Last-Event-ID, and ends a
@@ -156,16 +152,16 @@ func (s *Source) Reconnect(reason string) {
 		return // one stream, handed over: nothing to reconnect to
 	}
 	s.life.mu.Lock()
-	defer s.life.mu.Unlock()
 	s.ctrl.paused, s.ctrl.reason = false, reason
 	if s.ctrl.cancelAttempt != nil {
 		s.ctrl.cancelAttempt(errReconnect) // the attempt ends, and the next follows at once
-		return
+	} else {
+		select { // the run loop is waiting: wake it
+		case s.ctrl.kick <- struct{}{}:
+		default:
+		}
 	}
-	select { // the run loop is waiting: wake it
-	case s.ctrl.kick <- struct{}{}:
-	default:
-	}
+	s.life.mu.Unlock()
 }
 
 // Pause ends the connection and makes no attempt until Reconnect: the page
@@ -175,11 +171,11 @@ func (s *Source) Pause() {
 		return
 	}
 	s.life.mu.Lock()
-	defer s.life.mu.Unlock()
 	s.ctrl.paused = true
 	if s.ctrl.cancelAttempt != nil {
 		s.ctrl.cancelAttempt(errPaused)
 	}
+	s.life.mu.Unlock()
 }
 
 // ResetBuffers discards what the decoder holds of an unfinished event — a
@@ -194,29 +190,40 @@ func (s *Source) Done() <-chan struct{} { return s.done }
 
 // ReadyState returns the current state.
 func (s *Source) ReadyState() ReadyState {
-	s.life.mu.Lock()
-	defer s.life.mu.Unlock()
-	return s.life.stats.State
+	return s.Stats().State
 }
 
 // Stats returns a snapshot of the diagnostics.
 func (s *Source) Stats() Stats {
 	s.life.mu.Lock()
-	defer s.life.mu.Unlock()
-	return s.life.stats
+	st := s.life.stats
+	s.life.mu.Unlock()
+	return st
 }
 
 func (s *Source) isClosed() bool {
 	s.life.mu.Lock()
-	defer s.life.mu.Unlock()
-	return s.life.closed
+	closed := s.life.closed
+	s.life.mu.Unlock()
+	return closed
 }
 
-// update changes the stats: the one way they change.
-func (s *Source) update(f func(*Stats)) {
-	s.life.mu.Lock()
-	f(&s.life.stats)
-	s.life.mu.Unlock()
+// failed records a failed attempt in the stats and tells the sink, with
+// readyState now state: CLOSED when it fails the connection, CONNECTING
+// when the source reconnects after delay.
+func (s *Source) failed(err *Error, state ReadyState, delay time.Duration) {
+	msg := err.Error()
+	l := &s.life
+	l.mu.Lock()
+	l.stats.Failures, l.stats.LastError = s.failures, msg
+	if state == Connecting {
+		l.stats.NextRetry = delay
+		l.stats.Reconnects++
+	}
+	l.mu.Unlock()
+	if s.mayDeliver(state, state == Closed) {
+		s.sink.Failed(err, state)
+	}
 }
 
 // mayDeliver is called before every sink call that delivers something, and
@@ -228,21 +235,24 @@ func (s *Source) update(f func(*Stats)) {
 func (s *Source) mayDeliver(state ReadyState, final bool) bool {
 	l := &s.life
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return false
+	ok := !l.closed
+	if ok {
+		l.closed = final
+		if state >= 0 {
+			l.stats.State = state
+		}
 	}
-	if final {
-		l.closed = true
-	}
-	if state >= 0 {
-		l.stats.State = state
-	}
-	return true
+	l.mu.Unlock()
+	return ok
 }
+
+// noCompare, as a field, makes a struct not comparable, so that no equality
+// function is compiled for it: the engine never compares its own state.
+type noCompare [0]func()
 
 // outcome is how one attempt ended.
 type outcome struct {
+	_          noCompare
 	err        *Error
 	fatal      bool          // fail the connection: CLOSED, no reconnect
 	paused     bool          // Pause ended it: wait for Reconnect
@@ -281,10 +291,7 @@ func (s *Source) run() {
 		}
 		if out.fatal {
 			// #fail-the-connection: CLOSED, then error; no reconnect.
-			s.update(func(st *Stats) { st.Failures, st.LastError = s.failures, out.err.Error() })
-			if s.mayDeliver(Closed, true) {
-				s.sink.Failed(out.err, Closed)
-			}
+			s.failed(out.err, Closed, 0)
 			s.ctx.cancel(nil)
 			return
 		}
@@ -301,14 +308,7 @@ func (s *Source) run() {
 		// clock may advance it as soon as Retrying arrives.
 		wake := make(chan struct{})
 		t := s.clock.AfterFunc(delay, func() { close(wake) })
-		s.update(func(st *Stats) {
-			st.Failures, st.LastError = s.failures, out.err.Error()
-			st.NextRetry = delay
-			st.Reconnects++
-		})
-		if s.mayDeliver(Connecting, false) {
-			s.sink.Failed(out.err, Connecting)
-		}
+		s.failed(out.err, Connecting, delay)
 		if out.paused {
 			t.Stop()
 			if !s.waitWhilePaused() || !s.waitOut(notBefore, attempt) { // Reconnect ended the pause: at once
@@ -345,13 +345,13 @@ func (s *Source) waitOut(notBefore int64, attempt int) bool {
 	s.retrying(rest, attempt)
 	wake := make(chan struct{})
 	t := s.clock.AfterFunc(rest, func() { close(wake) })
-	defer t.Stop()
 	for {
 		select {
 		case <-wake:
 			return true
 		case <-s.ctrl.kick:
 		case <-s.ctx.Done():
+			t.Stop()
 			return false
 		}
 	}
@@ -371,24 +371,20 @@ func (s *Source) retrying(delay time.Duration, attempt int) {
 
 func (s *Source) isPaused() bool {
 	s.life.mu.Lock()
-	defer s.life.mu.Unlock()
-	return s.ctrl.paused
+	paused := s.ctrl.paused
+	s.life.mu.Unlock()
+	return paused
 }
 
 // waitWhilePaused returns once the source is not paused (Reconnect), or
 // false when it was closed meanwhile.
 func (s *Source) waitWhilePaused() bool {
-	for {
-		s.life.mu.Lock()
-		paused := s.ctrl.paused
-		s.life.mu.Unlock()
-		if !paused {
-			return true
-		}
+	for s.isPaused() {
 		select {
 		case <-s.ctrl.kick:
 		case <-s.ctx.Done():
 			return false
 		}
 	}
+	return true
 }

@@ -2,7 +2,6 @@ package eventsource
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -68,23 +67,22 @@ type PushBody interface {
 }
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date
-// (RFC 9110 §10.2.3). Zero when absent or malformed; capped at a day.
+// (RFC 9110 §10.2.3). Zero when absent or malformed; capped at a day, as is
+// a number of seconds too large to hold.
 func parseRetryAfter(v string, now Instant) time.Duration {
-	v = strings.TrimSpace(v)
+	v = trimHTTPSpace(v)
 	if v == "" {
 		return 0
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0
-		}
-		return time.Duration(min(n, int64(24*time.Hour/time.Second))) * time.Second
+	const day = int64(24 * time.Hour / time.Second)
+	if n := decimal(v, day); n >= 0 { // delay-seconds = 1*DIGIT
+		return time.Duration(n) * time.Second
 	}
 	if sec, ok := parseIMFDate(v); ok {
 		// In whole seconds first, so that a date centuries away cannot
 		// overflow the nanoseconds.
 		switch ahead := sec - now.UnixNano()/int64(time.Second); {
-		case ahead > int64(24*time.Hour/time.Second):
+		case ahead > day:
 			return 24 * time.Hour
 		case ahead >= 0:
 			if d := time.Duration(sec*int64(time.Second) - now.UnixNano()); d > 0 {
@@ -94,6 +92,42 @@ func parseRetryAfter(v string, now Instant) time.Duration {
 	}
 	return 0
 }
+
+// decimal reads s as one or more decimal digits, or returns -1. A number
+// over limit reads as limit, however many digits it has. (strconv.ParseInt
+// would bring its error types into the wasm binary, and takes a sign, which
+// no number read here has.) Not inlined: one loop, not one per caller.
+//
+//go:noinline
+func decimal(s string, limit int64) int64 {
+	if s == "" {
+		return -1
+	}
+	n := int64(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = min(n*10+int64(c-'0'), limit) // limit*10+9 cannot overflow: limits are small
+	}
+	return n
+}
+
+// trimHTTPSpace removes leading and trailing HTTP whitespace (TAB, LF, CR,
+// SP: the Fetch standard's, which covers HTTP's OWS), and nothing else:
+// header values are bytes, not Unicode text.
+func trimHTTPSpace(s string) string {
+	for s != "" && isHTTPSpace(s[0]) {
+		s = s[1:]
+	}
+	for s != "" && isHTTPSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isHTTPSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // parseIMFDate parses the preferred HTTP-date form, IMF-fixdate:
 // "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7), into Unix seconds.
@@ -106,47 +140,35 @@ func parseIMFDate(v string) (int64, bool) {
 		v[16] != ' ' || v[19] != ':' || v[22] != ':' || v[25:] != " GMT" {
 		return 0, false
 	}
-	num := func(s string) int {
-		n := 0
-		for i := 0; i < len(s); i++ {
-			if s[i] < '0' || s[i] > '9' {
-				return -1
-			}
-			n = n*10 + int(s[i]-'0')
-		}
-		return n
+	day, year := decimal(v[5:7], 99), decimal(v[12:16], 9999)
+	hh, mm, ss := decimal(v[17:19], 99), decimal(v[20:22], 99), decimal(v[23:25], 99)
+	mon := 0
+	for mon < len(months) && months[mon:mon+3] != v[8:11] {
+		mon += 3
 	}
-	day, year := num(v[5:7]), num(v[12:16])
-	hh, mm, ss := num(v[17:19]), num(v[20:22]), num(v[23:25])
-	mon := strings.Index(months, v[8:11])
-	if day < 1 || day > 31 || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 || mon < 0 || mon%3 != 0 {
+	if day < 1 || day > 31 || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 || mon == len(months) {
 		return 0, false
 	}
-	days := daysFromEpoch(year, mon/3+1, day)
-	return days*86400 + int64(hh*3600+mm*60+ss), true
+	days := daysFromEpoch(int(year), mon/3+1, int(day))
+	return days*86400 + hh*3600 + mm*60 + ss, true
 }
 
+// daysBefore counts the days before each month in a common year.
+var daysBefore = [12]int{0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334}
+
 // daysFromEpoch counts the days from 1970-01-01 to year-month-day in the
-// proleptic Gregorian calendar (negative before it).
+// proleptic Gregorian calendar (negative before it), for the years 0 to
+// 9999 that an IMF-fixdate can name.
 func daysFromEpoch(year, month, day int) int64 {
-	// Days before each month in a common year.
-	before := [12]int{0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334}
-	// leaps counts the leap years in [1, y], floored so that it holds for
-	// y <= 0 too.
-	leaps := func(y int) int { return floorDiv(y, 4) - floorDiv(y, 100) + floorDiv(y, 400) }
-	days := 365*(year-1970) + leaps(year-1) - leaps(1969) + before[month-1] + day - 1
+	// leaps counts the leap years in [1, y] for y >= -400: from 400 years
+	// earlier (a cycle holds 97 of them), so that each division rounds a
+	// number that is not negative down.
+	leaps := func(y int) int { y += 400; return y/4 - y/100 + y/400 - 97 }
+	days := 365*(year-1970) + leaps(year-1) - leaps(1969) + daysBefore[month-1] + day - 1
 	if month > 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
 		days++
 	}
 	return int64(days)
-}
-
-func floorDiv(a, b int) int {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // mediaType returns the lower-cased essence of a Content-Type value.
@@ -154,33 +176,30 @@ func mediaType(ct string) string {
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
-	return asciiCase(strings.TrimSpace(ct), 'A', 'Z') // media types are ASCII tokens
+	return asciiCase(trimHTTPSpace(ct), 'A', 'Z') // media types are ASCII tokens
 }
 
-// formatFor decides how to read a response with content type ct, or returns
-// "" when the source must fail the connection (#sse-processing-model: a 200 that is not
+// jsonTypes are the media types of a stream of JSON values.
+var jsonTypes = [...]string{"application/x-ndjson", "application/jsonl", "application/json",
+	"application/json-seq", "application/stream+json"}
+
+// formatFor decides how to read a response with content type ct for a
+// source configured with want (resolved: never ""), or returns "" when the
+// source must fail the connection (#sse-processing-model: a 200 that is not
 // text/event-stream fails it for good).
 func formatFor(want Format, ct string) Format {
 	mt := mediaType(ct)
-	isSSE := mt == "text/event-stream"
-	isJSON := mt == "application/x-ndjson" || mt == "application/jsonl" || mt == "application/json" ||
-		mt == "application/json-seq" || mt == "application/stream+json"
-	switch want {
-	case FormatNDJSON:
-		if isJSON {
-			return FormatNDJSON
+	got := Format("")
+	if mt == "text/event-stream" {
+		got = FormatSSE
+	}
+	for _, t := range jsonTypes {
+		if mt == t {
+			got = FormatNDJSON
 		}
-	case FormatAuto:
-		if isSSE {
-			return FormatSSE
-		}
-		if isJSON {
-			return FormatNDJSON
-		}
-	default:
-		if isSSE {
-			return FormatSSE
-		}
+	}
+	if got == want || (want == FormatAuto && got != "") {
+		return got
 	}
 	return ""
 }
@@ -198,7 +217,10 @@ func acceptFor(f Format) string {
 // asciiCase flips the case of the ASCII letters from lo to hi ('a'–'z':
 // upper-cases, 'A'–'Z': lower-cases) and leaves every other byte alone.
 // strings.ToUpper and ToLower would bring Unicode's case tables into the
-// wasm binary for text that HTTP defines as ASCII.
+// wasm binary for text that HTTP defines as ASCII. Not inlined: its loops
+// are compiled once, not at every caller.
+//
+//go:noinline
 func asciiCase(s string, lo, hi byte) string {
 	i := 0
 	for i < len(s) && (s[i] < lo || s[i] > hi) {

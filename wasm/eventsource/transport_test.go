@@ -63,3 +63,13 @@ func TestInstant(t *testing.T) {
 	assert.False(t, now.IsZero())
 	assert.GreaterOrEqual(t, realClock{}.Now().Sub(now), time.Duration(0))
 }
+
+// A media type is trimmed of HTTP whitespace only, and compared ASCII
+// case-insensitively.
+func TestFormatFor(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, FormatSSE, formatFor(FormatSSE, "\t text/event-stream \r\n; charset=utf-8"))
+	assert.Equal(t, FormatNDJSON, formatFor(FormatAuto, "Application/X-NDJSON"))
+	assert.Equal(t, Format(""), formatFor(FormatSSE, "\vtext/event-stream"))
+	assert.Equal(t, Format(""), formatFor(FormatNDJSON, "text/event-stream"))
+}

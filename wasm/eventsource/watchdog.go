@@ -31,22 +31,21 @@ func (w *watchdog) feed(now Instant) {
 
 func (w *watchdog) fire() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stopped {
-		return
+	if !w.stopped {
+		idle := w.clock.Now().Sub(w.last)
+		if idle >= w.timeout {
+			w.stopped = true
+			w.abort()
+		} else {
+			w.t = w.clock.AfterFunc(w.timeout-idle, w.fire)
+		}
 	}
-	idle := w.clock.Now().Sub(w.last)
-	if idle >= w.timeout {
-		w.stopped = true
-		w.abort()
-		return
-	}
-	w.t = w.clock.AfterFunc(w.timeout-idle, w.fire)
+	w.mu.Unlock()
 }
 
 func (w *watchdog) stop() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.stopped = true
 	w.t.Stop()
+	w.mu.Unlock()
 }
