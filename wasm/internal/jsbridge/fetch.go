@@ -57,25 +57,18 @@ func (f *Fetch) RoundTrip(ctx eventsource.Ctx, r *eventsource.Request) (*eventso
 	if method == "" {
 		method = "GET"
 	}
-	init, err := safejs.ValueOf(map[string]any{
+	// A map is made a JavaScript object as it is passed (safejs unwraps the
+	// Values in it).
+	init := map[string]any{
 		"method":      method,
 		"cache":       "no-store",
 		"credentials": creds,
 		"redirect":    "follow",
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := init.Set("headers", headers); err != nil {
-		return nil, err
-	}
-	if err := init.Set("signal", signal); err != nil {
-		return nil, err
+		"headers":     headers,
+		"signal":      signal,
 	}
 	if body, ok := r.Body.(safejs.Value); ok {
-		if err := init.Set("body", body); err != nil {
-			return nil, err
-		}
+		init["body"] = body
 	}
 	a, err := newAwaiter()
 	if err != nil {
@@ -103,13 +96,12 @@ func (f *Fetch) custom() bool { return f.fn.Type() == safejs.TypeFunction }
 // probed for its cause (classify); not for a page's fetch function.
 func respond(ctx eventsource.Ctx, r *eventsource.Request, a *awaiter, p safejs.Value, abort func(), probe bool) (*eventsource.Response, error) {
 	res, err := a.await(ctx, p, abort)
+	a.release() // p has settled: its callbacks are not called again
 	if err != nil {
-		a.release()
 		return nil, classify(ctx, err, r.URL, probe)
 	}
 	resp := &eventsource.Response{}
 	if resp.Status, err = getInt(res, "status"); err != nil {
-		a.release()
 		return nil, err
 	}
 	resp.URL, _ = getString(res, "url")
@@ -117,20 +109,19 @@ func respond(ctx eventsource.Ctx, r *eventsource.Request, a *awaiter, p safejs.V
 	resp.ContentType = headerValue(rh, "content-type")
 	resp.RetryAfter = headerValue(rh, "retry-after")
 	body, _ := res.Get("body")
-	if body.IsNull() || body.IsUndefined() {
-		a.release()
-		abort()
-		resp.Body = emptyBody{}
-		return resp, nil
+	var reader safejs.Value
+	if !body.IsNull() && !body.IsUndefined() {
+		reader, err = body.Call("getReader")
+		if err == nil {
+			resp.Body = newFetchBody(ctx, reader, abort, true)
+			return resp, nil
+		}
 	}
-	reader, err := body.Call("getReader")
+	abort()
 	if err != nil {
-		a.release()
-		abort()
 		return nil, err
 	}
-	a.release()
-	resp.Body = newFetchBody(ctx, reader, abort, true)
+	resp.Body = emptyBody{}
 	return resp, nil
 }
 
@@ -195,9 +186,11 @@ func classify(ctx eventsource.Ctx, err error, url string, probe bool) error {
 		return fmt.Errorf("%w: %w", eventsource.ErrAborted, err)
 	case !probe || !isJSError(err, "TypeError") || offline():
 		return err // offline, nothing would answer a probe
-	case redirects(ctx, url):
-		return fmt.Errorf("%w (the server redirects, and following its redirects failed: too many redirects, "+
-			"or a redirect to a URL that cannot be fetched)", err)
+	case sameOrigin(url): // not subject to CORS, but may redirect
+		if redirects(ctx, url) {
+			return fmt.Errorf("%w (the server redirects, and following its redirects failed: too many redirects, "+
+				"or a redirect to a URL that cannot be fetched)", err)
+		}
 	case futile(ctx, url):
 		return fmt.Errorf("%w: %w (the server does not allow this cross-origin request)", eventsource.ErrFutile, err)
 	}
@@ -210,9 +203,6 @@ func classify(ctx eventsource.Ctx, err error, url string, probe bool) error {
 // "opaqueredirect" response. (Cross-origin, the probe would itself need
 // CORS; there only the futile probe runs.)
 func redirects(ctx eventsource.Ctx, url string) bool {
-	if !sameOrigin(url) {
-		return false
-	}
 	res, ok := probe(ctx, url, map[string]any{"method": "HEAD", "redirect": "manual", "cache": "no-store"})
 	if !ok {
 		return false
@@ -227,9 +217,6 @@ func redirects(ctx eventsource.Ctx, url string) bool {
 // access; if it gets any answer, the server is there and reconnecting cannot
 // help. The browser's own EventSource fails the connection in that case.
 func futile(ctx eventsource.Ctx, url string) bool {
-	if sameOrigin(url) {
-		return false // same-origin requests are not subject to CORS
-	}
 	_, ok := probe(ctx, url, map[string]any{"method": "HEAD", "mode": "no-cors", "cache": "no-store", "credentials": "omit"})
 	return ok
 }
@@ -251,9 +238,8 @@ func probe(ctx eventsource.Ctx, url string, opts map[string]any) (safejs.Value, 
 	if err != nil {
 		return safejs.Undefined(), false
 	}
-	signal, _ := ac.Get("signal")
-	init, err := safejs.ValueOf(opts)
-	if err != nil || init.Set("signal", signal) != nil {
+	opts["signal"], err = ac.Get("signal")
+	if err != nil {
 		return safejs.Undefined(), false
 	}
 	a, err := newAwaiter()
@@ -261,7 +247,7 @@ func probe(ctx eventsource.Ctx, url string, opts map[string]any) (safejs.Value, 
 		return safejs.Undefined(), false
 	}
 	defer a.release()
-	p, err := jsFetch.Invoke(url, init)
+	p, err := jsFetch.Invoke(url, opts)
 	if err != nil {
 		return safejs.Undefined(), false
 	}
@@ -273,11 +259,7 @@ func probe(ctx eventsource.Ctx, url string, opts map[string]any) (safejs.Value, 
 
 // offline reports whether the browser knows it has no network.
 func offline() bool {
-	nav, err := safejs.Global().Get("navigator")
-	if err != nil || nav.Type() != safejs.TypeObject {
-		return false
-	}
-	on, err := nav.Get("onLine")
+	on, err := global("navigator").Get("onLine")
 	if err != nil || on.Type() != safejs.TypeBoolean {
 		return false
 	}
@@ -286,12 +268,19 @@ func offline() bool {
 }
 
 func pageOrigin() string {
-	loc, err := safejs.Global().Get("location")
-	if err != nil || loc.Type() != safejs.TypeObject {
-		return ""
-	}
-	o, _ := getString(loc, "origin")
+	o, _ := getString(global("location"), "origin")
 	return o
+}
+
+// global returns the global object name, or undefined where there is none
+// (a worker has no location of a page, some runtimes no navigator): reading
+// a property of undefined is then an error, not a panic (safejs).
+func global(name string) safejs.Value {
+	v, err := safejs.Global().Get(name)
+	if err != nil || v.Type() != safejs.TypeObject {
+		return safejs.Undefined()
+	}
+	return v
 }
 
 type emptyBody struct{}
@@ -335,11 +324,7 @@ func byteString(v string) string {
 var headerBytesAsUTF8 = isWebKit()
 
 func isWebKit() bool {
-	nav, err := safejs.Global().Get("navigator")
-	if err != nil || nav.Type() != safejs.TypeObject {
-		return false
-	}
-	ua, err := getString(nav, "userAgent")
+	ua, err := getString(global("navigator"), "userAgent")
 	return err == nil && strings.Contains(ua, "AppleWebKit/") &&
 		!strings.Contains(ua, "Chrome/") && !strings.Contains(ua, "Chromium/")
 }
