@@ -333,13 +333,13 @@ func stringMap(o safejs.Value) (map[string]string, error) {
 // returns, or the promise of it. It runs on the engine's goroutine, never
 // inside a callback. A promise cannot be cancelled: when the source closes
 // first, the engine stops waiting at once and a late settlement is ignored
-// (see settle.go). A null or undefined result is reported as such.
+// (see await). A null or undefined result is reported as such.
 func callFunc(ctx eventsource.Ctx, fn safejs.Value) (v safejs.Value, none bool, err error) {
 	if v, err = fn.Invoke(); err != nil {
 		return v, false, err
 	}
 	if isThenable(v) {
-		if v, err = awaitDetached(ctx, v); err != nil {
+		if v, err = await(ctx, v, nil); err != nil {
 			return v, false, err
 		}
 	}

@@ -70,20 +70,15 @@ func (f *Fetch) RoundTrip(ctx eventsource.Ctx, r *eventsource.Request) (*eventso
 	if body, ok := r.Body.(safejs.Value); ok {
 		init["body"] = body
 	}
-	a, err := newAwaiter()
-	if err != nil {
-		return nil, err
-	}
 	fetch := jsFetch
 	if f.custom() {
 		fetch = f.fn
 	}
 	p, err := fetch.Invoke(r.URL, init)
 	if err != nil {
-		a.release()
 		return nil, err
 	}
-	return respond(ctx, r, a, p, abort, !f.custom())
+	return respond(ctx, r, p, abort, !f.custom())
 }
 
 // custom reports whether the page gave a fetch function. What such a
@@ -94,9 +89,8 @@ func (f *Fetch) custom() bool { return f.fn.Type() == safejs.TypeFunction }
 // respond waits for a fetch's promise p and makes the engine's Response of
 // what it resolves with; abort aborts the fetch. probe: a failure may be
 // probed for its cause (classify); not for a page's fetch function.
-func respond(ctx eventsource.Ctx, r *eventsource.Request, a *awaiter, p safejs.Value, abort func(), probe bool) (*eventsource.Response, error) {
-	res, err := a.await(ctx, p, abort)
-	a.release() // p has settled: its callbacks are not called again
+func respond(ctx eventsource.Ctx, r *eventsource.Request, p safejs.Value, abort func(), probe bool) (*eventsource.Response, error) {
+	res, err := await(ctx, p, abort)
 	if err != nil {
 		return nil, classify(ctx, err, r.URL, probe)
 	}
@@ -242,17 +236,12 @@ func probe(ctx eventsource.Ctx, url string, opts map[string]any) (safejs.Value, 
 	if err != nil {
 		return safejs.Undefined(), false
 	}
-	a, err := newAwaiter()
-	if err != nil {
-		return safejs.Undefined(), false
-	}
-	defer a.release()
 	p, err := jsFetch.Invoke(url, opts)
 	if err != nil {
 		return safejs.Undefined(), false
 	}
 	abort := func() { _, _ = ac.Call("abort") }
-	res, err := a.await(ctx, p, abort)
+	res, err := await(ctx, p, abort)
 	abort()
 	return res, err == nil
 }
