@@ -282,21 +282,24 @@ func (emptyBody) Close() error          { return nil }
 // those same bytes — what the browser's own EventSource sends. The Fetch API
 // accepts only such ByteStrings and would otherwise throw.
 func byteString(v string) string {
-	ascii := true
+	n := len(v)
 	for i := 0; i < len(v); i++ {
 		if v[i] >= 0x80 {
-			ascii = false
-			break
+			n++ // U+0080–U+00FF take two bytes in UTF-8
 		}
 	}
-	if ascii {
+	if n == len(v) {
 		return v
 	}
-	r := make([]rune, len(v))
+	b := make([]byte, 0, n)
 	for i := 0; i < len(v); i++ {
-		r[i] = rune(v[i])
+		if c := v[i]; c < 0x80 {
+			b = append(b, c)
+		} else {
+			b = append(b, 0xC0|c>>6, 0x80|c&0x3F)
+		}
 	}
-	return string(r)
+	return string(b)
 }
 
 // headerBytesAsUTF8 reports whether this is WebKit, whose fetch() sends a
