@@ -156,7 +156,7 @@ func setOption(c *eventsource.Config, o option, v safejs.Value) (group bool, err
 		return false, err
 	case optDedupe:
 		if isBool { // true remembers eventsource.DefaultDedupe ids, false none
-			if on, _ := v.Bool(); on {
+			if on, _ := boolOf(v); on {
 				c.Dedupe = eventsource.DefaultDedupe
 			}
 			return false, nil
@@ -207,7 +207,7 @@ func setOption(c *eventsource.Config, o option, v safejs.Value) (group bool, err
 	case str != nil:
 		*str, err = v.String()
 	case flag != nil:
-		*flag, err = v.Bool()
+		*flag, err = boolOf(v)
 	case num != nil:
 		*num, err = v.Int()
 	case strs != nil:

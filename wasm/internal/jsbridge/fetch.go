@@ -252,7 +252,7 @@ func offline() bool {
 	if err != nil || on.Type() != safejs.TypeBoolean {
 		return false
 	}
-	b, _ := on.Bool()
+	b, _ := boolOf(on)
 	return !b
 }
 

@@ -104,6 +104,17 @@ func isJSError(err error, name string) bool {
 	return e != nil && e.Name == name
 }
 
+// boolOf reads a JavaScript boolean. It compares v with true, which
+// needs no call into JavaScript, where Value.Bool would add a conversion
+// that nothing else in the engine uses.
+func boolOf(v safejs.Value) (bool, error) {
+	if v.Type() != safejs.TypeBoolean {
+		return false, errors.New("not a boolean")
+	}
+	t, err := safejs.ValueOf(true)
+	return v.Equal(t), err
+}
+
 func getString(v safejs.Value, prop string) (string, error) {
 	p, err := v.Get(prop)
 	if err != nil {

@@ -52,7 +52,7 @@ func deliver(_ safejs.Value, args []safejs.Value) any {
 	if len(args) > 2 {
 		r.val = args[2]
 	}
-	if rejected, _ := args[1].Bool(); rejected {
+	if rejected, _ := boolOf(args[1]); rejected {
 		r.err = errors.New("promise rejected")
 		if len(args) > 2 {
 			r.err = jsError(args[2])
