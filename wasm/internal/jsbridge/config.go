@@ -237,30 +237,14 @@ func Config(url string, o safejs.Value) (eventsource.Config, error) {
 }
 
 func readOptions(c *eventsource.Config, o safejs.Value, prefix string) error {
-	entries, err := jsObject.Call("entries", o)
-	if err != nil {
-		return err
-	}
-	n, err := entries.Length()
-	if err != nil {
-		return err
-	}
-	for i := 0; i < n; i++ {
-		e, err := entries.Index(i)
-		if err != nil {
-			return err
-		}
-		k, _ := e.Index(0)
-		v, _ := e.Index(1)
-		name, err := k.String()
-		if err != nil {
-			return err
-		}
-		name = prefix + name
+	names, values, err := members(o)
+	for i := 0; err == nil && i < len(names); i++ {
+		name := prefix + names[i]
 		opt, ok := options[name]
 		if !ok {
 			return errors.New("sseshim: the engine does not know the option " + name)
 		}
+		v, _ := values.Index(i)
 		group, err := setOption(c, opt, v)
 		if err != nil {
 			return errors.New("sseshim: option " + name + ": " + err.Error())
@@ -271,7 +255,20 @@ func readOptions(c *eventsource.Config, o safejs.Value, prefix string) error {
 			}
 		}
 	}
-	return nil
+	return err
+}
+
+// members lists an object's own enumerable string-keyed members, in the
+// order Object.entries would: their names, and an array of their values.
+func members(o safejs.Value) (names []string, values safejs.Value, err error) {
+	keys, err := jsObject.Call("keys", o)
+	if err == nil {
+		names, err = arrayOf(keys, safejs.Value.String)
+	}
+	if err == nil {
+		values, err = jsObject.Call("values", o)
+	}
+	return names, values, err
 }
 
 // arrayOf converts a JavaScript array element by element.
@@ -300,31 +297,17 @@ func stringMap(o safejs.Value) (map[string]string, error) {
 	if o.Type() != safejs.TypeObject {
 		return nil, errors.New("headers must be an object")
 	}
-	entries, err := jsObject.Call("entries", o)
+	names, values, err := members(o)
 	if err != nil {
 		return nil, err
 	}
-	n, err := entries.Length()
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]string, n)
-	for i := 0; i < n; i++ {
-		e, err := entries.Index(i)
-		if err != nil {
-			return nil, err
-		}
-		k, _ := e.Index(0)
-		v, _ := e.Index(1)
-		ks, err := k.String()
-		if err != nil {
-			return nil, err
-		}
+	m := make(map[string]string, len(names))
+	for i, name := range names {
+		v, _ := values.Index(i)
 		if v.Type() != safejs.TypeString {
-			return nil, errors.New("header " + ks + " is not a string")
+			return nil, errors.New("header " + name + " is not a string")
 		}
-		vs, _ := v.String()
-		m[ks] = vs
+		m[name], _ = v.String()
 	}
 	return m, nil
 }
