@@ -85,50 +85,53 @@ func run() error {
 // validates and starts a goroutine.
 func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	id, err := open(args)
+	res := map[string]any{protocol.ResultID: id}
 	if err != nil {
 		kind := eventsource.KindConfig
 		if e := eventsource.AsError(err); e != nil {
 			kind = e.Kind
 		}
-		return result(map[string]any{protocol.ResultError: map[string]any{
+		res = map[string]any{protocol.ResultError: map[string]any{
 			protocol.ResultKind: string(kind), protocol.ResultMessage: err.Error(),
-		}})
+		}}
 	}
-	return result(map[string]any{protocol.ResultID: id})
+	return result(res)
 }
 
 func open(args []safejs.Value) (int, error) {
 	if len(args) < 1 || args[0].Type() != safejs.TypeObject {
 		return 0, errors.New("sseshim: open needs {" + protocol.OpenURL + ", " + protocol.OpenOptions + ", " + protocol.OpenCallbacks + "}")
 	}
-	arg := func(name string) safejs.Value {
-		v, err := args[0].Get(name)
+	// The argument's members; a missing one is undefined.
+	var urlArg, options, callbacks, reader, prefetch safejs.Value
+	for _, m := range [...]struct {
+		name string
+		dst  *safejs.Value
+	}{
+		{protocol.OpenURL, &urlArg}, {protocol.OpenOptions, &options}, {protocol.OpenCallbacks, &callbacks},
+		{protocol.OpenReader, &reader}, {protocol.OpenPrefetch, &prefetch},
+	} {
+		*m.dst, _ = args[0].Get(m.name)
+	}
+	url, err := urlArg.String()
+	if err != nil {
+		return 0, err
+	}
+	cfg, err := jsbridge.Config(url, options)
+	if err != nil {
+		return 0, err
+	}
+	if reader.Type() == safejs.TypeObject {
+		cfg.Transport, cfg.Once = jsbridge.NewStreamTransport(reader), true
+	}
+	if f, ok := cfg.Transport.(*jsbridge.Fetch); ok && prefetch.Type() == safejs.TypeObject {
+		pf, err := jsbridge.NewPrefetch(prefetch)
 		if err != nil {
-			return safejs.Undefined()
+			return 0, err
 		}
-		return v
+		f.First(pf)
 	}
-	url, err := arg(protocol.OpenURL).String()
-	if err != nil {
-		return 0, err
-	}
-	cfg, err := jsbridge.Config(url, arg(protocol.OpenOptions))
-	if err != nil {
-		return 0, err
-	}
-	if r := arg(protocol.OpenReader); r.Type() == safejs.TypeObject {
-		cfg.Transport, cfg.Once = jsbridge.NewStreamTransport(r), true
-	}
-	if f, ok := cfg.Transport.(*jsbridge.Fetch); ok {
-		if p := arg(protocol.OpenPrefetch); p.Type() == safejs.TypeObject {
-			pf, err := jsbridge.NewPrefetch(p)
-			if err != nil {
-				return 0, err
-			}
-			f.First(pf)
-		}
-	}
-	sink, err := jsbridge.NewSink(arg(protocol.OpenCallbacks))
+	sink, err := jsbridge.NewSink(callbacks)
 	if err != nil {
 		return 0, err
 	}
