@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/hack-pad/safejs"
 
@@ -317,6 +316,17 @@ var headerBytesAsUTF8 = isWebKit()
 
 func isWebKit() bool {
 	ua, err := getString(global("navigator"), "userAgent")
-	return err == nil && strings.Contains(ua, "AppleWebKit/") &&
-		!strings.Contains(ua, "Chrome/") && !strings.Contains(ua, "Chromium/")
+	return err == nil && contains(ua, "AppleWebKit/") && !contains(ua, "Chrome/") && !contains(ua, "Chromium/")
+}
+
+// contains reports whether s contains sub: a plain scan, for a few short
+// needles once per engine, where strings.Contains would bring its
+// substring search into the engine for this alone.
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
 }
