@@ -297,8 +297,8 @@ func jsStats(_ safejs.Value, args []safejs.Value) any {
 }
 
 // jsLive() returns {sources, promises}: the sources not yet stopped and the
-// header promises still awaited, so that tests can check that close()
-// releases everything.
+// promises still awaited (fetches, headers functions), so that tests can
+// check that close() releases everything.
 func jsLive(safejs.Value, []safejs.Value) any {
 	v, err := safejs.ValueOf(map[string]any{"sources": sources.Len(), "promises": jsbridge.PendingPromises()})
 	if err != nil {
