@@ -41,49 +41,29 @@ func run() error {
 	if err := jsbridge.Init(); err != nil {
 		return err
 	}
-	open, err := safejs.FuncOf(jsOpen)
-	if err != nil {
-		return err
-	}
-	closeFn, err := safejs.FuncOf(jsClose)
-	if err != nil {
-		return err
-	}
-	stats, err := safejs.FuncOf(jsStats)
-	if err != nil {
-		return err
-	}
-	live, err := safejs.FuncOf(jsLive)
-	if err != nil {
-		return err
-	}
-	reset, err := safejs.FuncOf(jsReset)
-	if err != nil {
-		return err
-	}
-	pause, err := safejs.FuncOf(jsPause)
-	if err != nil {
-		return err
-	}
-	reconnect, err := safejs.FuncOf(jsReconnect)
+	h, err := jsbridge.Handshake()
 	if err != nil {
 		return err
 	}
 	// safejs.ValueOf does not unwrap its own Func type inside a map, so the
-	// members are set one by one.
+	// members are set one by one. The functions live as long as the engine.
 	api, err := safejs.ValueOf(map[string]any{})
-	if err != nil {
-		return err
-	}
-	for name, fn := range map[string]safejs.Func{
-		protocol.CallOpen: open, protocol.CallClose: closeFn, protocol.CallStats: stats, protocol.CallLive: live,
-		protocol.CallReset: reset, protocol.CallPause: pause, protocol.CallReconnect: reconnect,
+	for _, c := range []struct {
+		name string
+		fn   func(safejs.Value, []safejs.Value) any
+	}{
+		{protocol.CallOpen, jsOpen}, {protocol.CallClose, jsClose}, {protocol.CallStats, jsStats},
+		{protocol.CallLive, jsLive}, {protocol.CallReset, jsReset}, {protocol.CallPause, jsPause},
+		{protocol.CallReconnect, jsReconnect},
 	} {
-		if err := api.Set(name, fn); err != nil {
-			return err
+		var fn safejs.Func
+		if err == nil {
+			fn, err = safejs.FuncOf(c.fn)
+		}
+		if err == nil {
+			err = api.Set(c.name, fn)
 		}
 	}
-	h, err := jsbridge.Handshake()
 	if err != nil {
 		return err
 	}
@@ -105,50 +85,53 @@ func run() error {
 // validates and starts a goroutine.
 func jsOpen(_ safejs.Value, args []safejs.Value) any {
 	id, err := open(args)
+	res := map[string]any{protocol.ResultID: id}
 	if err != nil {
 		kind := eventsource.KindConfig
 		if e := eventsource.AsError(err); e != nil {
 			kind = e.Kind
 		}
-		return result(map[string]any{protocol.ResultError: map[string]any{
+		res = map[string]any{protocol.ResultError: map[string]any{
 			protocol.ResultKind: string(kind), protocol.ResultMessage: err.Error(),
-		}})
+		}}
 	}
-	return result(map[string]any{protocol.ResultID: id})
+	return result(res)
 }
 
 func open(args []safejs.Value) (int, error) {
 	if len(args) < 1 || args[0].Type() != safejs.TypeObject {
 		return 0, errors.New("sseshim: open needs {" + protocol.OpenURL + ", " + protocol.OpenOptions + ", " + protocol.OpenCallbacks + "}")
 	}
-	arg := func(name string) safejs.Value {
-		v, err := args[0].Get(name)
+	// The argument's members; a missing one is undefined.
+	var urlArg, options, callbacks, reader, prefetch safejs.Value
+	for _, m := range [...]struct {
+		name string
+		dst  *safejs.Value
+	}{
+		{protocol.OpenURL, &urlArg}, {protocol.OpenOptions, &options}, {protocol.OpenCallbacks, &callbacks},
+		{protocol.OpenReader, &reader}, {protocol.OpenPrefetch, &prefetch},
+	} {
+		*m.dst, _ = args[0].Get(m.name)
+	}
+	url, err := urlArg.String()
+	if err != nil {
+		return 0, err
+	}
+	cfg, err := jsbridge.Config(url, options)
+	if err != nil {
+		return 0, err
+	}
+	if reader.Type() == safejs.TypeObject {
+		cfg.Transport, cfg.Once = jsbridge.NewStreamTransport(reader), true
+	}
+	if f, ok := cfg.Transport.(*jsbridge.Fetch); ok && prefetch.Type() == safejs.TypeObject {
+		pf, err := jsbridge.NewPrefetch(prefetch)
 		if err != nil {
-			return safejs.Undefined()
+			return 0, err
 		}
-		return v
+		f.First(pf)
 	}
-	url, err := arg(protocol.OpenURL).String()
-	if err != nil {
-		return 0, err
-	}
-	cfg, err := jsbridge.Config(url, arg(protocol.OpenOptions))
-	if err != nil {
-		return 0, err
-	}
-	if r := arg(protocol.OpenReader); r.Type() == safejs.TypeObject {
-		cfg.Transport, cfg.Once = jsbridge.NewStreamTransport(r), true
-	}
-	if f, ok := cfg.Transport.(*jsbridge.Fetch); ok {
-		if p := arg(protocol.OpenPrefetch); p.Type() == safejs.TypeObject {
-			pf, err := jsbridge.NewPrefetch(p)
-			if err != nil {
-				return 0, err
-			}
-			f.First(pf)
-		}
-	}
-	sink, err := jsbridge.NewSink(arg(protocol.OpenCallbacks))
+	sink, err := jsbridge.NewSink(callbacks)
 	if err != nil {
 		return 0, err
 	}
@@ -285,24 +268,37 @@ func jsStats(_ safejs.Value, args []safejs.Value) any {
 	if !st.LastActivity.IsZero() {
 		last = float64(st.LastActivity.UnixMilli())
 	}
-	return result(map[string]any{
-		protocol.StatReadyState:       int(st.State),
-		protocol.StatEvents:           float64(st.Events),
-		protocol.StatPings:            float64(st.Pings),
-		protocol.StatBytes:            float64(st.Bytes),
-		protocol.StatReconnects:       float64(st.Reconnects),
-		protocol.StatFailures:         st.Failures,
-		protocol.StatDropped:          float64(st.Dropped),
-		protocol.StatLastActivity:     last,
-		protocol.StatNextRetry:        float64(st.NextRetry.Milliseconds()),
-		protocol.StatLastError:        st.LastError,
-		protocol.StatReconnectionTime: float64(st.ReconnectionTime.Milliseconds()),
-	})
+	// The numbers are set in one loop: a map of them would convert and
+	// insert each at a call site of its own.
+	v, err := safejs.ValueOf(map[string]any{protocol.StatLastError: st.LastError})
+	for _, n := range [...]struct {
+		name string
+		v    float64
+	}{
+		{protocol.StatReadyState, float64(st.State)},
+		{protocol.StatEvents, float64(st.Events)},
+		{protocol.StatPings, float64(st.Pings)},
+		{protocol.StatBytes, float64(st.Bytes)},
+		{protocol.StatReconnects, float64(st.Reconnects)},
+		{protocol.StatFailures, float64(st.Failures)},
+		{protocol.StatDropped, float64(st.Dropped)},
+		{protocol.StatLastActivity, last},
+		{protocol.StatNextRetry, float64(st.NextRetry.Milliseconds())},
+		{protocol.StatReconnectionTime, float64(st.ReconnectionTime.Milliseconds())},
+	} {
+		if err == nil {
+			err = v.Set(n.name, n.v)
+		}
+	}
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 // jsLive() returns {sources, promises}: the sources not yet stopped and the
-// header promises still awaited, so that tests can check that close()
-// releases everything.
+// promises still awaited (fetches, headers functions), so that tests can
+// check that close() releases everything.
 func jsLive(safejs.Value, []safejs.Value) any {
 	v, err := safejs.ValueOf(map[string]any{"sources": sources.Len(), "promises": jsbridge.PendingPromises()})
 	if err != nil {

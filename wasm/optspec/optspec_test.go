@@ -54,31 +54,61 @@ func engineOptions() []string {
 
 // The bridge's setters (the keys of the options map literal in
 // jsbridge/config.go, which builds for js/wasm only and so is read as
-// source here) are exactly the options the shim sends the engine.
+// source here) are exactly the options the shim sends the engine, and
+// setOption there has a case for the constant each of them maps to.
 func TestBridgeSettersCoverTheTable(t *testing.T) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filepath.Join(root, "wasm/internal/jsbridge/config.go"), nil, 0)
 	require.NoError(t, err)
-	var setters []string
+	var setters, consts, cases []string
 	ast.Inspect(f, func(n ast.Node) bool {
-		spec, ok := n.(*ast.ValueSpec)
-		if !ok || len(spec.Names) != 1 || spec.Names[0].Name != "options" || len(spec.Values) != 1 {
-			return true
+		switch n := n.(type) {
+		case *ast.ValueSpec:
+			if len(n.Names) != 1 || n.Names[0].Name != "options" || len(n.Values) != 1 {
+				return true
+			}
+			lit, ok := n.Values[0].(*ast.CompositeLit)
+			require.True(t, ok, "options is a map literal")
+			for _, e := range lit.Elts {
+				kv := e.(*ast.KeyValueExpr)
+				key, ok := kv.Key.(*ast.BasicLit)
+				require.True(t, ok, "every key of options is a string literal")
+				name, err := strconv.Unquote(key.Value)
+				require.NoError(t, err)
+				setters = append(setters, name)
+				c, ok := kv.Value.(*ast.Ident)
+				require.True(t, ok, "every value of options is a constant")
+				consts = append(consts, c.Name)
+			}
+			return false
+		case *ast.FuncDecl:
+			if n.Name.Name != "setOption" {
+				return false
+			}
+			ast.Inspect(n.Body, func(n ast.Node) bool {
+				sw, ok := n.(*ast.SwitchStmt)
+				if !ok || sw.Tag == nil {
+					return true
+				}
+				for _, s := range sw.Body.List {
+					for _, e := range s.(*ast.CaseClause).List {
+						c, ok := e.(*ast.Ident)
+						require.True(t, ok, "every case of setOption's switch is a constant")
+						cases = append(cases, c.Name)
+					}
+				}
+				return false
+			})
+			return false
 		}
-		lit, ok := spec.Values[0].(*ast.CompositeLit)
-		require.True(t, ok, "options is a map literal")
-		for _, e := range lit.Elts {
-			key, ok := e.(*ast.KeyValueExpr).Key.(*ast.BasicLit)
-			require.True(t, ok, "every key of options is a string literal")
-			name, err := strconv.Unquote(key.Value)
-			require.NoError(t, err)
-			setters = append(setters, name)
-		}
-		return false
+		return true
 	})
 	require.NotEmpty(t, setters, "the options map of jsbridge/config.go")
 	slices.Sort(setters)
 	assert.Equal(t, engineOptions(), setters)
+	slices.Sort(consts)
+	slices.Sort(cases)
+	assert.Equal(t, consts, cases, "setOption has one case for each option")
 }
 
 // Every option is well formed: documented and typed, a Number has bounds, an Enum values, a Group members; every rule names

@@ -81,11 +81,11 @@ func (b *fetchBody) Next() ([]byte, error) { return nil, errPushOnly }
 // finish records how the body ended, once: the first word is the one kept.
 func (b *fetchBody) finish(err error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if !b.ended {
 		b.ended = true
-		b.done <- err
+		b.done <- err // never blocks: room for the one value
 	}
+	b.mu.Unlock()
 }
 
 // feed hands one chunk to the engine, and reports whether the pump may go on.
@@ -124,24 +124,23 @@ func (b *fetchBody) Push(f func([]byte) bool) error {
 	if err != nil {
 		return err
 	}
-	defer done.Release()
 	b.f = f
 	id := bodies.Add(b)
-	defer bodies.Remove(id)
 	at := uintptr(unsafe.Pointer(&chunkBuf[0]))
-	if _, err := jsPump.Invoke(b.reader, id, float64(at), len(chunkBuf), done, b.own); err != nil {
-		return err
+	if _, err = jsPump.Invoke(b.reader, id, float64(at), len(chunkBuf), done, b.own); err == nil {
+		select {
+		case err = <-b.done:
+		case <-b.ctx.Done():
+			// Aborting makes a pending read fail, and a chunk already read
+			// finds the context done: either way the pump stops and says so.
+			b.abort()
+			<-b.done
+			err = b.ctx.Err()
+		}
 	}
-	select {
-	case err := <-b.done:
-		return err
-	case <-b.ctx.Done():
-		// Aborting makes a pending read fail, and a chunk already read
-		// finds the context done: either way the pump stops and says so.
-		b.abort()
-		<-b.done
-		return b.ctx.Err()
-	}
+	bodies.Remove(id)
+	done.Release()
+	return err
 }
 
 // Close aborts the request (aborting again is harmless). The pump has

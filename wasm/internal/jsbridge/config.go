@@ -4,7 +4,6 @@ package jsbridge
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -12,157 +11,218 @@ import (
 	"github.com/sseshim/sseshim/wasm/eventsource"
 )
 
-// setter applies one option's value to the engine's configuration.
-type setter func(c *eventsource.Config, v safejs.Value) error
-
 // options is the bridge's half of the options protocol: every option the
 // shim may send, by its name in the options object ("ping.interval" is the
-// member interval of the member ping), and how it sets the engine's Config.
-// The options themselves are defined in wasm/optspec, whose test
-// proves that these setters cover exactly its options the engine reads
-// (the shim-only ones never reach it). The shim validates each option and
-// sends only what its user set; the defaults are eventsource's (see
+// member interval of the member ping), and which field of the engine's
+// Config it sets (setOption). The options themselves are defined in
+// wasm/optspec, whose test proves that these names cover exactly its
+// options the engine reads (the shim-only ones never reach it), and that
+// setOption has a case for each. The shim validates each option and sends
+// only what its user set; the defaults are eventsource's (see
 // Config.resolve). Durations are in milliseconds.
-var options = map[string]setter{
-	"withCredentials": func(c *eventsource.Config, v safejs.Value) (err error) {
-		c.WithCredentials, err = v.Bool()
-		return err
-	},
-	"lastEventId": func(c *eventsource.Config, v safejs.Value) (err error) {
-		c.LastEventID, err = v.String()
-		return err
-	},
-	// false turns the fallback off.
-	"lastEventIdParam": func(c *eventsource.Config, v safejs.Value) (err error) {
-		if v.Type() == safejs.TypeBoolean {
+//
+// A map to constants and a switch on them, rather than a map of closures
+// or a switch on the names: each closure is a function of its own, and a
+// switch on strings a comparison per case; this is data and a jump table.
+var options = map[string]option{
+	"withCredentials":      optWithCredentials,
+	"lastEventId":          optLastEventId,
+	"lastEventIdParam":     optLastEventIdParam,
+	"method":               optMethod,
+	"body":                 optBody,
+	"headers":              optHeaders,
+	"fetch":                optFetch,
+	"format":               optFormat,
+	"eventTypePath":        optEventTypePath,
+	"idPath":               optIdPath,
+	"retryStatuses":        optRetryStatuses,
+	"dedupe":               optDedupe,
+	"maxEventSize":         optMaxEventSize,
+	"connectTimeout":       optConnectTimeout,
+	"ping":                 optPing,
+	"ping.interval":        optPingInterval,
+	"ping.leeway":          optPingLeeway,
+	"ping.param":           optPingParam,
+	"ping.eventType":       optPingEventType,
+	"ping.requireEvent":    optPingRequireEvent,
+	"ping.dispatch":        optPingDispatch,
+	"retry":                optRetry,
+	"retry.initial":        optRetryInitial,
+	"retry.max":            optRetryMax,
+	"retry.factor":         optRetryFactor,
+	"retry.jitter":         optRetryJitter,
+	"retry.healthyAfter":   optRetryHealthyAfter,
+	"retry.maxAttempts":    optRetryMaxAttempts,
+	"retry.immediateAfter": optRetryImmediateAfter,
+}
+
+// option is one of the options the engine reads.
+type option uint8
+
+const (
+	_ option = iota // not an option: the zero value of a missed lookup
+	optWithCredentials
+	optLastEventId
+	optLastEventIdParam
+	optMethod
+	optBody
+	optHeaders
+	optFetch
+	optFormat
+	optEventTypePath
+	optIdPath
+	optRetryStatuses
+	optDedupe
+	optMaxEventSize
+	optConnectTimeout
+	optPing
+	optPingInterval
+	optPingLeeway
+	optPingParam
+	optPingEventType
+	optPingRequireEvent
+	optPingDispatch
+	optRetry
+	optRetryInitial
+	optRetryMax
+	optRetryFactor
+	optRetryJitter
+	optRetryHealthyAfter
+	optRetryMaxAttempts
+	optRetryImmediateAfter
+)
+
+// setOption sets the option o to v and reports whether o is a group (an
+// option whose members are options of their own). One switch picks the
+// field, then one conversion per type fills it.
+func setOption(c *eventsource.Config, o option, v safejs.Value) (group bool, err error) {
+	var (
+		str    *string
+		flag   *bool
+		num    *int
+		frac   *float64
+		dur    *time.Duration
+		off    bool // dur's zero in JavaScript turns its feature off, where Go's zero means the default
+		strs   *[]string
+		isFn   = v.Type() == safejs.TypeFunction
+		isBool = v.Type() == safejs.TypeBoolean
+	)
+	switch o {
+	case optWithCredentials:
+		flag = &c.WithCredentials
+	case optLastEventId:
+		str = &c.LastEventID
+	case optLastEventIdParam:
+		if isBool { // false turns the fallback off
 			c.LastEventIDParam = "-"
-			return nil
+			return false, nil
 		}
-		c.LastEventIDParam, err = v.String()
-		return err
-	},
-	"method": func(c *eventsource.Config, v safejs.Value) (err error) {
-		c.Method, err = v.String()
-		return err
-	},
-	// A body is handed to fetch() as it is; a function is called before
-	// every attempt (the shim makes it return a promise).
-	"body": func(c *eventsource.Config, v safejs.Value) error {
-		if v.Type() == safejs.TypeFunction {
+		str = &c.LastEventIDParam
+	case optMethod:
+		str = &c.Method
+	case optBody:
+		// A body is handed to fetch() as it is; a function is called before
+		// every attempt (the shim makes it return a promise).
+		if isFn {
 			c.BodyFunc = bodyFunc(v)
-			return nil
+		} else {
+			c.Body = v
 		}
-		c.Body = v
-		return nil
-	},
-	"headers": func(c *eventsource.Config, v safejs.Value) (err error) {
-		if v.Type() == safejs.TypeFunction {
+		return false, nil
+	case optHeaders:
+		if isFn {
 			c.HeaderFunc = headerFunc(v)
-			return nil
+			return false, nil
 		}
 		c.Header, err = stringMap(v)
-		return err
-	},
-	// Every request of the source goes through the page's function instead
-	// of the global fetch (the shim makes it return a promise).
-	"fetch": func(c *eventsource.Config, v safejs.Value) error {
+		return false, err
+	case optFetch:
+		// Every request of the source goes through the page's function
+		// instead of the global fetch (the shim makes it return a promise).
 		f, ok := c.Transport.(*Fetch)
-		if !ok || v.Type() != safejs.TypeFunction {
-			return errors.New("fetch must be a function")
+		if !ok || !isFn {
+			return false, errors.New("fetch must be a function")
 		}
 		f.fn = v
-		return nil
-	},
-	"format": func(c *eventsource.Config, v safejs.Value) error {
-		s, err := v.String()
-		c.Format = eventsource.Format(s)
-		return err
-	},
-	"eventTypePath": func(c *eventsource.Config, v safejs.Value) (err error) {
-		c.EventTypePath, err = arrayOf(v, safejs.Value.String)
-		return err
-	},
-	"idPath": func(c *eventsource.Config, v safejs.Value) (err error) {
-		c.IDPath, err = arrayOf(v, safejs.Value.String)
-		return err
-	},
-	"retryStatuses": func(c *eventsource.Config, v safejs.Value) (err error) {
+		return false, nil
+	case optFormat:
+		str = (*string)(&c.Format)
+	case optEventTypePath:
+		strs = &c.EventTypePath
+	case optIdPath:
+		strs = &c.IDPath
+	case optRetryStatuses:
 		c.RetryStatuses, err = arrayOf(v, safejs.Value.Int)
-		return err
-	},
-	// true remembers eventsource.DefaultDedupe ids, false none.
-	"dedupe": func(c *eventsource.Config, v safejs.Value) (err error) {
-		if v.Type() == safejs.TypeBoolean {
-			if on, _ := v.Bool(); on {
+		return false, err
+	case optDedupe:
+		if isBool { // true remembers eventsource.DefaultDedupe ids, false none
+			if on, _ := boolOf(v); on {
 				c.Dedupe = eventsource.DefaultDedupe
 			}
-			return nil
+			return false, nil
 		}
-		c.Dedupe, err = v.Int()
-		return err
-	},
-	"maxEventSize": func(c *eventsource.Config, v safejs.Value) (err error) {
-		c.MaxEventSize, err = v.Int()
-		return err
-	},
-	"connectTimeout": durationOrOff(func(c *eventsource.Config) *time.Duration { return &c.ConnectTimeout }),
-	"ping":           group,
-	"ping.interval":  duration(func(c *eventsource.Config) *time.Duration { return &c.Ping.Interval }),
-	"ping.leeway":    durationOrOff(func(c *eventsource.Config) *time.Duration { return &c.Ping.Leeway }),
-	// false sends no ping parameter.
-	"ping.param": func(c *eventsource.Config, v safejs.Value) (err error) {
-		if v.Type() == safejs.TypeBoolean {
+		num = &c.Dedupe
+	case optMaxEventSize:
+		num = &c.MaxEventSize
+	case optConnectTimeout:
+		dur, off = &c.ConnectTimeout, true
+	case optPing:
+		return true, nil
+	case optPingInterval:
+		dur = &c.Ping.Interval
+	case optPingLeeway:
+		dur, off = &c.Ping.Leeway, true
+	case optPingParam:
+		if isBool { // false sends no ping parameter
 			c.Ping.Param = "-"
-			return nil
+			return false, nil
 		}
-		c.Ping.Param, err = v.String()
-		return err
-	},
-	"ping.eventType": func(c *eventsource.Config, v safejs.Value) (err error) {
-		c.Ping.EventType, err = v.String()
-		return err
-	},
-	"ping.requireEvent": func(c *eventsource.Config, v safejs.Value) (err error) {
-		c.Ping.RequireEvent, err = v.Bool()
-		return err
-	},
-	"ping.dispatch": func(c *eventsource.Config, v safejs.Value) (err error) { c.Ping.Dispatch, err = v.Bool(); return err },
-	// A retry member, even {}, asks for a retry policy.
-	"retry":              func(c *eventsource.Config, _ safejs.Value) error { c.Retry = &eventsource.Retry{}; return nil },
-	"retry.initial":      duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.Initial }),
-	"retry.max":          duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.Max }),
-	"retry.factor":       func(c *eventsource.Config, v safejs.Value) (err error) { c.Retry.Factor, err = v.Float(); return err },
-	"retry.jitter":       func(c *eventsource.Config, v safejs.Value) (err error) { c.Retry.Jitter, err = v.Float(); return err },
-	"retry.healthyAfter": duration(func(c *eventsource.Config) *time.Duration { return &c.Retry.HealthyAfter }),
-	"retry.maxAttempts": func(c *eventsource.Config, v safejs.Value) (err error) {
-		c.Retry.MaxAttempts, err = v.Int()
-		return err
-	},
-	"retry.immediateAfter": durationOrOff(func(c *eventsource.Config) *time.Duration { return &c.Retry.ImmediateAfter }),
-}
-
-// group marks an option whose members are options of their own.
-func group(*eventsource.Config, safejs.Value) error { return nil }
-
-func duration(field func(*eventsource.Config) *time.Duration) setter {
-	return func(c *eventsource.Config, v safejs.Value) error {
-		ms, err := v.Float()
-		*field(c) = time.Duration(ms * float64(time.Millisecond))
-		return err
+		str = &c.Ping.Param
+	case optPingEventType:
+		str = &c.Ping.EventType
+	case optPingRequireEvent:
+		flag = &c.Ping.RequireEvent
+	case optPingDispatch:
+		flag = &c.Ping.Dispatch
+	case optRetry:
+		// A retry member, even {}, asks for a retry policy.
+		c.Retry = &eventsource.Retry{}
+		return true, nil
+	case optRetryInitial:
+		dur = &c.Retry.Initial
+	case optRetryMax:
+		dur = &c.Retry.Max
+	case optRetryFactor:
+		frac = &c.Retry.Factor
+	case optRetryJitter:
+		frac = &c.Retry.Jitter
+	case optRetryHealthyAfter:
+		dur = &c.Retry.HealthyAfter
+	case optRetryMaxAttempts:
+		num = &c.Retry.MaxAttempts
+	case optRetryImmediateAfter:
+		dur, off = &c.Retry.ImmediateAfter, true
 	}
-}
-
-// durationOrOff is a duration whose zero in JavaScript turns its feature
-// off, where Go's zero means the default: 0 becomes eventsource.Off.
-func durationOrOff(field func(*eventsource.Config) *time.Duration) setter {
-	set := duration(field)
-	return func(c *eventsource.Config, v safejs.Value) error {
-		err := set(c, v)
-		if *field(c) == 0 {
-			*field(c) = eventsource.Off
+	switch {
+	case str != nil:
+		*str, err = v.String()
+	case flag != nil:
+		*flag, err = boolOf(v)
+	case num != nil:
+		*num, err = v.Int()
+	case strs != nil:
+		*strs, err = arrayOf(v, safejs.Value.String)
+	case frac != nil:
+		*frac, err = v.Float()
+	case dur != nil: // in milliseconds
+		var ms float64
+		ms, err = v.Float()
+		*dur = time.Duration(ms * float64(time.Millisecond))
+		if off && *dur == 0 {
+			*dur = eventsource.Off
 		}
-		return err
 	}
+	return false, err
 }
 
 // Config reads the options object the shim built into an engine
@@ -177,50 +237,38 @@ func Config(url string, o safejs.Value) (eventsource.Config, error) {
 }
 
 func readOptions(c *eventsource.Config, o safejs.Value, prefix string) error {
-	entries, err := jsObject.Call("entries", o)
-	if err != nil {
-		return err
-	}
-	n, err := entries.Length()
-	if err != nil {
-		return err
-	}
-	for i := 0; i < n; i++ {
-		e, err := entries.Index(i)
-		if err != nil {
-			return err
-		}
-		k, _ := e.Index(0)
-		v, _ := e.Index(1)
-		name, err := k.String()
-		if err != nil {
-			return err
-		}
-		name = prefix + name
-		set, ok := options[name]
+	names, values, err := members(o)
+	for i := 0; err == nil && i < len(names); i++ {
+		name := prefix + names[i]
+		opt, ok := options[name]
 		if !ok {
 			return errors.New("sseshim: the engine does not know the option " + name)
 		}
-		if err := set(c, v); err != nil {
+		v, _ := values.Index(i)
+		group, err := setOption(c, opt, v)
+		if err != nil {
 			return errors.New("sseshim: option " + name + ": " + err.Error())
 		}
-		if strings.IndexByte(name, '.') < 0 && v.Type() == safejs.TypeObject && isGroup(name) {
+		if group && v.Type() == safejs.TypeObject {
 			if err := readOptions(c, v, name+"."); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	return err
 }
 
-// isGroup reports whether name has members in the table.
-func isGroup(name string) bool {
-	for k := range options {
-		if strings.HasPrefix(k, name+".") {
-			return true
-		}
+// members lists an object's own enumerable string-keyed members, in the
+// order Object.entries would: their names, and an array of their values.
+func members(o safejs.Value) (names []string, values safejs.Value, err error) {
+	keys, err := jsObject.Call("keys", o)
+	if err == nil {
+		names, err = arrayOf(keys, safejs.Value.String)
 	}
-	return false
+	if err == nil {
+		values, err = jsObject.Call("values", o)
+	}
+	return names, values, err
 }
 
 // arrayOf converts a JavaScript array element by element.
@@ -249,31 +297,17 @@ func stringMap(o safejs.Value) (map[string]string, error) {
 	if o.Type() != safejs.TypeObject {
 		return nil, errors.New("headers must be an object")
 	}
-	entries, err := jsObject.Call("entries", o)
+	names, values, err := members(o)
 	if err != nil {
 		return nil, err
 	}
-	n, err := entries.Length()
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]string, n)
-	for i := 0; i < n; i++ {
-		e, err := entries.Index(i)
-		if err != nil {
-			return nil, err
-		}
-		k, _ := e.Index(0)
-		v, _ := e.Index(1)
-		ks, err := k.String()
-		if err != nil {
-			return nil, err
-		}
+	m := make(map[string]string, len(names))
+	for i, name := range names {
+		v, _ := values.Index(i)
 		if v.Type() != safejs.TypeString {
-			return nil, errors.New("header " + ks + " is not a string")
+			return nil, errors.New("header " + name + " is not a string")
 		}
-		vs, _ := v.String()
-		m[ks] = vs
+		m[name], _ = v.String()
 	}
 	return m, nil
 }
@@ -282,13 +316,13 @@ func stringMap(o safejs.Value) (map[string]string, error) {
 // returns, or the promise of it. It runs on the engine's goroutine, never
 // inside a callback. A promise cannot be cancelled: when the source closes
 // first, the engine stops waiting at once and a late settlement is ignored
-// (see settle.go). A null or undefined result is reported as such.
+// (see await). A null or undefined result is reported as such.
 func callFunc(ctx eventsource.Ctx, fn safejs.Value) (v safejs.Value, none bool, err error) {
 	if v, err = fn.Invoke(); err != nil {
 		return v, false, err
 	}
 	if isThenable(v) {
-		if v, err = awaitDetached(ctx, v); err != nil {
+		if v, err = await(ctx, v, nil); err != nil {
 			return v, false, err
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/hack-pad/safejs"
 
@@ -57,29 +56,18 @@ func (f *Fetch) RoundTrip(ctx eventsource.Ctx, r *eventsource.Request) (*eventso
 	if method == "" {
 		method = "GET"
 	}
-	init, err := safejs.ValueOf(map[string]any{
+	// A map is made a JavaScript object as it is passed (safejs unwraps the
+	// Values in it).
+	init := map[string]any{
 		"method":      method,
 		"cache":       "no-store",
 		"credentials": creds,
 		"redirect":    "follow",
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := init.Set("headers", headers); err != nil {
-		return nil, err
-	}
-	if err := init.Set("signal", signal); err != nil {
-		return nil, err
+		"headers":     headers,
+		"signal":      signal,
 	}
 	if body, ok := r.Body.(safejs.Value); ok {
-		if err := init.Set("body", body); err != nil {
-			return nil, err
-		}
-	}
-	a, err := newAwaiter()
-	if err != nil {
-		return nil, err
+		init["body"] = body
 	}
 	fetch := jsFetch
 	if f.custom() {
@@ -87,10 +75,9 @@ func (f *Fetch) RoundTrip(ctx eventsource.Ctx, r *eventsource.Request) (*eventso
 	}
 	p, err := fetch.Invoke(r.URL, init)
 	if err != nil {
-		a.release()
 		return nil, err
 	}
-	return respond(ctx, r, a, p, abort, !f.custom())
+	return respond(ctx, r, p, abort, !f.custom())
 }
 
 // custom reports whether the page gave a fetch function. What such a
@@ -101,15 +88,13 @@ func (f *Fetch) custom() bool { return f.fn.Type() == safejs.TypeFunction }
 // respond waits for a fetch's promise p and makes the engine's Response of
 // what it resolves with; abort aborts the fetch. probe: a failure may be
 // probed for its cause (classify); not for a page's fetch function.
-func respond(ctx eventsource.Ctx, r *eventsource.Request, a *awaiter, p safejs.Value, abort func(), probe bool) (*eventsource.Response, error) {
-	res, err := a.await(ctx, p, abort)
+func respond(ctx eventsource.Ctx, r *eventsource.Request, p safejs.Value, abort func(), probe bool) (*eventsource.Response, error) {
+	res, err := await(ctx, p, abort)
 	if err != nil {
-		a.release()
 		return nil, classify(ctx, err, r.URL, probe)
 	}
 	resp := &eventsource.Response{}
 	if resp.Status, err = getInt(res, "status"); err != nil {
-		a.release()
 		return nil, err
 	}
 	resp.URL, _ = getString(res, "url")
@@ -117,20 +102,19 @@ func respond(ctx eventsource.Ctx, r *eventsource.Request, a *awaiter, p safejs.V
 	resp.ContentType = headerValue(rh, "content-type")
 	resp.RetryAfter = headerValue(rh, "retry-after")
 	body, _ := res.Get("body")
-	if body.IsNull() || body.IsUndefined() {
-		a.release()
-		abort()
-		resp.Body = emptyBody{}
-		return resp, nil
+	var reader safejs.Value
+	if !body.IsNull() && !body.IsUndefined() {
+		reader, err = body.Call("getReader")
+		if err == nil {
+			resp.Body = newFetchBody(ctx, reader, abort, true)
+			return resp, nil
+		}
 	}
-	reader, err := body.Call("getReader")
+	abort()
 	if err != nil {
-		a.release()
-		abort()
 		return nil, err
 	}
-	a.release()
-	resp.Body = newFetchBody(ctx, reader, abort, true)
+	resp.Body = emptyBody{}
 	return resp, nil
 }
 
@@ -195,9 +179,11 @@ func classify(ctx eventsource.Ctx, err error, url string, probe bool) error {
 		return fmt.Errorf("%w: %w", eventsource.ErrAborted, err)
 	case !probe || !isJSError(err, "TypeError") || offline():
 		return err // offline, nothing would answer a probe
-	case redirects(ctx, url):
-		return fmt.Errorf("%w (the server redirects, and following its redirects failed: too many redirects, "+
-			"or a redirect to a URL that cannot be fetched)", err)
+	case sameOrigin(url): // not subject to CORS, but may redirect
+		if redirects(ctx, url) {
+			return fmt.Errorf("%w (the server redirects, and following its redirects failed: too many redirects, "+
+				"or a redirect to a URL that cannot be fetched)", err)
+		}
 	case futile(ctx, url):
 		return fmt.Errorf("%w: %w (the server does not allow this cross-origin request)", eventsource.ErrFutile, err)
 	}
@@ -210,9 +196,6 @@ func classify(ctx eventsource.Ctx, err error, url string, probe bool) error {
 // "opaqueredirect" response. (Cross-origin, the probe would itself need
 // CORS; there only the futile probe runs.)
 func redirects(ctx eventsource.Ctx, url string) bool {
-	if !sameOrigin(url) {
-		return false
-	}
 	res, ok := probe(ctx, url, map[string]any{"method": "HEAD", "redirect": "manual", "cache": "no-store"})
 	if !ok {
 		return false
@@ -227,9 +210,6 @@ func redirects(ctx eventsource.Ctx, url string) bool {
 // access; if it gets any answer, the server is there and reconnecting cannot
 // help. The browser's own EventSource fails the connection in that case.
 func futile(ctx eventsource.Ctx, url string) bool {
-	if sameOrigin(url) {
-		return false // same-origin requests are not subject to CORS
-	}
 	_, ok := probe(ctx, url, map[string]any{"method": "HEAD", "mode": "no-cors", "cache": "no-store", "credentials": "omit"})
 	return ok
 }
@@ -251,47 +231,44 @@ func probe(ctx eventsource.Ctx, url string, opts map[string]any) (safejs.Value, 
 	if err != nil {
 		return safejs.Undefined(), false
 	}
-	signal, _ := ac.Get("signal")
-	init, err := safejs.ValueOf(opts)
-	if err != nil || init.Set("signal", signal) != nil {
-		return safejs.Undefined(), false
-	}
-	a, err := newAwaiter()
+	opts["signal"], err = ac.Get("signal")
 	if err != nil {
 		return safejs.Undefined(), false
 	}
-	defer a.release()
-	p, err := jsFetch.Invoke(url, init)
+	p, err := jsFetch.Invoke(url, opts)
 	if err != nil {
 		return safejs.Undefined(), false
 	}
 	abort := func() { _, _ = ac.Call("abort") }
-	res, err := a.await(ctx, p, abort)
+	res, err := await(ctx, p, abort)
 	abort()
 	return res, err == nil
 }
 
 // offline reports whether the browser knows it has no network.
 func offline() bool {
-	nav, err := safejs.Global().Get("navigator")
-	if err != nil || nav.Type() != safejs.TypeObject {
-		return false
-	}
-	on, err := nav.Get("onLine")
+	on, err := global("navigator").Get("onLine")
 	if err != nil || on.Type() != safejs.TypeBoolean {
 		return false
 	}
-	b, _ := on.Bool()
+	b, _ := boolOf(on)
 	return !b
 }
 
 func pageOrigin() string {
-	loc, err := safejs.Global().Get("location")
-	if err != nil || loc.Type() != safejs.TypeObject {
-		return ""
-	}
-	o, _ := getString(loc, "origin")
+	o, _ := getString(global("location"), "origin")
 	return o
+}
+
+// global returns the global object name, or undefined where there is none
+// (a worker has no location of a page, some runtimes no navigator): reading
+// a property of undefined is then an error, not a panic (safejs).
+func global(name string) safejs.Value {
+	v, err := safejs.Global().Get(name)
+	if err != nil || v.Type() != safejs.TypeObject {
+		return safejs.Undefined()
+	}
+	return v
 }
 
 type emptyBody struct{}
@@ -304,21 +281,24 @@ func (emptyBody) Close() error          { return nil }
 // those same bytes — what the browser's own EventSource sends. The Fetch API
 // accepts only such ByteStrings and would otherwise throw.
 func byteString(v string) string {
-	ascii := true
+	n := len(v)
 	for i := 0; i < len(v); i++ {
 		if v[i] >= 0x80 {
-			ascii = false
-			break
+			n++ // U+0080–U+00FF take two bytes in UTF-8
 		}
 	}
-	if ascii {
+	if n == len(v) {
 		return v
 	}
-	r := make([]rune, len(v))
+	b := make([]byte, 0, n)
 	for i := 0; i < len(v); i++ {
-		r[i] = rune(v[i])
+		if c := v[i]; c < 0x80 {
+			b = append(b, c)
+		} else {
+			b = append(b, 0xC0|c>>6, 0x80|c&0x3F)
+		}
 	}
-	return string(r)
+	return string(b)
 }
 
 // headerBytesAsUTF8 reports whether this is WebKit, whose fetch() sends a
@@ -335,11 +315,18 @@ func byteString(v string) string {
 var headerBytesAsUTF8 = isWebKit()
 
 func isWebKit() bool {
-	nav, err := safejs.Global().Get("navigator")
-	if err != nil || nav.Type() != safejs.TypeObject {
-		return false
+	ua, err := getString(global("navigator"), "userAgent")
+	return err == nil && contains(ua, "AppleWebKit/") && !contains(ua, "Chrome/") && !contains(ua, "Chromium/")
+}
+
+// contains reports whether s contains sub: a plain scan, for a few short
+// needles once per engine, where strings.Contains would bring its
+// substring search into the engine for this alone.
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
 	}
-	ua, err := getString(nav, "userAgent")
-	return err == nil && strings.Contains(ua, "AppleWebKit/") &&
-		!strings.Contains(ua, "Chrome/") && !strings.Contains(ua, "Chromium/")
+	return false
 }

@@ -69,7 +69,7 @@ func Init() error {
 	if jsPump.Type() != safejs.TypeFunction {
 		return errors.New("sseshim: the engine was started without its shim's loader (no " + protocol.Global + "." + protocol.Pump + ")")
 	}
-	return initDetached()
+	return initSettled()
 }
 
 // JSError is a JavaScript exception or rejection reason, with its name kept
@@ -104,6 +104,17 @@ func isJSError(err error, name string) bool {
 	return e != nil && e.Name == name
 }
 
+// boolOf reads a JavaScript boolean. It compares v with true, which
+// needs no call into JavaScript, where Value.Bool would add a conversion
+// that nothing else in the engine uses.
+func boolOf(v safejs.Value) (bool, error) {
+	if v.Type() != safejs.TypeBoolean {
+		return false, errors.New("not a boolean")
+	}
+	t, err := safejs.ValueOf(true)
+	return v.Equal(t), err
+}
+
 func getString(v safejs.Value, prop string) (string, error) {
 	p, err := v.Get(prop)
 	if err != nil {
@@ -113,78 +124,6 @@ func getString(v safejs.Value, prop string) (string, error) {
 		return "", nil
 	}
 	return p.String()
-}
-
-// settled is the outcome of a promise.
-type settled struct {
-	val safejs.Value
-	err error
-}
-
-// awaiter waits for promises without ever blocking inside a callback: the
-// callbacks only send to a channel with room for the one pending result. Its
-// two js.Funcs are reused for every promise and released by release; a body
-// reads thousands of chunks through one awaiter.
-type awaiter struct {
-	ch         chan settled
-	onResolve  safejs.Func
-	onReject   safejs.Func
-	registered bool
-}
-
-func newAwaiter() (*awaiter, error) {
-	a := &awaiter{ch: make(chan settled, 1)}
-	var err error
-	a.onResolve, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		v := safejs.Undefined()
-		if len(args) > 0 {
-			v = args[0]
-		}
-		a.ch <- settled{val: v}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	a.onReject, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		e := errors.New("promise rejected")
-		if len(args) > 0 {
-			e = jsError(args[0])
-		}
-		a.ch <- settled{err: e}
-		return nil
-	})
-	if err != nil {
-		a.onResolve.Release()
-		return nil, err
-	}
-	a.registered = true
-	return a, nil
-}
-
-// await waits for p. When ctx ends first it calls cancel (which must make p
-// settle, as aborting a fetch does) and still waits for p to settle, so that
-// the callbacks can be released safely afterwards.
-func (a *awaiter) await(ctx eventsource.Ctx, p safejs.Value, cancel func()) (safejs.Value, error) {
-	if _, err := p.Call("then", a.onResolve, a.onReject); err != nil {
-		return safejs.Undefined(), err
-	}
-	select {
-	case r := <-a.ch:
-		return r.val, r.err
-	case <-ctx.Done():
-		cancel()
-		<-a.ch
-		return safejs.Undefined(), ctx.Err() // the cause (eventsource.Ctx)
-	}
-}
-
-func (a *awaiter) release() {
-	if a.registered {
-		a.onResolve.Release()
-		a.onReject.Release()
-		a.registered = false
-	}
 }
 
 // isThenable reports whether v looks like a promise.

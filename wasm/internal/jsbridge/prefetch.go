@@ -74,10 +74,5 @@ func (pf *Prefetch) matches(r *eventsource.Request) bool {
 
 // take waits for the prefetched response as for one the engine requested.
 func (pf *Prefetch) take(ctx eventsource.Ctx, r *eventsource.Request, probe bool) (*eventsource.Response, error) {
-	a, err := newAwaiter()
-	if err != nil {
-		pf.abort()
-		return nil, err
-	}
-	return respond(ctx, r, a, pf.response, pf.abort, probe)
+	return respond(ctx, r, pf.response, pf.abort, probe)
 }

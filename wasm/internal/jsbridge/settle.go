@@ -11,82 +11,93 @@ import (
 	"github.com/sseshim/sseshim/wasm/internal/handles"
 )
 
-// Promises that cannot be cancelled (what a page's headers function returns)
-// are awaited through two functions that live as long as the engine, bound
-// per promise to a number: the engine can stop waiting at once when the
-// source closes, and a late settlement finds nobody waiting and is dropped.
-// (The per-body awaiter in js.go cannot do this: its functions may only be
-// released once its promise has settled, and this one may never settle.)
+// Promises (a fetch's, what a page's headers function returns) are awaited
+// through one function that lives as long as the engine, bound per promise
+// to a number and to which of the two outcomes it receives: the engine can
+// stop waiting at once, when the source closes, even for a promise that
+// never settles, and a late settlement finds nobody waiting and is dropped.
+// No function is made or released per promise.
 var (
-	detached handles.Table[chan settled] // the waiters, by the number their promise's functions are bound to
+	waiting handles.Table[chan settled] // the waiters, by the number their promise's functions are bound to
 
-	onDetachedResolve, onDetachedReject safejs.Func
+	onSettled safejs.Func // (id, rejected, value or reason)
 )
 
-func initDetached() error {
-	var err error
-	onDetachedResolve, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		v := safejs.Undefined()
-		if len(args) > 1 {
-			v = args[1]
-		}
-		deliverDetached(args, settled{val: v})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	onDetachedReject, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		e := errors.New("promise rejected")
-		if len(args) > 1 {
-			e = jsError(args[1])
-		}
-		deliverDetached(args, settled{err: e})
-		return nil
-	})
+// settled is the outcome of a promise.
+type settled struct {
+	val safejs.Value
+	err error
+}
+
+func initSettled() (err error) {
+	onSettled, err = safejs.FuncOf(deliver)
 	return err
 }
 
-// deliverDetached hands a settlement to its waiter, if it is still waiting.
-// It never blocks: the channel has room for the one result.
-func deliverDetached(args []safejs.Value, r settled) {
-	if len(args) == 0 {
-		return
+// deliver hands a settlement to its waiter, if it is still waiting. It
+// never blocks: the channel has room for the one result.
+func deliver(_ safejs.Value, args []safejs.Value) any {
+	if len(args) < 2 {
+		return nil
 	}
 	id, err := args[0].Int()
 	if err != nil {
-		return
+		return nil
 	}
-	if ch, ok := detached.Remove(id); ok {
-		ch <- r
+	ch, ok := waiting.Remove(id)
+	if !ok {
+		return nil
 	}
+	r := settled{val: safejs.Undefined()}
+	if len(args) > 2 {
+		r.val = args[2]
+	}
+	if rejected, _ := boolOf(args[1]); rejected {
+		r.err = errors.New("promise rejected")
+		if len(args) > 2 {
+			r.err = jsError(args[2])
+		}
+		r.val = safejs.Undefined()
+	}
+	ch <- r
+	return nil
 }
 
-// awaitDetached waits for p until it settles or ctx ends.
-func awaitDetached(ctx eventsource.Ctx, p safejs.Value) (safejs.Value, error) {
+// await waits for the promise p until it settles or ctx ends. Then it
+// calls cancel, if any, which makes p settle (as aborting a fetch does),
+// and returns without waiting for that.
+func await(ctx eventsource.Ctx, p safejs.Value, cancel func()) (safejs.Value, error) {
 	ch := make(chan settled, 1)
-	id := detached.Add(ch)
-	defer detached.Remove(id)
-	resolve, err := onDetachedResolve.Value().Call("bind", safejs.Null(), id)
-	if err != nil {
-		return safejs.Undefined(), err
+	id := waiting.Add(ch)
+	var (
+		then [2]safejs.Value // on fulfilment, on rejection
+		err  error
+	)
+	for i := range then {
+		if err == nil {
+			then[i], err = onSettled.Value().Call("bind", nil, id, i == 1)
+		}
 	}
-	reject, err := onDetachedReject.Value().Call("bind", safejs.Null(), id)
-	if err != nil {
-		return safejs.Undefined(), err
+	if err == nil {
+		_, err = p.Call("then", then[0], then[1])
 	}
-	if _, err := p.Call("then", resolve, reject); err != nil {
-		return safejs.Undefined(), err
+	if err == nil {
+		select {
+		case r := <-ch:
+			return r.val, r.err
+		case <-ctx.Done():
+			err = ctx.Err() // the cause (eventsource.Ctx)
+			if cancel != nil {
+				cancel()
+			}
+		}
 	}
-	select {
-	case r := <-ch:
-		return r.val, r.err
-	case <-ctx.Done():
-		return safejs.Undefined(), ctx.Err()
-	}
+	waiting.Remove(id)
+	return safejs.Undefined(), err
 }
 
-// PendingPromises counts the header promises still awaited, for diagnostics.
+// PendingPromises counts the promises still awaited (a fetch's, a headers
+// function's), for diagnostics.
 func PendingPromises() int {
-	return detached.Len()
+	return waiting.Len()
 }

@@ -90,9 +90,7 @@ func (s *Sink) Event(e eventsource.Event) {
 		return
 	}
 	if !sameString(e.LastEventID, s.sentID) {
-		s.buf = append(s.buf, protocol.RecordID, protocol.Separator)
-		s.buf = appendField(s.buf, e.LastEventID, "\uFFFD")
-		s.sentID = e.LastEventID
+		s.sendID(e.LastEventID)
 	}
 	s.buf = append(s.buf, protocol.RecordMessage, protocol.Separator)
 	s.buf = appendField(s.buf, e.Type, "\uFFFD")
@@ -108,9 +106,7 @@ func (s *Sink) Event(e eventsource.Event) {
 // an id field or a retry field can change it without an event.
 func (s *Sink) writeState(lastEventID string, reconnectionTime time.Duration) {
 	if !sameString(lastEventID, s.sentID) {
-		s.buf = append(s.buf, protocol.RecordID, protocol.Separator)
-		s.buf = appendField(s.buf, lastEventID, "\uFFFD")
-		s.sentID = lastEventID
+		s.sendID(lastEventID)
 	}
 	if reconnectionTime != s.sentRetry {
 		s.buf = append(s.buf, protocol.RecordRetry, protocol.Separator)
@@ -118,6 +114,13 @@ func (s *Sink) writeState(lastEventID string, reconnectionTime time.Duration) {
 		s.buf = append(s.buf, protocol.Separator)
 		s.sentRetry = reconnectionTime
 	}
+}
+
+// sendID appends an id record: the last event ID is now id.
+func (s *Sink) sendID(id string) {
+	s.buf = append(s.buf, protocol.RecordID, protocol.Separator)
+	s.buf = appendField(s.buf, id, "\uFFFD")
+	s.sentID = id
 }
 
 // sameString compares the id the engine hands over, usually the very string
