@@ -50,6 +50,38 @@ func TestOptionEveryOneReachesTheEngine(t *testing.T) {
 	assert.Equal(t, []string{"message a"}, res)
 }
 
+// The engine's open() refuses an options object the shim would never send
+// with an error of kind config, and goes on serving: an unknown option, an
+// unknown member of a group, and a member's dotted name at the top level.
+func TestEngineOpenRefusesUnknownOptions(t *testing.T) {
+	s := newServer(t)
+	s.mux.HandleFunc("/x", holdStream("data: a\n\n"))
+	tb := openHarness(t, s)
+	got := eval[[]string](tb, `(() => {
+  const engine = __sseshim.engine;
+  const callbacks = { open() {}, events() {}, error() {}, retrying() {} };
+  const out = [];
+  for (const options of [{ nope: 1 }, { ping: { interval: 5, bogus: 1 } }, { 'retry.initial': 5 }, { 'ping.interval': 5 }]) {
+    const r = engine.open({ url: new URL('/x', location.href).href, options, callbacks });
+    if (r.id) engine.close(r.id);
+    out.push(r.error ? r.error.kind + ': ' + r.error.message : 'opened');
+  }
+  return out;
+})()`)
+	assert.Equal(t, []string{
+		"config: sseshim: the engine does not know the option nope",
+		"config: sseshim: the engine does not know the option ping.bogus",
+		"config: sseshim: the engine does not know the option retry.initial",
+		"config: sseshim: the engine does not know the option ping.interval",
+	}, got)
+	res := eval[string](tb, `new Promise((resolve) => {
+  const es = new sseshim.EventSource('/x');
+  es.onmessage = (e) => { es.close(); resolve(e.data); };
+  es.onerror = (e) => { es.close(); resolve('error ' + e.message); };
+})`)
+	assert.Equal(t, "a", res, "the engine still serves")
+}
+
 // close() while a headers function's promise never settles: the engine stops
 // waiting at once and releases the source.
 func TestCloseDuringPendingHeadersReleasesEverything(t *testing.T) {

@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -241,7 +242,9 @@ func readOptions(c *eventsource.Config, o safejs.Value, prefix string) error {
 	for i := 0; err == nil && i < len(names); i++ {
 		name := prefix + names[i]
 		opt, ok := options[name]
-		if !ok {
+		// A member's name has no dot: "retry.initial" at the top is not
+		// the member initial of retry (whose policy would not exist yet).
+		if !ok || strings.IndexByte(names[i], '.') >= 0 {
 			return errors.New("sseshim: the engine does not know the option " + name)
 		}
 		v, _ := values.Index(i)
