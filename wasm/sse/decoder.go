@@ -15,7 +15,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
 	"unsafe"
 )
 
@@ -398,9 +397,7 @@ func (d *Decoder) dispatch(emit func(Event)) {
 		d.data = resetBuf(d.data)
 		return
 	}
-	if !utf8.Valid(data) {
-		data = appendValid(make([]byte, 0, len(data)+8), data)
-	}
+	data = ToValidUTF8(data)
 	var ev Event
 	ev.Type = typ
 	if idChanged {
