@@ -1,6 +1,7 @@
 package sse
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -70,12 +71,25 @@ func FuzzRoundTrip(f *testing.F) {
 // FuzzLineDecoder checks the NDJSON splitter for panics and chunking invariance.
 func FuzzLineDecoder(f *testing.F) {
 	f.Add([]byte("{\"a\":1}\r\n\n2\n3"), uint16(4))
+	f.Add([]byte(" \t\r\r\n x\r\r\n\r\n\t"), uint16(2))
 	f.Fuzz(func(t *testing.T, in []byte, cut uint16) {
 		whole, err1 := decodeLines([][]byte{in}, 64)
 		a := int(cut) % (len(in) + 1)
 		split, err2 := decodeLines([][]byte{in[:a], in[a:]}, 64)
 		require.Equal(t, whole, split)
 		require.Equal(t, err1 == nil, err2 == nil)
+		if err1 == nil {
+			// The lines are the LF-separated ones, less their final CRs,
+			// without those of only SP, HTAB and CR.
+			var want []string
+			for _, l := range bytes.Split(in, []byte("\n")) {
+				l = bytes.TrimRight(l, "\r")
+				if len(bytes.TrimLeft(l, " \t\r")) > 0 {
+					want = append(want, string(l))
+				}
+			}
+			require.Equal(t, want, whole, "%q", in)
+		}
 	})
 }
 

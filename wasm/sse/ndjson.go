@@ -31,15 +31,16 @@ func (d *LineDecoder) Decode(p []byte, emit func(line []byte)) error {
 	if d.err != nil {
 		return d.err
 	}
+	limit := d.limit()
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			if !d.line.hold(p, d.limit()) {
+			if !d.line.hold(p, limit) {
 				return d.fail()
 			}
 			return nil
 		}
-		line, ok := d.line.join(p[:i], d.limit())
+		line, ok := d.line.join(p[:i], limit)
 		if !ok {
 			return d.fail()
 		}
@@ -49,12 +50,21 @@ func (d *LineDecoder) Decode(p []byte, emit func(line []byte)) error {
 	return nil
 }
 
+// emit passes on a line without the CRs that end it, unless the line is
+// only white space. The white space is JSON's, which is ASCII: byte loops do
+// what bytes.TrimLeft and TrimRight would, without their Unicode paths.
 func (d *LineDecoder) emit(line []byte, emit func([]byte)) {
-	line = bytes.TrimRight(line, "\r")
-	if len(bytes.TrimLeft(line, " \t\r")) == 0 {
-		return
+	n := len(line)
+	for n > 0 && line[n-1] == '\r' {
+		n--
 	}
-	emit(line)
+	line = line[:n]
+	for _, c := range line {
+		if c != ' ' && c != '\t' && c != '\r' {
+			emit(line)
+			return
+		}
+	}
 }
 
 // End marks the end of the stream. A final line without a line end is a
