@@ -293,6 +293,10 @@ func (d *Decoder) lineRoom() int {
 	return d.limit() - len(d.data) - len(d.eventType)
 }
 
+// fail stops the decoder: the event is over the cap. It is the one copy of
+// the error path for the decoder's three checks.
+//
+//go:noinline
 func (d *Decoder) fail() error {
 	d.err = &LimitError{Limit: d.limit(), What: "event"}
 	d.line.drop()
@@ -369,49 +373,42 @@ func parseDigits(b []byte) (int64, bool) {
 
 // dispatch implements #dispatchMessage, "dispatch the event".
 func (d *Decoder) dispatch(emit func(Event)) {
-	// Step 1: the last event ID string is set from the buffer even when no
-	// event is dispatched.
-	idChanged := d.idDirty && string(d.idBuf) != d.lastID
+	newID := d.idDirty && string(d.idBuf) != d.lastID
 	d.idDirty = false
+	// A copied event's data and new id share one allocation (below).
+	shared := newID && len(d.data) > 0 && !d.Borrow
+	if newID && !shared {
+		// Step 1: the last event ID string is set from the buffer even
+		// when no event is dispatched.
+		d.lastID = string(ToValidUTF8(d.idBuf))
+	}
 	if len(d.data) == 0 {
-		if idChanged {
-			d.lastID = string(ToValidUTF8(d.idBuf))
-		}
 		d.eventType = d.eventType[:0]
 		return
 	}
-	typ := "message"
+	ev := Event{Type: "message"}
 	if len(d.eventType) > 0 {
 		if string(d.eventType) != d.typeCache {
 			d.typeCache = string(ToValidUTF8(d.eventType))
 		}
-		typ = d.typeCache
+		ev.Type = d.typeCache
 		d.eventType = d.eventType[:0]
 	}
 	data := d.data[:len(d.data)-1] // drop the final LF
-	if d.Borrow {
-		if idChanged {
-			d.lastID = string(ToValidUTF8(d.idBuf))
-		}
-		emit(Event{Type: typ, Data: unsafe.String(unsafe.SliceData(data), len(data)), ID: d.lastID})
-		d.data = resetBuf(d.data)
-		return
-	}
-	data = ToValidUTF8(data)
-	var ev Event
-	ev.Type = typ
-	if idChanged {
-		// Data and id share one allocation: one allocation per event.
+	switch {
+	case d.Borrow:
+		ev.Data = unsafe.String(unsafe.SliceData(data), len(data))
+	case shared:
+		data = ToValidUTF8(data)
 		n := len(data)
-		buf := append(data, ToValidUTF8(d.idBuf)...)
-		s := string(buf)
-		ev.Data, ev.ID = s[:n], s[n:]
-		d.lastID = ev.ID
-	} else {
-		ev.Data, ev.ID = string(data), d.lastID
+		s := string(append(data, ToValidUTF8(d.idBuf)...))
+		ev.Data, d.lastID = s[:n], s[n:]
+	default:
+		ev.Data = string(ToValidUTF8(data))
 	}
-	d.data = resetBuf(d.data)
+	ev.ID = d.lastID
 	emit(ev)
+	d.data = resetBuf(d.data)
 }
 
 func resetBuf(b []byte) []byte {
