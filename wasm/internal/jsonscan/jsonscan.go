@@ -135,15 +135,8 @@ func String(tok []byte) (string, bool) {
 		return "", false
 	}
 	body := tok[1 : len(tok)-1]
-	plain := true
-	for _, c := range body {
-		if c == '\\' || c < 0x20 {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return string(body), true
+	if bytes.IndexByte(body, '\\') < 0 {
+		return string(body), true // no escapes: the text is the value
 	}
 	out := make([]byte, 0, len(body))
 	for i := 0; i < len(body); i++ {
@@ -156,44 +149,39 @@ func String(tok []byte) (string, bool) {
 		if i >= len(body) {
 			return "", false
 		}
-		switch body[i] {
+		switch c = body[i]; c {
 		case '"', '\\', '/':
-			out = append(out, body[i])
 		case 'b':
-			out = append(out, '\b')
+			c = '\b'
 		case 'f':
-			out = append(out, '\f')
+			c = '\f'
 		case 'n':
-			out = append(out, '\n')
+			c = '\n'
 		case 'r':
-			out = append(out, '\r')
+			c = '\r'
 		case 't':
-			out = append(out, '\t')
+			c = '\t'
 		case 'u':
 			r, ok := hex4(body, i+1)
 			if !ok {
 				return "", false
 			}
 			i += 4
-			if utf16.IsSurrogate(r) {
-				// A pair is two escapes; a lone surrogate becomes U+FFFD.
-				if i+6 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
-					if r2, ok := hex4(body, i+3); ok {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							r = dec
-							i += 6
-						} else {
-							r = utf8.RuneError
-						}
+			// A pair of surrogates is two escapes.
+			if utf16.IsSurrogate(r) && i+6 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
+				if r2, ok := hex4(body, i+3); ok {
+					if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
+						r = pair
+						i += 6
 					}
-				} else {
-					r = utf8.RuneError
 				}
 			}
-			out = utf8.AppendRune(out, r)
+			out = utf8.AppendRune(out, r) // a lone surrogate becomes U+FFFD
+			continue
 		default:
 			return "", false
 		}
+		out = append(out, c)
 	}
 	return string(out), true
 }
