@@ -71,12 +71,14 @@ func (d *LineDecoder) emit(line []byte, emit func([]byte)) {
 // complete value that was fully received, so it is emitted, not dropped.
 // The decoder is then ready for a new stream.
 func (d *LineDecoder) End(emit func(line []byte)) {
-	if d.err == nil && !d.line.empty() {
-		line, _ := d.line.join(nil, d.limit()) // hold kept it within the cap
-		d.emit(line, emit)
-	}
+	// A line end completes the carried line as Decode completes every
+	// other one (the line is within the cap: Decode kept it so); after an
+	// error it does nothing.
+	d.Decode(lf, emit)
 	d.Reset()
 }
+
+var lf = []byte{'\n'}
 
 // Reset empties the decoder for a new stream and clears any error.
 func (d *LineDecoder) Reset() {
