@@ -56,13 +56,7 @@ func (e *LimitError) Error() string {
 
 func (e *LimitError) Unwrap() error { return ErrTooLarge }
 
-var (
-	fieldData  = []byte("data")
-	fieldEvent = []byte("event")
-	fieldID    = []byte("id")
-	fieldRetry = []byte("retry")
-	bom        = [3]byte{0xEF, 0xBB, 0xBF}
-)
+var bom = [3]byte{0xEF, 0xBB, 0xBF}
 
 // Decoder is an incremental text/event-stream decoder. The zero value is
 // ready to use with DefaultMaxEventSize. A Decoder is not safe for concurrent
@@ -321,27 +315,28 @@ func (d *Decoder) processLine(line []byte, emit func(Event)) error {
 		}
 	}
 	room := d.room()
-	if bytes.Equal(name, fieldID) {
+	if string(name) == "id" {
 		room += len(d.idBuf) // a new id replaces the old one
 	}
 	if len(line)+1 > room {
 		return d.fail()
 	}
 	// Field names are compared on raw bytes: an ill-formed sequence would
-	// decode to U+FFFD, which matches no known name either.
-	switch {
-	case bytes.Equal(name, fieldData):
+	// decode to U+FFFD, which matches no known name either. (Comparing the
+	// bytes as a string allocates nothing.)
+	switch string(name) {
+	case "data":
 		d.data = append(d.data, value...)
 		d.data = append(d.data, '\n')
-	case bytes.Equal(name, fieldEvent):
+	case "event":
 		d.eventType = append(d.eventType[:0], value...)
-	case bytes.Equal(name, fieldID):
+	case "id":
 		// An id containing U+0000 is ignored entirely.
 		if bytes.IndexByte(value, 0) < 0 {
 			d.idBuf = append(d.idBuf[:0], value...)
 			d.idDirty = true
 		}
-	case bytes.Equal(name, fieldRetry):
+	case "retry":
 		if n, ok := parseDigits(value); ok {
 			d.retry, d.retrySet = n, true
 		}
