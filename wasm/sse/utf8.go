@@ -52,9 +52,11 @@ func sequence(b []byte, i int) (int, bool) {
 func appendValid(dst, src []byte) []byte {
 	run := 0 // where the well-formed run being read started
 	for i := 0; i < len(src); {
-		if src[i] < utf8.RuneSelf {
+		for i < len(src) && src[i] < utf8.RuneSelf {
 			i++
-			continue
+		}
+		if i == len(src) {
+			break
 		}
 		n, ok := sequence(src, i)
 		if !ok {
