@@ -84,3 +84,28 @@ func BenchmarkDecodeBlankLines(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeUTF8: data that is not ASCII, checked for well-formed
+// UTF-8 on every event.
+func BenchmarkDecodeUTF8(b *testing.B) {
+	line := "data: " + strings.Repeat("héllo wörld — 温度 21.5°C 😀 ", 8) + "\n\n"
+	stream := []byte(strings.Repeat(line, 64))
+	b.SetBytes(int64(len(stream)))
+	b.ReportAllocs()
+	var d Decoder
+	for b.Loop() {
+		if err := d.Decode(stream, func(Event) {}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkToValidUTF8Invalid: the repair of ill-formed text.
+func BenchmarkToValidUTF8Invalid(b *testing.B) {
+	in := []byte(strings.Repeat("ok text \xff\xfe then \xe2\x82 cut and é ", 16))
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ToValidUTF8(in)
+	}
+}

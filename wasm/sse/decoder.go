@@ -15,7 +15,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
 	"unsafe"
 )
 
@@ -57,13 +56,7 @@ func (e *LimitError) Error() string {
 
 func (e *LimitError) Unwrap() error { return ErrTooLarge }
 
-var (
-	fieldData  = []byte("data")
-	fieldEvent = []byte("event")
-	fieldID    = []byte("id")
-	fieldRetry = []byte("retry")
-	bom        = [3]byte{0xEF, 0xBB, 0xBF}
-)
+var bom = [3]byte{0xEF, 0xBB, 0xBF}
 
 // Decoder is an incremental text/event-stream decoder. The zero value is
 // ready to use with DefaultMaxEventSize. A Decoder is not safe for concurrent
@@ -294,6 +287,10 @@ func (d *Decoder) lineRoom() int {
 	return d.limit() - len(d.data) - len(d.eventType)
 }
 
+// fail stops the decoder: the event is over the cap. It is the one copy of
+// the error path for the decoder's three checks.
+//
+//go:noinline
 func (d *Decoder) fail() error {
 	d.err = &LimitError{Limit: d.limit(), What: "event"}
 	d.line.drop()
@@ -318,27 +315,28 @@ func (d *Decoder) processLine(line []byte, emit func(Event)) error {
 		}
 	}
 	room := d.room()
-	if bytes.Equal(name, fieldID) {
+	if string(name) == "id" {
 		room += len(d.idBuf) // a new id replaces the old one
 	}
 	if len(line)+1 > room {
 		return d.fail()
 	}
 	// Field names are compared on raw bytes: an ill-formed sequence would
-	// decode to U+FFFD, which matches no known name either.
-	switch {
-	case bytes.Equal(name, fieldData):
+	// decode to U+FFFD, which matches no known name either. (Comparing the
+	// bytes as a string allocates nothing.)
+	switch string(name) {
+	case "data":
 		d.data = append(d.data, value...)
 		d.data = append(d.data, '\n')
-	case bytes.Equal(name, fieldEvent):
+	case "event":
 		d.eventType = append(d.eventType[:0], value...)
-	case bytes.Equal(name, fieldID):
+	case "id":
 		// An id containing U+0000 is ignored entirely.
 		if bytes.IndexByte(value, 0) < 0 {
 			d.idBuf = append(d.idBuf[:0], value...)
 			d.idDirty = true
 		}
-	case bytes.Equal(name, fieldRetry):
+	case "retry":
 		if n, ok := parseDigits(value); ok {
 			d.retry, d.retrySet = n, true
 		}
@@ -370,51 +368,42 @@ func parseDigits(b []byte) (int64, bool) {
 
 // dispatch implements #dispatchMessage, "dispatch the event".
 func (d *Decoder) dispatch(emit func(Event)) {
-	// Step 1: the last event ID string is set from the buffer even when no
-	// event is dispatched.
-	idChanged := d.idDirty && string(d.idBuf) != d.lastID
+	newID := d.idDirty && string(d.idBuf) != d.lastID
 	d.idDirty = false
+	// A copied event's data and new id share one allocation (below).
+	shared := newID && len(d.data) > 0 && !d.Borrow
+	if newID && !shared {
+		// Step 1: the last event ID string is set from the buffer even
+		// when no event is dispatched.
+		d.lastID = string(ToValidUTF8(d.idBuf))
+	}
 	if len(d.data) == 0 {
-		if idChanged {
-			d.lastID = string(ToValidUTF8(d.idBuf))
-		}
 		d.eventType = d.eventType[:0]
 		return
 	}
-	typ := "message"
+	ev := Event{Type: "message"}
 	if len(d.eventType) > 0 {
 		if string(d.eventType) != d.typeCache {
 			d.typeCache = string(ToValidUTF8(d.eventType))
 		}
-		typ = d.typeCache
+		ev.Type = d.typeCache
 		d.eventType = d.eventType[:0]
 	}
 	data := d.data[:len(d.data)-1] // drop the final LF
-	if d.Borrow {
-		if idChanged {
-			d.lastID = string(ToValidUTF8(d.idBuf))
-		}
-		emit(Event{Type: typ, Data: unsafe.String(unsafe.SliceData(data), len(data)), ID: d.lastID})
-		d.data = resetBuf(d.data)
-		return
-	}
-	if !utf8.Valid(data) {
-		data = appendValid(make([]byte, 0, len(data)+8), data)
-	}
-	var ev Event
-	ev.Type = typ
-	if idChanged {
-		// Data and id share one allocation: one allocation per event.
+	switch {
+	case d.Borrow:
+		ev.Data = unsafe.String(unsafe.SliceData(data), len(data))
+	case shared:
+		data = ToValidUTF8(data)
 		n := len(data)
-		buf := append(data, ToValidUTF8(d.idBuf)...)
-		s := string(buf)
-		ev.Data, ev.ID = s[:n], s[n:]
-		d.lastID = ev.ID
-	} else {
-		ev.Data, ev.ID = string(data), d.lastID
+		s := string(append(data, ToValidUTF8(d.idBuf)...))
+		ev.Data, d.lastID = s[:n], s[n:]
+	default:
+		ev.Data = string(ToValidUTF8(data))
 	}
-	d.data = resetBuf(d.data)
+	ev.ID = d.lastID
 	emit(ev)
+	d.data = resetBuf(d.data)
 }
 
 func resetBuf(b []byte) []byte {

@@ -31,15 +31,16 @@ func (d *LineDecoder) Decode(p []byte, emit func(line []byte)) error {
 	if d.err != nil {
 		return d.err
 	}
+	limit := d.limit()
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			if !d.line.hold(p, d.limit()) {
+			if !d.line.hold(p, limit) {
 				return d.fail()
 			}
 			return nil
 		}
-		line, ok := d.line.join(p[:i], d.limit())
+		line, ok := d.line.join(p[:i], limit)
 		if !ok {
 			return d.fail()
 		}
@@ -49,24 +50,35 @@ func (d *LineDecoder) Decode(p []byte, emit func(line []byte)) error {
 	return nil
 }
 
+// emit passes on a line without the CRs that end it, unless the line is
+// only white space. The white space is JSON's, which is ASCII: byte loops do
+// what bytes.TrimLeft and TrimRight would, without their Unicode paths.
 func (d *LineDecoder) emit(line []byte, emit func([]byte)) {
-	line = bytes.TrimRight(line, "\r")
-	if len(bytes.TrimLeft(line, " \t\r")) == 0 {
-		return
+	n := len(line)
+	for n > 0 && line[n-1] == '\r' {
+		n--
 	}
-	emit(line)
+	line = line[:n]
+	for _, c := range line {
+		if c != ' ' && c != '\t' && c != '\r' {
+			emit(line)
+			return
+		}
+	}
 }
 
 // End marks the end of the stream. A final line without a line end is a
 // complete value that was fully received, so it is emitted, not dropped.
 // The decoder is then ready for a new stream.
 func (d *LineDecoder) End(emit func(line []byte)) {
-	if d.err == nil && !d.line.empty() {
-		line, _ := d.line.join(nil, d.limit()) // hold kept it within the cap
-		d.emit(line, emit)
-	}
+	// A line end completes the carried line as Decode completes every
+	// other one (the line is within the cap: Decode kept it so); after an
+	// error it does nothing.
+	d.Decode(lf, emit)
 	d.Reset()
 }
+
+var lf = []byte{'\n'}
 
 // Reset empties the decoder for a new stream and clears any error.
 func (d *LineDecoder) Reset() {

@@ -13,18 +13,46 @@ import (
 // exactly; they are not reused while their value is in the table. The zero
 // value is ready to use and safe for concurrent use. Its lock is held only
 // inside its methods, never while calling JavaScript.
-type Table[T any] struct {
+//
+// The typed methods are one-line wrappers over one untyped table: a generic
+// body is compiled once per shape of T, and the engine keeps several kinds of
+// value, so the work is done once, on values boxed as any. Values are meant
+// to be pointers or channels, which box without allocating.
+type Table[T any] struct{ table }
+
+// Add stores v under a new handle and returns the handle.
+func (t *Table[T]) Add(v T) int { return t.add(v) }
+
+// Get returns the value stored under h.
+func (t *Table[T]) Get(h int) (T, bool) {
+	v, ok := t.take(h, false)
+	x, _ := v.(T) // the zero T when h is not in the table
+	return x, ok
+}
+
+// Remove deletes h and returns what it held: of two callers removing the
+// same handle, one gets the value.
+func (t *Table[T]) Remove(h int) (T, bool) {
+	v, ok := t.take(h, true)
+	x, _ := v.(T)
+	return x, ok
+}
+
+// Len returns how many handles are in use.
+func (t *Table[T]) Len() int { return t.size() }
+
+// table is the untyped table that every Table is. No method can panic with
+// the lock held, so the unlocks are not deferred.
+type table struct {
 	mu   sync.Mutex
-	m    map[int]T
+	m    map[int]any
 	last int
 }
 
-// Add stores v under a new handle and returns the handle.
-func (t *Table[T]) Add(v T) int {
+func (t *table) add(v any) int {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.m == nil {
-		t.m = map[int]T{}
+		t.m = map[int]any{}
 	}
 	for {
 		t.last = t.last%math.MaxInt32 + 1
@@ -33,30 +61,25 @@ func (t *Table[T]) Add(v T) int {
 		}
 	}
 	t.m[t.last] = v
-	return t.last
+	h := t.last
+	t.mu.Unlock()
+	return h
 }
 
-// Get returns the value stored under h.
-func (t *Table[T]) Get(h int) (T, bool) {
+// take returns the value stored under h, deleting it when remove is set.
+func (t *table) take(h int, remove bool) (any, bool) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	v, ok := t.m[h]
+	if remove {
+		delete(t.m, h)
+	}
+	t.mu.Unlock()
 	return v, ok
 }
 
-// Remove deletes h and returns what it held: of two callers removing the
-// same handle, one gets the value.
-func (t *Table[T]) Remove(h int) (T, bool) {
+func (t *table) size() int {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	v, ok := t.m[h]
-	delete(t.m, h)
-	return v, ok
-}
-
-// Len returns how many handles are in use.
-func (t *Table[T]) Len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.m)
+	n := len(t.m)
+	t.mu.Unlock()
+	return n
 }

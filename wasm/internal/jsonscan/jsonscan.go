@@ -135,15 +135,8 @@ func String(tok []byte) (string, bool) {
 		return "", false
 	}
 	body := tok[1 : len(tok)-1]
-	plain := true
-	for _, c := range body {
-		if c == '\\' || c < 0x20 {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return string(body), true
+	if bytes.IndexByte(body, '\\') < 0 {
+		return string(body), true // no escapes: the text is the value
 	}
 	out := make([]byte, 0, len(body))
 	for i := 0; i < len(body); i++ {
@@ -156,44 +149,39 @@ func String(tok []byte) (string, bool) {
 		if i >= len(body) {
 			return "", false
 		}
-		switch body[i] {
+		switch c = body[i]; c {
 		case '"', '\\', '/':
-			out = append(out, body[i])
 		case 'b':
-			out = append(out, '\b')
+			c = '\b'
 		case 'f':
-			out = append(out, '\f')
+			c = '\f'
 		case 'n':
-			out = append(out, '\n')
+			c = '\n'
 		case 'r':
-			out = append(out, '\r')
+			c = '\r'
 		case 't':
-			out = append(out, '\t')
+			c = '\t'
 		case 'u':
 			r, ok := hex4(body, i+1)
 			if !ok {
 				return "", false
 			}
 			i += 4
-			if utf16.IsSurrogate(r) {
-				// A pair is two escapes; a lone surrogate becomes U+FFFD.
-				if i+6 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
-					if r2, ok := hex4(body, i+3); ok {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							r = dec
-							i += 6
-						} else {
-							r = utf8.RuneError
-						}
+			// A pair of surrogates is two escapes.
+			if utf16.IsSurrogate(r) && i+6 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
+				if r2, ok := hex4(body, i+3); ok {
+					if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
+						r = pair
+						i += 6
 					}
-				} else {
-					r = utf8.RuneError
 				}
 			}
-			out = utf8.AppendRune(out, r)
+			out = utf8.AppendRune(out, r) // a lone surrogate becomes U+FFFD
+			continue
 		default:
 			return "", false
 		}
+		out = append(out, c)
 	}
 	return string(out), true
 }
@@ -228,26 +216,46 @@ func Int32(tok []byte) (int32, bool) {
 	if neg {
 		tok = tok[1:]
 	}
-	// The value is digits × 10^exp (RFC 8259 §6 grammar).
+	// The value is digits × 10^exp (RFC 8259 §6 grammar). The integer and
+	// fraction digits are read as one run, without a copy: n takes its
+	// significant digits (from the first non-zero one, the zeros that end
+	// the run held apart), while there are few enough for an int32.
+	var n int64
+	sig, zeros := 0, 0       // significant digits so far; zeros after the last of them
+	intLen, fracLen := 0, -1 // digits before the point, and after it (-1: no point)
 	i := 0
-	for i < len(tok) && isDigit(tok[i]) {
-		i++
+	for ; i < len(tok); i++ {
+		c := tok[i]
+		if c == '.' && fracLen < 0 && intLen > 0 {
+			fracLen = 0
+			continue
+		}
+		if !isDigit(c) {
+			break
+		}
+		if fracLen < 0 {
+			intLen++
+		} else {
+			fracLen++
+		}
+		if c == '0' {
+			if sig > 0 {
+				zeros++
+			}
+			continue
+		}
+		if sig += zeros + 1; sig <= 10 {
+			for ; zeros > 0; zeros-- {
+				n *= 10
+			}
+			n = n*10 + int64(c-'0')
+		}
+		zeros = 0
 	}
-	if i == 0 || (tok[0] == '0' && i > 1) {
+	if intLen == 0 || (tok[0] == '0' && intLen > 1) || fracLen == 0 {
 		return 0, false
 	}
-	digits := append([]byte(nil), tok[:i]...)
-	exp := 0
-	if i < len(tok) && tok[i] == '.' {
-		start := i + 1
-		for i = start; i < len(tok) && isDigit(tok[i]); i++ {
-		}
-		if i == start {
-			return 0, false
-		}
-		digits = append(digits, tok[start:i]...)
-		exp = start - i
-	}
+	exp := zeros - max(fracLen, 0)
 	if i < len(tok) && (tok[i] == 'e' || tok[i] == 'E') {
 		i++
 		sign := 1
@@ -269,21 +277,11 @@ func Int32(tok []byte) (int32, bool) {
 	if i != len(tok) {
 		return 0, false
 	}
-	for len(digits) > 0 && digits[0] == '0' {
-		digits = digits[1:]
-	}
-	for len(digits) > 0 && digits[len(digits)-1] == '0' {
-		digits, exp = digits[:len(digits)-1], exp+1
-	}
-	if len(digits) == 0 {
+	if sig == 0 {
 		return 0, true
 	}
-	if exp < 0 || len(digits)+exp > 10 {
+	if exp < 0 || sig+exp > 10 {
 		return 0, false // a fraction, or 10^10 or more
-	}
-	var n int64
-	for _, d := range digits {
-		n = n*10 + int64(d-'0')
 	}
 	for ; exp > 0; exp-- {
 		n *= 10

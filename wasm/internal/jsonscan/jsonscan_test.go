@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -163,5 +164,25 @@ func FuzzValid(f *testing.F) {
 				require.Equal(t, string(m), string(out[i]), "%q %s", b, k)
 			}
 		}
+	})
+}
+
+// FuzzString checks String against encoding/json on string tokens that are
+// valid JSON and valid UTF-8 (encoding/json would repair invalid UTF-8;
+// String leaves that to the caller's decoder).
+func FuzzString(f *testing.F) {
+	for _, c := range []string{`"plain"`, `"a\"b\\c\/d"`, `"\n\t\r\b\f"`, `"\u00e9"`, `"\ud83d\ude00"`, `"\ud83d"`,
+		`"\ud83dx"`, `"\ude00\ud83d"`, `"\ud83d\u0041"`, `"\ud83d\ud83d\ude00"`, `"\ud83d\"`} {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, tok []byte) {
+		got, ok := String(tok)
+		if len(tok) < 2 || tok[0] != '"' || tok[len(tok)-1] != '"' || !json.Valid(tok) || !utf8.Valid(tok) {
+			return
+		}
+		var want string
+		require.NoError(t, json.Unmarshal(tok, &want))
+		require.True(t, ok, "%q", tok)
+		require.Equal(t, want, got, "%q", tok)
 	})
 }
