@@ -342,9 +342,11 @@ func (s *Source) waitOut(notBefore int64, attempt int) bool {
 		s.retrying(0, attempt)
 		return true
 	}
-	s.retrying(rest, attempt)
+	// The timer is set before the sink hears of the wait, as in run: a
+	// test's clock may advance as soon as Retrying arrives.
 	wake := make(chan struct{})
 	t := s.clock.AfterFunc(rest, func() { close(wake) })
+	s.retrying(rest, attempt)
 	for {
 		select {
 		case <-wake:
