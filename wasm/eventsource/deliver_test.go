@@ -86,6 +86,30 @@ func TestSinkFuncsBatchesAsAStreamingSink(t *testing.T) {
 
 // Without a sink the source runs as with one, and its stats count what it
 // drops.
+// embeddingSink embeds SinkFuncs and has an Event of its own.
+type embeddingSink struct {
+	SinkFuncs
+	events *[]string
+}
+
+func (e embeddingSink) Event(ev Event) { *e.events = append(*e.events, strings.Clone(ev.Data)) } // Data is borrowed
+
+// A sink type that embeds SinkFuncs is used as it is: New gives a batch of
+// its own only to a SinkFuncs itself, and keeps an embedder's methods.
+func TestSinkEmbeddingSinkFuncs(t *testing.T) {
+	t.Parallel()
+	clk, tr := newFakeClock(), newFakeTransport()
+	var got []string
+	src, err := New(Config{URL: "http://x.test/", Clock: clk, Transport: tr, Once: true}, embeddingSink{events: &got})
+	require.NoError(t, err)
+	tr.next(t)
+	b := tr.answer(200, "text/event-stream")
+	b.send("data: a\n\ndata: b\n\n")
+	b.end()
+	waitDone(t, src)
+	assert.Equal(t, []string{"a", "b"}, got)
+}
+
 func TestNilSink(t *testing.T) {
 	t.Parallel()
 	clk, tr := newFakeClock(), newFakeTransport()

@@ -95,13 +95,19 @@ type SinkFuncs struct {
 	batch *[]Event
 }
 
-// ownBatch returns f with a batch of its own, for the source New creates.
+// ownBatch returns the sink New is given, when it is f itself (a SinkFuncs
+// or a pointer to one), as f with a batch of its own for the new source.
 // New finds it through an interface rather than by SinkFuncs' type, so that
 // a program that never uses SinkFuncs (sseshim's engine) does not keep its
-// methods.
-func (f SinkFuncs) ownBatch() Sink {
-	f.batch = new([]Event)
-	return f
+// methods; a type that embeds SinkFuncs has the method too, and is returned
+// as it is, its own methods kept.
+func (f SinkFuncs) ownBatch(sink Sink) Sink {
+	switch sink.(type) {
+	case SinkFuncs, *SinkFuncs:
+		f.batch = new([]Event)
+		return f
+	}
+	return sink
 }
 
 func (f SinkFuncs) Opened(i OpenInfo) {

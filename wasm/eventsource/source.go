@@ -85,8 +85,8 @@ func New(cfg Config, sink Sink) (*Source, error) {
 	switch f := sink.(type) {
 	case nil:
 		sink = noSink{}
-	case interface{ ownBatch() Sink }:
-		sink = f.ownBatch() // a SinkFuncs, or a pointer to one
+	case interface{ ownBatch(Sink) Sink }:
+		sink = f.ownBatch(sink)
 	}
 	s := &Source{
 		cfg:              cfg,
