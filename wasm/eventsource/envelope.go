@@ -111,7 +111,7 @@ func (s *Source) typeAndID(ev []byte) (typ, id []byte) {
 func (s *Source) isEnvelopePing(data string) bool {
 	p := s.conn.pingType
 	i := 0
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n') {
+	for i < len(data) && isHTTPSpace(data[i]) { // JSON's whitespace too
 		i++
 	}
 	if i == len(data) || data[i] != '{' || !hasQuoted(data, p) {
@@ -135,7 +135,8 @@ func (s *Source) isEnvelopePing(data string) bool {
 }
 
 // hasQuoted reports whether p (not empty) occurs in data right after a
-// quote, as a JSON string "p" does.
+// quote, as a JSON string "p" does. (strings.Index would bring its
+// Rabin-Karp search into the wasm binary.)
 func hasQuoted(data, p string) bool {
 	for i := 1; i < len(data); i++ {
 		j := strings.IndexByte(data[i:], p[0])

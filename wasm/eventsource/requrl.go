@@ -29,7 +29,7 @@ func isHTTPURL(u string) bool {
 		return false
 	}
 	for i := 0; i < len(u); i++ {
-		if c := u[i]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+		if isHTTPSpace(u[i]) {
 			return false
 		}
 	}
