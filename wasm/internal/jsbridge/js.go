@@ -104,15 +104,17 @@ func isJSError(err error, name string) bool {
 	return e != nil && e.Name == name
 }
 
-// boolOf reads a JavaScript boolean. It compares v with true, which
-// needs no call into JavaScript, where Value.Bool would add a conversion
-// that nothing else in the engine uses.
+// jsTrue is JavaScript's true (ValueOf cannot fail on a bool).
+var jsTrue, _ = safejs.ValueOf(true)
+
+// boolOf reads a JavaScript boolean by comparing it with true, a
+// comparison in Go: safejs's Value.Bool would bring its own recovering
+// wrapper for bool into the binary, which nothing else in the engine needs.
 func boolOf(v safejs.Value) (bool, error) {
 	if v.Type() != safejs.TypeBoolean {
 		return false, errors.New("not a boolean")
 	}
-	t, err := safejs.ValueOf(true)
-	return v.Equal(t), err
+	return v.Equal(jsTrue), nil
 }
 
 func getString(v safejs.Value, prop string) (string, error) {
