@@ -268,12 +268,7 @@ func (r benchReport) markdown() string {
 					wait = num(s.med - ready.med)
 				}
 			}
-			name := v
-			for _, bv := range benchVariants {
-				if bv.id == v {
-					name = bv.name
-				}
-			}
+			name := variantName(v)
 			fmt.Fprintf(&b, "| %s, %s | %s | %s | %s |\n", name, cache, strings.Join(cells, " | "), first, wait)
 		}
 	}
@@ -421,4 +416,14 @@ func (r benchReport) targets() string {
 	}
 	b.WriteString(".\n")
 	return b.String()
+}
+
+// variantName is a variant's name in the tables (its id if it has none).
+func variantName(id string) string {
+	for _, v := range benchVariants {
+		if v.id == id {
+			return v.name
+		}
+	}
+	return id
 }
